@@ -1,0 +1,96 @@
+//! Configuration from environment variables, each with a documented default
+//! (README "Configuration").
+
+use chrono::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `TABLE_NAME` (default `latchkey`): the DynamoDB table.
+    pub table_name: String,
+    /// `DYNAMODB_ENDPOINT` (default unset: the AWS endpoint): a local or emulated DynamoDB.
+    pub dynamodb_endpoint: Option<String>,
+    /// `ACCESS_TOKEN_DEFAULT_DAYS` (default 30).
+    pub access_token_default_days: u32,
+    /// `ACCESS_TOKEN_MAX_DAYS` (default 365): an organization-wide cap, OWNERs included.
+    pub access_token_max_days: u32,
+    /// `RETENTION_DAYS` (default 90): how long revoked and expired credentials stay listable
+    /// before the table's TTL purges them.
+    pub retention_days: u32,
+    /// `SERVICE_ACCOUNT_EMAIL_DOMAIN` (default `serviceaccount.com`).
+    pub service_account_domain: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name} {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            table_name: "latchkey".into(),
+            dynamodb_endpoint: None,
+            access_token_default_days: 30,
+            access_token_max_days: 365,
+            retention_days: 90,
+            service_account_domain: "serviceaccount.com".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let number = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match get(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError {
+                    name,
+                    reason: format!("must be a positive whole number, got {v:?}"),
+                }),
+            }
+        };
+        let cfg = Self {
+            table_name: get("TABLE_NAME").filter(|v| !v.is_empty()).unwrap_or(d.table_name),
+            dynamodb_endpoint: get("DYNAMODB_ENDPOINT").filter(|v| !v.is_empty()),
+            access_token_default_days: number("ACCESS_TOKEN_DEFAULT_DAYS", d.access_token_default_days)?,
+            access_token_max_days: number("ACCESS_TOKEN_MAX_DAYS", d.access_token_max_days)?,
+            retention_days: number("RETENTION_DAYS", d.retention_days)?,
+            service_account_domain: get("SERVICE_ACCOUNT_EMAIL_DOMAIN")
+                .filter(|v| !v.is_empty())
+                .map(|v| v.to_ascii_lowercase())
+                .unwrap_or(d.service_account_domain),
+        };
+        if cfg.access_token_default_days > cfg.access_token_max_days {
+            return Err(ConfigError {
+                name: "ACCESS_TOKEN_DEFAULT_DAYS",
+                reason: "must not exceed ACCESS_TOKEN_MAX_DAYS".into(),
+            });
+        }
+        Ok(cfg)
+    }
+
+    pub fn retention(&self) -> Duration {
+        Duration::days(i64::from(self.retention_days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap(), Config::default());
+        let c = Config::from_lookup(|k| (k == "ACCESS_TOKEN_MAX_DAYS").then(|| "400".into())).unwrap();
+        assert_eq!(c.access_token_max_days, 400);
+        assert!(Config::from_lookup(|k| (k == "RETENTION_DAYS").then(|| "-1".into())).is_err());
+        assert!(Config::from_lookup(|k| (k == "ACCESS_TOKEN_MAX_DAYS").then(|| "10".into())).is_err());
+    }
+}

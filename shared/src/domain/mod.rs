@@ -1,0 +1,209 @@
+//! Domain types and rules. No store, HTTP or AWS types here: everything is a plain value
+//! built through a validating constructor ("parse, don't validate").
+
+pub mod policy;
+mod values;
+
+pub use values::*;
+
+use crate::clock::Timestamp;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+/// A tenant. Nothing crosses organizations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: OrganizationName,
+    pub created_at: Timestamp,
+}
+
+/// A human member of one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: PrincipalId,
+    pub organization_id: OrganizationId,
+    pub email: Email,
+    pub name: String,
+    pub permission_level: PermissionLevel,
+    pub roles: Roles,
+    pub created_at: Timestamp,
+    pub created_by: Option<PrincipalId>,
+    /// CLI tokens issued under an older epoch are revoked (see SPEC section 2).
+    pub cli_token_epoch: u64,
+}
+
+/// A non-human member of one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub id: PrincipalId,
+    pub organization_id: OrganizationId,
+    pub name: ServiceAccountName,
+    pub email: Email,
+    pub permission_level: PermissionLevel,
+    pub created_at: Timestamp,
+    pub created_by: Option<PrincipalId>,
+    /// API keys issued under an older epoch are revoked.
+    pub api_key_epoch: u64,
+}
+
+/// Either kind of member: what a credential belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "principal_type", rename_all = "snake_case")]
+pub enum Principal {
+    User(User),
+    ServiceAccount(ServiceAccount),
+}
+
+impl Principal {
+    pub fn id(&self) -> PrincipalId {
+        match self {
+            Principal::User(u) => u.id,
+            Principal::ServiceAccount(s) => s.id,
+        }
+    }
+    pub fn organization_id(&self) -> OrganizationId {
+        match self {
+            Principal::User(u) => u.organization_id,
+            Principal::ServiceAccount(s) => s.organization_id,
+        }
+    }
+    pub fn email(&self) -> &Email {
+        match self {
+            Principal::User(u) => &u.email,
+            Principal::ServiceAccount(s) => &s.email,
+        }
+    }
+    pub fn permission_level(&self) -> PermissionLevel {
+        match self {
+            Principal::User(u) => u.permission_level,
+            Principal::ServiceAccount(s) => s.permission_level,
+        }
+    }
+    pub fn roles(&self) -> Roles {
+        match self {
+            Principal::User(u) => u.roles.clone(),
+            Principal::ServiceAccount(_) => Roles::default(),
+        }
+    }
+    pub fn principal_type(&self) -> PrincipalType {
+        match self {
+            Principal::User(_) => PrincipalType::User,
+            Principal::ServiceAccount(_) => PrincipalType::ServiceAccount,
+        }
+    }
+    /// The current epoch for credentials of `kind`, or `None` when this principal cannot
+    /// hold that kind at all (or the kind has no epoch: access tokens are revoked one by one).
+    pub fn epoch_for(&self, kind: CredentialKind) -> Option<u64> {
+        match (self, kind) {
+            (Principal::User(u), CredentialKind::CliToken) => Some(u.cli_token_epoch),
+            (Principal::User(_), CredentialKind::AccessToken) => Some(0),
+            (Principal::ServiceAccount(s), CredentialKind::ApiKey) => Some(s.api_key_epoch),
+            _ => None,
+        }
+    }
+}
+
+/// What the store keeps of a credential: never the plaintext, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialRecord {
+    pub id: CredentialId,
+    pub organization_id: OrganizationId,
+    pub kind: CredentialKind,
+    pub owner_id: PrincipalId,
+    pub owner_email: Email,
+    pub secret_hash: SecretHash,
+    pub last_six: String,
+    /// The owner's epoch for this kind when the credential was issued.
+    pub epoch: u64,
+    pub description: Option<Description>,
+    pub created_at: Timestamp,
+    pub created_by: Option<PrincipalId>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    /// Purge time (the table's TTL): expiry or revocation plus the retention period.
+    pub purge_at: Option<Timestamp>,
+}
+
+impl CredentialRecord {
+    /// Status as seen at `now`, given the owner as it is now (`None`: the owner is gone).
+    pub fn status(&self, now: Timestamp, owner: Option<&Principal>) -> CredentialStatus {
+        let owner_epoch = owner
+            .filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id)
+            .and_then(|o| o.epoch_for(self.kind));
+        match owner_epoch {
+            _ if self.revoked_at.is_some() => CredentialStatus::Revoked,
+            None => CredentialStatus::Revoked,
+            Some(epoch) if self.epoch < epoch => CredentialStatus::Revoked,
+            Some(_) => match self.expires_at {
+                Some(exp) if exp <= now => CredentialStatus::Expired,
+                _ => CredentialStatus::Active,
+            },
+        }
+    }
+
+    /// When an expiring credential should be purged if nothing revokes it first.
+    pub fn purge_time_for_expiry(expires_at: Option<Timestamp>, retention: Duration) -> Option<Timestamp> {
+        expires_at.map(|e| e + retention)
+    }
+}
+
+/// A revocation's two times: when it happened, and when its item may be purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    pub at: Timestamp,
+    pub purge_at: Timestamp,
+}
+
+impl Revocation {
+    pub fn new(at: Timestamp, retention: Duration) -> Self {
+        Self { at, purge_at: at + retention }
+    }
+}
+
+/// Who is calling, as the authorizer established it. Flat, so it travels as API Gateway
+/// authorizer context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub principal_type: PrincipalType,
+    pub id: PrincipalId,
+    pub email: Email,
+    pub organization_id: OrganizationId,
+    pub permission_level: PermissionLevel,
+    pub roles: Roles,
+    pub credential: CallerCredential,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerCredential {
+    pub id: CredentialId,
+    pub kind: CredentialKind,
+    pub last_six: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl Caller {
+    pub fn from_principal(principal: &Principal, credential: &CredentialRecord) -> Self {
+        Self {
+            principal_type: principal.principal_type(),
+            id: principal.id(),
+            email: principal.email().clone(),
+            organization_id: principal.organization_id(),
+            permission_level: principal.permission_level(),
+            roles: principal.roles(),
+            credential: CallerCredential {
+                id: credential.id,
+                kind: credential.kind,
+                last_six: credential.last_six.clone(),
+                expires_at: credential.expires_at,
+            },
+        }
+    }
+    pub fn is_owner(&self) -> bool {
+        self.permission_level == PermissionLevel::Owner
+    }
+    pub fn is_user(&self) -> bool {
+        self.principal_type == PrincipalType::User
+    }
+}

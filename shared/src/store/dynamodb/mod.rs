@@ -1,0 +1,1 @@
+//! DynamoDB implementation of [`crate::store::Store`] (placeholder; implemented next).

@@ -1,0 +1,1 @@
+//! SQLite implementation of [`crate::store::Store`] (placeholder; implemented next).
