@@ -1,1 +1,121 @@
-//! api
+//! The HTTP API in plain terms: a request that names its route, carries the caller the
+//! authorizer established, and gets a status, headers and a JSON body back. The local
+//! server and the Lambda adapter both build an [`ApiRequest`] and call [`Api::handle`].
+
+pub mod cursor;
+mod handlers;
+mod input;
+pub mod problem;
+pub mod routes;
+mod views;
+
+pub use problem::ApiError;
+pub use routes::{Access, ROUTES, Route, RouteId};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::Caller;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Bodies over this size are refused with 413 before parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub route: RouteId,
+    /// Path parameters, already percent-decoded.
+    pub path_params: Vec<(String, String)>,
+    /// Query parameters in order, decoded; repeated names appear repeatedly.
+    pub query: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Set by the authorizer; `None` only on public routes.
+    pub caller: Option<Caller>,
+    /// For log correlation.
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: vec![
+                ("content-type", content_type.to_string()),
+                // Responses may carry a credential shown once: nothing may cache them.
+                ("cache-control", "no-store".into()),
+                ("x-content-type-options", "nosniff".into()),
+            ],
+            body,
+        }
+    }
+
+    pub fn json<T: serde::Serialize>(status: u16, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Self::with_body(status, "application/json", body),
+            Err(e) => ApiError::Internal(format!("serializing response: {e}")).into_response(),
+        }
+    }
+
+    pub fn problem(problem: &latchkey_wire::Problem) -> Self {
+        let body = serde_json::to_vec(problem).unwrap_or_default();
+        Self::with_body(problem.status, "application/problem+json", body)
+    }
+
+    pub fn no_content() -> Self {
+        let mut r = Self::with_body(204, "application/json", Vec::new());
+        r.headers.retain(|(k, _)| *k != "content-type");
+        r
+    }
+
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self::with_body(status, content_type, body)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Everything a handler needs, built once per process (per Lambda cold start).
+pub struct Api {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+}
+
+impl Api {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+        Self { store, clock, config }
+    }
+
+    /// Runs the route's handler. Never panics on input; every failure is a problem+json.
+    pub async fn handle(&self, request: ApiRequest) -> ApiResponse {
+        let route = request.route.route();
+        let request_id = request.request_id.clone();
+        let result = handlers::dispatch(self, route, request).await;
+        match result {
+            Ok(response) => response,
+            Err(error) => {
+                match &error {
+                    ApiError::Internal(detail) => {
+                        tracing::error!(request_id = %request_id, route = route.function, error = %detail, "internal error")
+                    }
+                    ApiError::Unavailable(detail) => {
+                        tracing::warn!(request_id = %request_id, route = route.function, error = %detail, "store unavailable")
+                    }
+                    other => {
+                        tracing::info!(request_id = %request_id, route = route.function, status = other.status(), code = other.code(), "request refused")
+                    }
+                }
+                error.into_response()
+            }
+        }
+    }
+}

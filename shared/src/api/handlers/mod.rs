@@ -1,0 +1,109 @@
+//! One handler per route. Each validates its input, asks the policy, calls the store and
+//! maps the outcome; the route table decides which one runs.
+
+mod console;
+mod credentials;
+mod service_accounts;
+mod tokens;
+mod users;
+
+use super::input;
+use super::{Access, Api, ApiError, ApiRequest, ApiResponse, Route, RouteId, views};
+use crate::clock::Timestamp;
+use crate::credential::{Locator, Token};
+use crate::domain::policy;
+use crate::domain::{OrganizationId, CredentialId, CredentialKind, CredentialRecord, Description, Email, PrincipalId, Revocation};
+use latchkey_wire as wire;
+
+pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::check_query(&req, route)?;
+    // The route-level gate; handlers refine it (object ownership, OWNER-vs-OWNER rules).
+    match route.access {
+        Access::Public => {}
+        Access::Authenticated => {
+            input::caller(&req)?;
+        }
+        Access::User => policy::require_user(input::caller(&req)?)?,
+        Access::Owner => policy::require_owner(input::caller(&req)?)?,
+    }
+    use RouteId::*;
+    match route.id {
+        Health => {
+            input::no_body(&req)?;
+            Ok(ApiResponse::json(200, &wire::Health { status: "ok".into() }))
+        }
+        Me => {
+            input::no_body(&req)?;
+            Ok(ApiResponse::json(200, &views::me(input::caller(&req)?)))
+        }
+        ListUsers => users::list(api, &req).await,
+        CreateUser => users::create(api, &req).await,
+        GetUser => users::get(api, &req).await,
+        UpdateUser => users::update(api, &req).await,
+        DeleteUser => users::delete(api, &req).await,
+        RotateOwnCliTokens => users::rotate_own_cli_tokens(api, &req).await,
+        RevokeOwnCliTokens => users::revoke_own_cli_tokens(api, &req).await,
+        RotateUserCliTokens => users::rotate_user_cli_tokens(api, &req).await,
+        CreateServiceAccount => service_accounts::create(api, &req).await,
+        ListServiceAccounts => service_accounts::list(api, &req).await,
+        GetServiceAccount => service_accounts::get(api, &req).await,
+        DeleteServiceAccount => service_accounts::delete(api, &req).await,
+        CreateApiKey => service_accounts::create_api_key(api, &req).await,
+        ListServiceAccountApiKeys => service_accounts::list_api_keys(api, &req).await,
+        RotateApiKeys => service_accounts::rotate_api_keys(api, &req).await,
+        RevokeApiKeys => service_accounts::revoke_api_keys(api, &req).await,
+        ListApiKeys => credentials::list_api_keys(api, &req).await,
+        RevokeApiKey => credentials::revoke_api_key(api, &req).await,
+        CreateAccessToken => tokens::create(api, &req).await,
+        ListAccessTokens => tokens::list(api, &req).await,
+        GetAccessToken => tokens::get(api, &req).await,
+        UpdateAccessToken => tokens::update(api, &req).await,
+        ConsolePage => console::page(&req),
+        ConsoleAsset => console::asset(&req),
+    }
+}
+
+/// What a new credential needs besides its kind and owner.
+struct NewCredential<'a> {
+    organization_id: OrganizationId,
+    kind: CredentialKind,
+    owner_id: PrincipalId,
+    owner_email: &'a Email,
+    epoch: u64,
+    created_by: Option<PrincipalId>,
+    expires_at: Option<Timestamp>,
+    description: Option<Description>,
+}
+
+/// Generates a token and the record the store keeps of it (its hash, never the plaintext).
+fn mint(api: &Api, new: NewCredential<'_>) -> Result<(Token, CredentialRecord), ApiError> {
+    let locator = Locator { kind: new.kind, owner_id: new.owner_id, credential_id: CredentialId::new_random() };
+    let token = Token::generate(locator).map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let now = api.clock.now();
+    let record = CredentialRecord {
+        id: locator.credential_id,
+        organization_id: new.organization_id,
+        kind: new.kind,
+        owner_id: new.owner_id,
+        owner_email: new.owner_email.clone(),
+        secret_hash: token.hash(),
+        last_six: token.last_six(),
+        epoch: new.epoch,
+        description: new.description,
+        created_at: now,
+        created_by: new.created_by,
+        expires_at: new.expires_at,
+        revoked_at: None,
+        last_used_at: None,
+        purge_at: CredentialRecord::purge_time_for_expiry(new.expires_at, api.config.retention()),
+    };
+    Ok((token, record))
+}
+
+fn revocation(api: &Api) -> Revocation {
+    Revocation::new(api.clock.now(), api.config.retention())
+}
+
+/// Retries an operation that lost a race on an owner's epoch (another rotation or key
+/// creation landed between our read and our write). Bounded: the caller gets 409 after.
+const EPOCH_RETRIES: usize = 3;

@@ -1,0 +1,169 @@
+//! `/service-accounts` and their API keys.
+
+use super::*;
+use crate::api::cursor;
+use crate::domain::{OrganizationId, PermissionLevel, Principal, ServiceAccount, ServiceAccountName};
+use crate::store::{CredentialFilter, PageRequest, StoreError};
+use std::str::FromStr;
+
+const LIST: &str = "service_accounts";
+
+pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = input::caller(req)?;
+    policy::require_non_expiring_credential(caller)?;
+    let body: wire::CreateServiceAccount = input::body(req)?;
+    let name = ServiceAccountName::parse(&body.name)?;
+    let permission_level = body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
+    let account = ServiceAccount {
+        id: PrincipalId::new_random(),
+        organization_id: caller.organization_id,
+        email: name.email(caller.organization_id, &api.config.service_account_domain),
+        name,
+        permission_level,
+        created_at: api.clock.now(),
+        created_by: Some(caller.id),
+        api_key_epoch: 0,
+    };
+    let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id))?;
+    api.store.create_service_account(&account, &record).await?;
+    tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "service account created");
+    Ok(ApiResponse::json(
+        201,
+        &wire::CreatedServiceAccount { service_account: views::service_account(&account), api_key: token.expose().to_string() },
+    ))
+}
+
+pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    let params = input::list_params(req)?;
+    let after = params.cursor.as_deref().map(|c| cursor::decode(c, caller.organization_id, LIST)).transpose()?;
+    let page = api.store.list_service_accounts(caller.organization_id, &PageRequest { max_items: params.max_items, after }).await?;
+    Ok(ApiResponse::json(
+        200,
+        &wire::List {
+            items: page.items.iter().map(views::service_account).collect(),
+            next_cursor: page.next.map(|p| cursor::encode(caller.organization_id, LIST, &p)),
+        },
+    ))
+}
+
+pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let account = resolve(api, req).await?;
+    Ok(ApiResponse::json(200, &views::service_account(&account)))
+}
+
+pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let account = resolve(api, req).await?;
+    api.store.delete_service_account(account.organization_id, account.id, revocation(api)).await?;
+    tracing::info!(request_id = %req.request_id, service_account_id = %account.id, "service account deleted");
+    Ok(ApiResponse::no_content())
+}
+
+pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    policy::require_non_expiring_credential(caller)?;
+    for _ in 0..EPOCH_RETRIES {
+        let account = resolve(api, req).await?;
+        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id))?;
+        match api.store.issue_credential(&record).await {
+            Ok(()) => {
+                tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API key created");
+                let owner = Principal::ServiceAccount(account);
+                let key = views::credential(&record, api.clock.now(), Some(&owner));
+                return Ok(ApiResponse::json(201, &wire::IssuedApiKey { api_key: token.expose().to_string(), key }));
+            }
+            Err(StoreError::Contention) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Contention.into())
+}
+
+pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    policy::require_non_expiring_credential(caller)?;
+    for _ in 0..EPOCH_RETRIES {
+        let mut account = resolve(api, req).await?;
+        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id))?;
+        match api.store.rotate_credentials(&record, revocation(api)).await {
+            Ok(()) => {
+                tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
+                account.api_key_epoch = record.epoch;
+                let owner = Principal::ServiceAccount(account);
+                let key = views::credential(&record, api.clock.now(), Some(&owner));
+                return Ok(ApiResponse::json(200, &wire::IssuedApiKey { api_key: token.expose().to_string(), key }));
+            }
+            Err(StoreError::Contention) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Contention.into())
+}
+
+pub async fn revoke_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let account = resolve(api, req).await?;
+    api.store
+        .revoke_all_credentials(account.organization_id, account.id, CredentialKind::ApiKey, revocation(api), false)
+        .await?;
+    tracing::info!(request_id = %req.request_id, service_account_id = %account.id, "API keys revoked");
+    Ok(ApiResponse::no_content())
+}
+
+pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let account = resolve(api, req).await?;
+    let include_inactive = input::query_bool(req, "show_inactive")?;
+    let params = input::list_params(req)?;
+    let list = format!("sa_api_keys|{}|{include_inactive}", account.id);
+    let org = account.organization_id;
+    let after = params.cursor.as_deref().map(|c| cursor::decode(c, org, &list)).transpose()?;
+    let now = api.clock.now();
+    let filter = CredentialFilter { kind: CredentialKind::ApiKey, owner: Some(account.id), last_six: None, include_inactive, now };
+    let page = api.store.list_credentials(org, &filter, &PageRequest { max_items: params.max_items, after }).await?;
+    let owner = Principal::ServiceAccount(account);
+    let items = page
+        .items
+        .iter()
+        .map(|c| views::credential(c, now, Some(&owner)))
+        .filter(|c| include_inactive || c.status == "active")
+        .collect();
+    Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, &list, &p)) }))
+}
+
+fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId) -> NewCredential<'_> {
+    NewCredential {
+        organization_id: account.organization_id,
+        kind: CredentialKind::ApiKey,
+        owner_id: account.id,
+        owner_email: &account.email,
+        epoch,
+        created_by: Some(by),
+        expires_at: None,
+        description: None,
+    }
+}
+
+/// `{ref}`: a service account's name, or its email (which must be in the caller's
+/// organization's service-account domain). Anything else names nothing: 404.
+async fn resolve(api: &Api, req: &ApiRequest) -> Result<ServiceAccount, ApiError> {
+    let caller = input::caller(req)?;
+    let raw = input::path_param(req, "ref")?;
+    let name = parse_ref(raw, caller.organization_id, &api.config.service_account_domain).ok_or(ApiError::NotFound)?;
+    api.store.find_service_account_by_name(caller.organization_id, &name).await?.ok_or(ApiError::NotFound)
+}
+
+pub(super) fn parse_ref(raw: &str, org: OrganizationId, domain: &str) -> Option<ServiceAccountName> {
+    if raw.contains('@') {
+        let email = Email::parse(raw).ok()?;
+        let name = ServiceAccountName::parse(email.local_part()).ok()?;
+        (name.email(org, domain) == email).then_some(name)
+    } else {
+        ServiceAccountName::parse(raw).ok()
+    }
+}

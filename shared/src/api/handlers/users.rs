@@ -1,0 +1,171 @@
+//! `/users` and CLI tokens.
+
+use super::*;
+use crate::domain::{PermissionLevel, Role, Roles, User, parse_display_name};
+use crate::store::{PageRequest, StoreError, UserUpdate};
+use std::str::FromStr;
+
+const LIST: &str = "users";
+
+pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    let params = input::list_params(req)?;
+    let after = params.cursor.as_deref().map(|c| super::super::cursor::decode(c, caller.organization_id, LIST)).transpose()?;
+    let page = api.store.list_users(caller.organization_id, &PageRequest { max_items: params.max_items, after }).await?;
+    Ok(ApiResponse::json(
+        200,
+        &wire::List {
+            items: page.items.iter().map(views::user).collect(),
+            next_cursor: page.next.map(|p| super::super::cursor::encode(caller.organization_id, LIST, &p)),
+        },
+    ))
+}
+
+pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    let user = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
+    Ok(ApiResponse::json(200, &views::user(&user)))
+}
+
+pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = input::caller(req)?;
+    // The new user's first CLI token never expires.
+    policy::require_non_expiring_credential(caller)?;
+    let body: wire::CreateUser = input::body(req)?;
+    let email = Email::parse(&body.email)?;
+    if email.is_in_service_account_domain(&api.config.service_account_domain) {
+        return Err(ApiError::validation("email: addresses in the service-account domain are reserved"));
+    }
+    let name = parse_display_name(body.name.as_deref().unwrap_or(""))?;
+    let permission_level = body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
+    let roles = parse_roles(body.roles.as_deref())?.unwrap_or_default();
+    let user = User {
+        id: PrincipalId::new_random(),
+        organization_id: caller.organization_id,
+        email,
+        name,
+        permission_level,
+        roles,
+        created_at: api.clock.now(),
+        created_by: Some(caller.id),
+        cli_token_epoch: 0,
+    };
+    let (token, record) = mint(
+        api,
+        NewCredential {
+            organization_id: user.organization_id,
+            kind: CredentialKind::CliToken,
+            owner_id: user.id,
+            owner_email: &user.email,
+            epoch: 0,
+            created_by: Some(caller.id),
+            expires_at: None,
+            description: None,
+        },
+    )?;
+    api.store.create_user(&user, &record).await?;
+    tracing::info!(request_id = %req.request_id, user_id = %user.id, "user created");
+    Ok(ApiResponse::json(201, &wire::CreatedUser { user: views::user(&user), cli_token: token.expose().to_string() }))
+}
+
+pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = input::caller(req)?;
+    let body: wire::UpdateUser = input::body(req)?;
+    let id = parse_user_id(input::path_param(req, "user_id")?)?;
+    let update = UserUpdate {
+        permission_level: body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?,
+        roles: parse_roles(body.roles.as_deref())?,
+    };
+    let user = api.store.update_user(caller.organization_id, id, &update).await?;
+    tracing::info!(request_id = %req.request_id, user_id = %user.id, "user updated");
+    Ok(ApiResponse::json(200, &views::user(&user)))
+}
+
+pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    let id = parse_user_id(input::path_param(req, "user_id")?)?;
+    api.store.delete_user(caller.organization_id, id, revocation(api)).await?;
+    tracing::info!(request_id = %req.request_id, user_id = %id, "user removed");
+    Ok(ApiResponse::no_content())
+}
+
+pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    policy::may_manage_own_cli_tokens(caller)?;
+    rotate_cli_tokens(api, req, caller.organization_id, caller.id, caller.id).await
+}
+
+pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    policy::may_manage_own_cli_tokens(caller)?;
+    api.store
+        .revoke_all_credentials(caller.organization_id, caller.id, CredentialKind::CliToken, revocation(api), true)
+        .await?;
+    tracing::info!(request_id = %req.request_id, user_id = %caller.id, "own CLI tokens revoked");
+    Ok(ApiResponse::no_content())
+}
+
+pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    input::no_body(req)?;
+    let caller = input::caller(req)?;
+    policy::require_non_expiring_credential(caller)?;
+    let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
+    policy::may_manage_credentials_of(caller, &target)?;
+    rotate_cli_tokens(api, req, caller.organization_id, target.id, caller.id).await
+}
+
+async fn rotate_cli_tokens(
+    api: &Api,
+    req: &ApiRequest,
+    org: crate::domain::OrganizationId,
+    user_id: PrincipalId,
+    by: PrincipalId,
+) -> Result<ApiResponse, ApiError> {
+    for _ in 0..EPOCH_RETRIES {
+        let user = api.store.get_user(org, user_id).await?.ok_or(ApiError::NotFound)?;
+        let (token, record) = mint(
+            api,
+            NewCredential {
+                organization_id: org,
+                kind: CredentialKind::CliToken,
+                owner_id: user.id,
+                owner_email: &user.email,
+                epoch: user.cli_token_epoch + 1,
+                created_by: Some(by),
+                expires_at: None,
+                description: None,
+            },
+        )?;
+        match api.store.rotate_credentials(&record, revocation(api)).await {
+            Ok(()) => {
+                tracing::info!(request_id = %req.request_id, user_id = %user.id, credential_id = %record.id, "CLI tokens rotated");
+                return Ok(ApiResponse::json(200, &wire::IssuedCliToken { cli_token: token.expose().to_string() }));
+            }
+            Err(StoreError::Contention) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Contention.into())
+}
+
+/// A user addressed by id within the caller's organization; anything else is 404.
+pub(super) async fn load_user(api: &Api, org: crate::domain::OrganizationId, raw_id: &str) -> Result<User, ApiError> {
+    let id = parse_user_id(raw_id)?;
+    api.store.get_user(org, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// An id that is not a UUID cannot name anything: 404, like an unknown one.
+fn parse_user_id(raw: &str) -> Result<PrincipalId, ApiError> {
+    PrincipalId::from_str(raw).map_err(|_| ApiError::NotFound)
+}
+
+fn parse_roles(raw: Option<&[String]>) -> Result<Option<Roles>, ApiError> {
+    raw.map(|names| names.iter().map(|n| Role::from_str(n)).collect::<Result<Vec<_>, _>>().map(Roles::new))
+        .transpose()
+        .map_err(ApiError::from)
+}

@@ -1,0 +1,146 @@
+//! The API's one error type, mapped once to RFC 9457 problem+json.
+//!
+//! Details shown to callers are written here or in handlers, never copied from a store or
+//! SDK error; those go to the log (with the request id) and the caller sees `internal` or
+//! `unavailable`.
+
+use super::ApiResponse;
+use crate::domain::DomainError;
+use crate::domain::policy::Denial;
+use crate::store::StoreError;
+use latchkey_wire::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("rate limited")]
+    RateLimited,
+    /// Retryable: the store is unreachable or throttling. The string is for logs only.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or corrupt data. The string is for logs only.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Unauthorized => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound => 404,
+            ApiError::Conflict(_) => 409,
+            ApiError::Validation(_) => 400,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::RateLimited => 429,
+            ApiError::Unavailable(_) => 503,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RateLimited => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::NotFound => "Not found",
+            ApiError::Conflict(_) => "Conflict",
+            ApiError::Validation(_) => "Invalid request",
+            ApiError::PayloadTooLarge => "Payload too large",
+            ApiError::RateLimited => "Too many requests",
+            ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// What the caller is told. Internal details never appear here.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Unauthorized => "a valid bearer credential is required".into(),
+            ApiError::NotFound => "no such resource".into(),
+            ApiError::RateLimited => "slow down and retry later".into(),
+            ApiError::Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
+            ApiError::Internal(_) => "an internal error occurred".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        problem(self.status(), self.code(), self.title(), &self.detail())
+    }
+
+    pub fn into_response(self) -> ApiResponse {
+        let mut response = ApiResponse::problem(&self.problem());
+        if matches!(self, ApiError::Unavailable(_) | ApiError::RateLimited) {
+            response.headers.push(("retry-after", "1".into()));
+        }
+        response
+    }
+
+    pub fn validation(msg: impl Into<String>) -> Self {
+        ApiError::Validation(msg.into())
+    }
+}
+
+pub fn problem(status: u16, code: &str, title: &str, detail: &str) -> Problem {
+    Problem {
+        type_: format!("https://latchkey.dev/problems/{}", code.replace('_', "-")),
+        title: title.into(),
+        status,
+        detail: detail.into(),
+        code: code.into(),
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        ApiError::Validation(e.to_string())
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::Forbidden(why) => ApiError::Forbidden(why.into()),
+            Denial::NotFound => ApiError::NotFound,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::LastOwner => ApiError::Conflict("the organization must keep at least one user who is OWNER".into()),
+            StoreError::Contention => ApiError::Conflict("a concurrent change won; retry the request".into()),
+            StoreError::InvalidPosition => ApiError::Validation("cursor is not valid for this list".into()),
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StoreError::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}

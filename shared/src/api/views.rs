@@ -1,0 +1,68 @@
+//! Domain values → the wire shapes of SPEC section 3.
+
+use crate::clock::Timestamp;
+use crate::domain::{Caller, CredentialRecord, Principal, ServiceAccount, User};
+use latchkey_wire as wire;
+
+pub fn user(u: &User) -> wire::User {
+    wire::User {
+        id: u.id.as_uuid(),
+        email: u.email.to_string(),
+        name: u.name.clone(),
+        permission_level: u.permission_level.as_str().into(),
+        roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        created_at: u.created_at,
+        created_by: u.created_by.map(|p| p.as_uuid()),
+    }
+}
+
+pub fn service_account(s: &ServiceAccount) -> wire::ServiceAccount {
+    wire::ServiceAccount {
+        id: s.id.as_uuid(),
+        name: s.name.to_string(),
+        email: s.email.to_string(),
+        permission_level: s.permission_level.as_str().into(),
+        created_at: s.created_at,
+        created_by: s.created_by.map(|p| p.as_uuid()),
+    }
+}
+
+/// `owner`: the credential's owner as it is now (`None`: gone), which decides epoch revocation.
+pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal>) -> wire::CredentialInfo {
+    let status = match c.status(now, owner) {
+        crate::domain::CredentialStatus::Active => "active",
+        crate::domain::CredentialStatus::Revoked => "revoked",
+        crate::domain::CredentialStatus::Expired => "expired",
+    };
+    wire::CredentialInfo {
+        id: c.id.as_uuid(),
+        kind: c.kind.as_str().into(),
+        owner_id: c.owner_id.as_uuid(),
+        owner_email: c.owner_email.to_string(),
+        description: c.description.as_ref().map(|d| d.as_str().to_string()),
+        last_six: c.last_six.clone(),
+        created_at: c.created_at,
+        created_by: c.created_by.map(|p| p.as_uuid()),
+        expires_at: c.expires_at,
+        revoked_at: c.revoked_at,
+        last_used_at: c.last_used_at,
+        status: status.into(),
+    }
+}
+
+pub fn me(c: &Caller) -> wire::Me {
+    wire::Me {
+        principal_type: c.principal_type.as_str().into(),
+        id: c.id.as_uuid(),
+        email: c.email.to_string(),
+        organization_id: c.organization_id.as_uuid(),
+        permission_level: c.permission_level.as_str().into(),
+        roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        credential: wire::MeCredential {
+            id: c.credential.id.as_uuid(),
+            kind: c.credential.kind.as_str().into(),
+            last_six: c.credential.last_six.clone(),
+            expires_at: c.credential.expires_at,
+        },
+    }
+}

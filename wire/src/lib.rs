@@ -1,0 +1,187 @@
+//! The JSON shapes of the latchkey HTTP API (SPEC section 3), shared by the server (which
+//! validates requests into domain types) and the SDK. Plain data, no rules.
+//!
+//! Request types reject unknown fields; response types are what the server writes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub type Timestamp = DateTime<Utc>;
+
+// ---- responses ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
+/// `GET /me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub principal_type: String,
+    pub id: Uuid,
+    pub email: String,
+    pub organization_id: Uuid,
+    pub permission_level: String,
+    pub roles: Vec<String>,
+    pub credential: MeCredential,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeCredential {
+    pub id: Uuid,
+    pub kind: String,
+    pub last_six: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub permission_level: String,
+    pub roles: Vec<String>,
+    pub created_at: Timestamp,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub permission_level: String,
+    pub created_at: Timestamp,
+    pub created_by: Option<Uuid>,
+}
+
+/// Key metadata and `token_info`: one shape for every kind of credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialInfo {
+    pub id: Uuid,
+    /// `cli_token`, `api_key` or `access_token`.
+    pub kind: String,
+    pub owner_id: Uuid,
+    pub owner_email: String,
+    pub description: Option<String>,
+    pub last_six: String,
+    pub created_at: Timestamp,
+    pub created_by: Option<Uuid>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    /// `active`, `revoked` or `expired`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /users` → 201.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedUser {
+    pub user: User,
+    pub cli_token: String,
+}
+
+/// CLI-token rotation → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedCliToken {
+    pub cli_token: String,
+}
+
+/// `POST /service-accounts` → 201.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedServiceAccount {
+    pub service_account: ServiceAccount,
+    pub api_key: String,
+}
+
+/// A new API key (create or rotate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedApiKey {
+    pub api_key: String,
+    pub key: CredentialInfo,
+}
+
+/// `POST /tokens` → 201.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedAccessToken {
+    pub token_info: CredentialInfo,
+    pub token: String,
+}
+
+/// RFC 9457 problem details, with a stable snake_case `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+}
+
+// ---- requests ----------------------------------------------------------------------------
+
+/// A route whose table row shows no body accepts an empty body or `{}`, nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateServiceAccount {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_level: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccessToken {
+    /// A user's id or email; omitted: the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifespan_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccessToken {
+    /// A new description; `""` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Only `true` is meaningful: revocation cannot be undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<bool>,
+}
