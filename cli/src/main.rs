@@ -1,1 +1,129 @@
-fn main() {}
+//! `latchkey`: the local server, the operator actions, and (later) client commands.
+
+use clap::{Parser, Subcommand};
+use latchkey::api::Api;
+use latchkey::clock::SystemClock;
+use latchkey::config::Config;
+use latchkey::gateway::LocalGateway;
+use latchkey::operator::{self, OperatorError, OperatorRequest};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "latchkey", version, about = "Identities and credentials for your organization's API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct StoreArgs {
+    /// Directory of the embedded store.
+    #[arg(long, default_value = ".latchkey", env = "LATCHKEY_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Use DynamoDB (TABLE_NAME, DYNAMODB_ENDPOINT) instead of the embedded store; implied
+    /// when DYNAMODB_ENDPOINT is set.
+    #[arg(long)]
+    dynamodb: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API locally: every route on one listener, behind the same authorizer.
+    ///
+    /// Example: latchkey serve --listen 127.0.0.1:8080
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create an organization and its first OWNER; prints the owner's CLI token alone.
+    ///
+    /// Example: TOKEN=$(latchkey bootstrap --organization acme --owner-email admin@acme.com)
+    Bootstrap {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        owner_email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Rotate an OWNER's CLI tokens in an existing organization; prints the new token alone.
+    ///
+    /// Example: TOKEN=$(latchkey recover --organization acme --owner-email admin@acme.com)
+    Recover {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        owner_email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    latchkey::logging::init_json();
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("latchkey: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    match command {
+        Command::Serve { listen, store } => {
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let api = Arc::new(Api::new(store, Arc::new(SystemClock), config));
+            let gateway = Arc::new(LocalGateway::new(api));
+            let listener = latchkey_cli::server::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%addr, "latchkey listening");
+            eprintln!("latchkey: serving http://{addr}/api/v1 (console: http://{addr}/console)");
+            latchkey_cli::server::serve(listener, gateway, shutdown_signal()).await.map_err(|e| e.to_string())
+        }
+        Command::Bootstrap { organization, owner_email, store } => {
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let outcome = operator::bootstrap(store.as_ref(), &SystemClock, &config, &OperatorRequest { organization, owner_email })
+                .await
+                .map_err(describe)?;
+            println!("{}", outcome.cli_token);
+            Ok(())
+        }
+        Command::Recover { organization, owner_email, store } => {
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let outcome = operator::recover(store.as_ref(), &SystemClock, &config, &OperatorRequest { organization, owner_email })
+                .await
+                .map_err(describe)?;
+            println!("{}", outcome.cli_token);
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: OperatorError) -> String {
+    e.to_string()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

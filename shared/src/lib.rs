@@ -16,6 +16,8 @@ pub mod clock;
 pub mod config;
 pub mod credential;
 pub mod domain;
+pub mod gateway;
 pub mod lambda;
 pub mod logging;
+pub mod operator;
 pub mod store;

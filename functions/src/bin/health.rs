@@ -1,1 +1,8 @@
-fn main() {}
+//! GET /api/v1/health
+//!
+//! The route's whole logic lives in the shared crate; this binary only names it.
+
+#[tokio::main]
+async fn main() -> Result<(), latchkey::lambda::Error> {
+    latchkey::lambda::http::serve_function("health").await
+}

@@ -1,0 +1,9 @@
+//! GET /console
+//! GET /console/{asset}
+//!
+//! The route's whole logic lives in the shared crate; this binary only names it.
+
+#[tokio::main]
+async fn main() -> Result<(), latchkey::lambda::Error> {
+    latchkey::lambda::http::serve_function("console").await
+}

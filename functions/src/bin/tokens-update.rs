@@ -1,0 +1,8 @@
+//! PATCH /api/v1/tokens/{token_id}
+//!
+//! The route's whole logic lives in the shared crate; this binary only names it.
+
+#[tokio::main]
+async fn main() -> Result<(), latchkey::lambda::Error> {
+    latchkey::lambda::http::serve_function("tokens-update").await
+}

@@ -1,0 +1,8 @@
+//! DELETE /api/v1/users/{user_id}
+//!
+//! The route's whole logic lives in the shared crate; this binary only names it.
+
+#[tokio::main]
+async fn main() -> Result<(), latchkey::lambda::Error> {
+    latchkey::lambda::http::serve_function("users-delete").await
+}

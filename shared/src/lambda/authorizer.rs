@@ -1,0 +1,97 @@
+//! The API Gateway REQUEST authorizer (REST API): the `Authorization` header → an Allow
+//! policy with the caller as context, `Unauthorized` (the gateway's 401), or a failed
+//! invocation when the store fails (the gateway's AUTHORIZER_FAILURE response, 503):
+//! it fails closed, never by allowing and never by a 401.
+
+use super::Error;
+use crate::auth::{Authorizer, Decision, context};
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
+};
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// The exact error message API Gateway turns into 401.
+pub const UNAUTHORIZED: &str = "Unauthorized";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizerError {
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// Anything but "Unauthorized" makes the gateway answer AUTHORIZER_FAILURE.
+    #[error("authorizer failure")]
+    Failure,
+}
+
+pub async fn serve_authorizer() -> Result<(), Error> {
+    let (store, clock, _config) = super::init().await?;
+    let authorizer = Arc::new(Authorizer::new(store, clock));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| {
+        let authorizer = Arc::clone(&authorizer);
+        async move { handle_event(&authorizer, event.payload).await.map_err(Error::from) }
+    }))
+    .await
+}
+
+pub async fn handle_event(
+    authorizer: &Authorizer,
+    event: ApiGatewayCustomAuthorizerRequestTypeRequest,
+) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
+    let header = event.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match authorizer.authorize(header).await {
+        Ok(Decision::Allow(caller)) => {
+            let mut context = Map::new();
+            for (k, v) in context::to_context(&caller) {
+                context.insert(k.to_string(), Value::String(v));
+            }
+            let mut response = ApiGatewayCustomAuthorizerResponse::default();
+            response.principal_id = Some(caller.id.to_string());
+            response.policy_document = allow_policy(event.method_arn.as_deref().unwrap_or(""));
+            response.context = Value::Object(context);
+            Ok(response)
+        }
+        Ok(Decision::Deny(reason)) => {
+            tracing::info!(?reason, "denied");
+            Err(AuthorizerError::Unauthorized)
+        }
+        Err(failure) => {
+            tracing::error!(error = %failure, "authorizer failed closed");
+            Err(AuthorizerError::Failure)
+        }
+    }
+}
+
+/// Allows every method and resource of this API stage: the decision is about the caller,
+/// not the route (routes check permissions themselves), and a stage-wide resource keeps a
+/// cached decision (when `ReauthorizeEvery` > 0) valid for the caller's next routes.
+pub fn allow_policy(method_arn: &str) -> ApiGatewayCustomAuthorizerPolicy {
+    // arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{method}/{resource...}
+    let resource = match method_arn.split_once('/') {
+        Some((api, rest)) => {
+            let stage = rest.split('/').next().unwrap_or("*");
+            format!("{api}/{stage}/*/*")
+        }
+        None => "*".to_string(),
+    };
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".to_string()];
+    statement.effect = IamPolicyEffect::Allow;
+    statement.resource = vec![resource];
+    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
+    policy.version = Some("2012-10-17".to_string());
+    policy.statement = vec![statement];
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_covers_the_stage() {
+        let p = allow_policy("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/api/v1/me");
+        assert_eq!(p.statement[0].resource, vec!["arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/*/*"]);
+    }
+}

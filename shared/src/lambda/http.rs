@@ -1,0 +1,89 @@
+//! API Gateway REST proxy events (payload 1.0) ⇄ [`ApiRequest`] / [`ApiResponse`].
+//!
+//! A function serves one route. It recognises its route by the event's resource and
+//! method, not the raw path (a REST API puts the stage name in the path), and reads the
+//! caller from the authorizer context, which it trusts: the token is never seen here.
+
+use super::Error;
+use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, ROUTES};
+use crate::auth::context;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
+use std::sync::Arc;
+
+/// Serves the routes of the route table whose function is `function` (one route, or the
+/// console's two) until the Lambda runtime stops the process.
+pub async fn serve_function(function: &'static str) -> Result<(), Error> {
+    let api = super::init_api().await?;
+    lambda_http::run(service_fn(move |event: Request| {
+        let api = Arc::clone(&api);
+        async move { Ok::<_, Error>(handle_event(&api, function, event).await) }
+    }))
+    .await
+}
+
+/// One event through one function: the function's whole job, and what tests drive directly.
+pub async fn handle_event(api: &Api, function: &str, event: Request) -> Response<Body> {
+    let response = match to_api_request(function, &event) {
+        Ok(request) => api.handle(request).await,
+        Err(error) => error.into_response(),
+    };
+    to_lambda_response(response)
+}
+
+fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiError> {
+    let (resource, request_id, authorizer) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => (ctx.resource_path.clone(), ctx.request_id.clone(), Some(&ctx.authorizer.fields)),
+        _ => (None, None, None),
+    };
+    // This function was deployed for its routes; anything else reaching it is not found.
+    let route = ROUTES
+        .iter()
+        .find(|r| r.function == function && r.method == event.method().as_str() && Some(r.path) == resource.as_deref())
+        .ok_or(ApiError::NotFound)?;
+    let caller = match (route.access, authorizer) {
+        (Access::Public, _) => None,
+        (_, Some(fields)) => {
+            let caller = context::from_context(|k| fields.get(k).and_then(|v| v.as_str()));
+            // Missing context behind a protected route means the gateway is misconfigured:
+            // fail closed.
+            Some(caller.map_err(|e| {
+                tracing::error!(error = %e, "authorizer context unusable");
+                ApiError::Unauthorized
+            })?)
+        }
+        (_, None) => return Err(ApiError::Unauthorized),
+    };
+    let path_params = event.path_parameters().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let query = event.query_string_parameters().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let body = match event.body() {
+        Body::Empty => Vec::new(),
+        Body::Text(t) => t.as_bytes().to_vec(),
+        Body::Binary(b) => b.clone(),
+        _ => Vec::new(),
+    };
+    Ok(ApiRequest {
+        route: route.id,
+        path_params,
+        query,
+        body,
+        caller,
+        request_id: request_id.unwrap_or_default(),
+    })
+}
+
+fn to_lambda_response(response: ApiResponse) -> Response<Body> {
+    let mut builder = Response::builder().status(response.status);
+    for (name, value) in &response.headers {
+        builder = builder.header(*name, value);
+    }
+    let body = if response.body.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(response.body) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    builder.body(body).unwrap_or_else(|_| Response::new(Body::Empty))
+}

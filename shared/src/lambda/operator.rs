@@ -1,0 +1,34 @@
+//! The bootstrap and recover functions: plain Lambda functions with no API route, invoked
+//! by an operator (`sam remote invoke`) with `{"organization", "owner_email"}`.
+
+use super::Error;
+use crate::operator::{OperatorOutcome, OperatorRequest};
+use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorAction {
+    Bootstrap,
+    Recover,
+}
+
+pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
+    let (store, clock, config) = super::init().await?;
+    let shared = Arc::new((store, clock, config));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<OperatorRequest>| {
+        let shared = Arc::clone(&shared);
+        async move {
+            let (store, clock, config) = &*shared;
+            let outcome: Result<OperatorOutcome, Error> = match action {
+                OperatorAction::Bootstrap => crate::operator::bootstrap(store.as_ref(), clock.as_ref(), config, &event.payload).await,
+                OperatorAction::Recover => crate::operator::recover(store.as_ref(), clock.as_ref(), config, &event.payload).await,
+            }
+            .map_err(|e| {
+                tracing::warn!(error = %e, "operator action refused");
+                Error::from(e.to_string())
+            });
+            outcome
+        }
+    }))
+    .await
+}

@@ -1,0 +1,143 @@
+//! Operator actions (SPEC section 4), not behind the authorizer: `bootstrap` creates an
+//! organization with its first OWNER; `recover` rotates an existing OWNER's CLI tokens.
+//! Both return the new CLI token exactly once. In AWS they are Lambda functions without a
+//! route; locally they are `latchkey bootstrap` / `latchkey recover`.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::credential::{Locator, Token};
+use crate::domain::{
+    CredentialId, CredentialKind, CredentialRecord, DomainError, Email, Organization, OrganizationId, OrganizationName,
+    PermissionLevel, PrincipalId, Revocation, Roles, User,
+};
+use crate::store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// The event both operator functions take.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorRequest {
+    pub organization: String,
+    pub owner_email: String,
+}
+
+/// What both return. `cli_token` is shown here once and never again.
+#[derive(Serialize, Deserialize)]
+pub struct OperatorOutcome {
+    pub organization_id: OrganizationId,
+    pub user_id: PrincipalId,
+    pub cli_token: String,
+}
+
+impl std::fmt::Debug for OperatorOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorOutcome")
+            .field("organization_id", &self.organization_id)
+            .field("user_id", &self.user_id)
+            .field("cli_token", &"[REDACTED]")
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("invalid input: {0}")]
+    Invalid(#[from] DomainError),
+    #[error("an organization named {0:?} already exists")]
+    OrganizationExists(String),
+    #[error("no organization named {0:?}")]
+    NoSuchOrganization(String),
+    #[error("{0} is not an OWNER user of that organization")]
+    NotAnOwner(String),
+    #[error("the operating system's random number generator failed")]
+    Entropy,
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+pub async fn bootstrap(store: &dyn Store, clock: &dyn Clock, config: &Config, req: &OperatorRequest) -> Result<OperatorOutcome, OperatorError> {
+    let name = OrganizationName::parse(&req.organization)?;
+    let email = owner_email(config, &req.owner_email)?;
+    if store.find_organization_by_name(&name).await?.is_some() {
+        return Err(OperatorError::OrganizationExists(name.as_str().to_string()));
+    }
+    let now = clock.now();
+    let org = Organization { id: OrganizationId::new_random(), name, created_at: now };
+    let owner = User {
+        id: PrincipalId::new_random(),
+        organization_id: org.id,
+        email,
+        name: String::new(),
+        permission_level: PermissionLevel::Owner,
+        roles: Roles::default(),
+        created_at: now,
+        created_by: None,
+        cli_token_epoch: 0,
+    };
+    let (token, record) = cli_token_for(&owner, 0, now)?;
+    match store.create_organization(&org, &owner, &record).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(OperatorError::OrganizationExists(org.name.as_str().to_string())),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(organization_id = %org.id, user_id = %owner.id, "organization bootstrapped");
+    Ok(OperatorOutcome { organization_id: org.id, user_id: owner.id, cli_token: token.expose().to_string() })
+}
+
+pub async fn recover(store: &dyn Store, clock: &dyn Clock, config: &Config, req: &OperatorRequest) -> Result<OperatorOutcome, OperatorError> {
+    let name = OrganizationName::parse(&req.organization)?;
+    let email = Email::parse(&req.owner_email)?;
+    let org = store
+        .find_organization_by_name(&name)
+        .await?
+        .ok_or_else(|| OperatorError::NoSuchOrganization(name.as_str().to_string()))?;
+    for _ in 0..3 {
+        let user = store
+            .find_user_by_email(org.id, &email)
+            .await?
+            .filter(|u| u.permission_level == PermissionLevel::Owner)
+            .ok_or_else(|| OperatorError::NotAnOwner(email.to_string()))?;
+        let now = clock.now();
+        let (token, record) = cli_token_for(&user, user.cli_token_epoch + 1, now)?;
+        match store.rotate_credentials(&record, Revocation::new(now, config.retention())).await {
+            Ok(()) => {
+                tracing::info!(organization_id = %org.id, user_id = %user.id, "owner recovered");
+                return Ok(OperatorOutcome { organization_id: org.id, user_id: user.id, cli_token: token.expose().to_string() });
+            }
+            Err(StoreError::Contention) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Contention.into())
+}
+
+fn owner_email(config: &Config, raw: &str) -> Result<Email, OperatorError> {
+    let email = Email::parse(raw)?;
+    if email.is_in_service_account_domain(&config.service_account_domain) {
+        return Err(DomainError::invalid("owner_email", "addresses in the service-account domain are reserved").into());
+    }
+    Ok(email)
+}
+
+fn cli_token_for(user: &User, epoch: u64, now: crate::clock::Timestamp) -> Result<(Token, CredentialRecord), OperatorError> {
+    let locator = Locator { kind: CredentialKind::CliToken, owner_id: user.id, credential_id: CredentialId::new_random() };
+    let token = Token::generate(locator).map_err(|_| OperatorError::Entropy)?;
+    let record = CredentialRecord {
+        id: locator.credential_id,
+        organization_id: user.organization_id,
+        kind: CredentialKind::CliToken,
+        owner_id: user.id,
+        owner_email: user.email.clone(),
+        secret_hash: token.hash(),
+        last_six: token.last_six(),
+        epoch,
+        description: None,
+        created_at: now,
+        created_by: None,
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: None,
+        purge_at: None,
+    };
+    Ok((token, record))
+}
