@@ -1,0 +1,336 @@
+//! Every function binary run as Lambda runs it: spawned against a Runtime API stand-in
+//! (`support::runtime`) with the environment SAM gives it, fed real API Gateway REST proxy
+//! events and REQUEST-authorizer events, against DynamoDB (moto, started by scripts/test).
+//!
+//! Declared in `functions/Cargo.toml`, so cargo builds the binaries and names them in
+//! `CARGO_BIN_EXE_<name>`.
+
+use latchkey::api::ROUTES;
+use latchkey::config::Config;
+use latchkey::store::Store;
+use latchkey::store::dynamodb::DynamoDbStore;
+use latchkey_tests::runtime::{LambdaProcess, Outcome, authorizer_event, proxy_event};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn binary(name: &str) -> PathBuf {
+    // Cargo exports CARGO_BIN_EXE_<name> at compile time for this package's binaries.
+    let path = match name {
+        "authorizer" => env!("CARGO_BIN_EXE_authorizer"),
+        "bootstrap" => env!("CARGO_BIN_EXE_bootstrap"),
+        "recover" => env!("CARGO_BIN_EXE_recover"),
+        "health" => env!("CARGO_BIN_EXE_health"),
+        "console" => env!("CARGO_BIN_EXE_console"),
+        "me" => env!("CARGO_BIN_EXE_me"),
+        "users-list" => env!("CARGO_BIN_EXE_users-list"),
+        "users-create" => env!("CARGO_BIN_EXE_users-create"),
+        "users-get" => env!("CARGO_BIN_EXE_users-get"),
+        "users-update" => env!("CARGO_BIN_EXE_users-update"),
+        "users-delete" => env!("CARGO_BIN_EXE_users-delete"),
+        "cli-tokens-rotate-own" => env!("CARGO_BIN_EXE_cli-tokens-rotate-own"),
+        "cli-tokens-revoke-own" => env!("CARGO_BIN_EXE_cli-tokens-revoke-own"),
+        "cli-tokens-rotate" => env!("CARGO_BIN_EXE_cli-tokens-rotate"),
+        "service-accounts-create" => env!("CARGO_BIN_EXE_service-accounts-create"),
+        "service-accounts-list" => env!("CARGO_BIN_EXE_service-accounts-list"),
+        "service-accounts-get" => env!("CARGO_BIN_EXE_service-accounts-get"),
+        "service-accounts-delete" => env!("CARGO_BIN_EXE_service-accounts-delete"),
+        "api-keys-create" => env!("CARGO_BIN_EXE_api-keys-create"),
+        "api-keys-list-for-account" => env!("CARGO_BIN_EXE_api-keys-list-for-account"),
+        "api-keys-rotate" => env!("CARGO_BIN_EXE_api-keys-rotate"),
+        "api-keys-revoke-all" => env!("CARGO_BIN_EXE_api-keys-revoke-all"),
+        "api-keys-list" => env!("CARGO_BIN_EXE_api-keys-list"),
+        "api-keys-revoke" => env!("CARGO_BIN_EXE_api-keys-revoke"),
+        "tokens-create" => env!("CARGO_BIN_EXE_tokens-create"),
+        "tokens-list" => env!("CARGO_BIN_EXE_tokens-list"),
+        "tokens-get" => env!("CARGO_BIN_EXE_tokens-get"),
+        "tokens-update" => env!("CARGO_BIN_EXE_tokens-update"),
+        other => panic!("no binary named {other}: add it here"),
+    };
+    PathBuf::from(path)
+}
+
+/// The environment SAM gives every function, pointed at moto and a fresh table.
+struct Deployment {
+    env: Vec<(String, String)>,
+    store: Arc<dyn Store>,
+    config: Config,
+}
+
+async fn deploy() -> Deployment {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty());
+    let endpoint = endpoint.expect("set DYNAMODB_ENDPOINT or run scripts/test");
+    let table = format!("latchkey-rt-{}", uuid::Uuid::new_v4());
+    let env: Vec<(String, String)> = [
+        ("TABLE_NAME", table.as_str()),
+        ("DYNAMODB_ENDPOINT", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("ACCESS_TOKEN_DEFAULT_DAYS", "30"),
+        ("ACCESS_TOKEN_MAX_DAYS", "365"),
+        ("RETENTION_DAYS", "90"),
+        ("SERVICE_ACCOUNT_EMAIL_DOMAIN", "serviceaccount.com"),
+        ("RUST_LOG", "info"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
+    let store = DynamoDbStore::from_config(&config).await.expect("DynamoDB client");
+    store.create_table_if_missing().await.expect("create table");
+    Deployment { env, store: Arc::new(store), config }
+}
+
+impl Deployment {
+    async fn spawn(&self, function: &str) -> LambdaProcess {
+        LambdaProcess::spawn(&binary(function), &self.env).await
+    }
+
+    /// One invocation of `function`, then the process is stopped.
+    async fn invoke_once(&self, function: &str, event: Value) -> Outcome {
+        let mut p = self.spawn(function).await;
+        let out = p.invoke(event).await;
+        p.stop().await;
+        out
+    }
+
+    /// The authorizer's context for `token` (asserting it allows).
+    async fn authorize(&self, authorizer: &mut LambdaProcess, token: &str) -> Value {
+        let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {token}")), "GET", "/api/v1/me")).await;
+        let r = out.response();
+        assert_eq!(r["policyDocument"]["Statement"][0]["Effect"], "Allow", "{r}");
+        r["context"].clone()
+    }
+
+    /// Calls one route's function with an authorizer context; returns (status, body).
+    async fn call(&self, method: &str, resource: &str, params: &[(&str, &str)], query: &[(&str, &str)], body: Option<Value>, ctx: Option<&Value>) -> (u16, Value) {
+        let route = ROUTES.iter().find(|r| r.method == method && r.path == resource).unwrap_or_else(|| panic!("no route {method} {resource}"));
+        let body = body.map(|b| b.to_string());
+        let event = proxy_event(method, resource, params, query, body.as_deref(), ctx);
+        let out = self.invoke_once(route.function, event).await;
+        let r = out.response();
+        let status = r["statusCode"].as_u64().unwrap_or(0) as u16;
+        let parsed = r["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+        (status, parsed)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_binary_answers_real_events() {
+    let d = deploy().await;
+    let mut exercised = BTreeSet::new();
+
+    // bootstrap → the first owner's token; a second bootstrap of the same name is refused.
+    let boot = d.invoke_once("bootstrap", json!({"organization": "acme", "owner_email": "admin@acme.com"})).await;
+    let owner_token = boot.response()["cli_token"].as_str().expect("cli_token").to_string();
+    assert!(owner_token.starts_with("lku_"));
+    let again = d.invoke_once("bootstrap", json!({"organization": "ACME", "owner_email": "x@acme.com"})).await;
+    assert!(again.error_message().contains("already exists"));
+    let bad = d.invoke_once("bootstrap", json!({"organization": "acme2", "owner_email": "x@acme.com", "extra": 1})).await;
+    assert!(matches!(bad, Outcome::Error(_)));
+    exercised.insert("bootstrap");
+
+    // The authorizer: valid, malformed, missing, wrong scheme.
+    let mut authorizer = d.spawn("authorizer").await;
+    let owner = d.authorize(&mut authorizer, &owner_token).await;
+    assert_eq!(owner["permission_level"], "OWNER");
+    assert_eq!(owner["principal_type"], "user");
+    assert_eq!(owner["roles"], "");
+    for header in [None, Some("Bearer lku_garbage".to_string()), Some(format!("Basic {owner_token}"))] {
+        let out = authorizer.invoke(authorizer_event(header.as_deref(), "GET", "/api/v1/me")).await;
+        assert_eq!(out.error_message(), "Unauthorized");
+    }
+    exercised.insert("authorizer");
+
+    let call = |method: &'static str, resource: &'static str| (method, resource);
+    let _ = call;
+    // Public routes.
+    let (st, body) = d.call("GET", "/api/v1/health", &[], &[], None, None).await;
+    assert_eq!((st, body), (200, json!({"status": "ok"})));
+    let console = d.invoke_once("console", proxy_event("GET", "/console", &[], &[], None, None)).await;
+    let console = console.response();
+    assert_eq!(console["statusCode"], 200);
+    assert!(console["headers"]["content-security-policy"].as_str().unwrap_or("").contains("default-src 'none'"), "{console}");
+    exercised.insert("health");
+    exercised.insert("console");
+
+    // A function reached through another resource answers 404, not someone else's logic.
+    let wrong = d.invoke_once("me", proxy_event("GET", "/api/v1/users", &[], &[], None, Some(&owner))).await;
+    assert_eq!(wrong.response()["statusCode"], 404);
+
+    let (st, me) = d.call("GET", "/api/v1/me", &[], &[], None, Some(&owner)).await;
+    assert_eq!(st, 200);
+    assert_eq!(me["email"], "admin@acme.com");
+
+    // Users and CLI tokens.
+    let (st, created) = d.call("POST", "/api/v1/users", &[], &[], Some(json!({"email": "dev@acme.com"})), Some(&owner)).await;
+    assert_eq!(st, 201, "{created}");
+    let user_id = created["user"]["id"].as_str().unwrap().to_string();
+    let (st, list) = d.call("GET", "/api/v1/users", &[], &[("max_items", "10")], None, Some(&owner)).await;
+    assert_eq!((st, list["items"].as_array().map(Vec::len)), (200, Some(2)));
+    let (st, _) = d.call("GET", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
+    assert_eq!(st, 200);
+    let (st, u) = d.call("PATCH", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], Some(json!({"roles": ["TokenCreator"]})), Some(&owner)).await;
+    assert_eq!((st, u["roles"].clone()), (200, json!(["TokenCreator"])));
+    let (st, rotated) = d.call("POST", "/api/v1/users/{user_id}/cli-tokens/rotate", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
+    assert_eq!(st, 200);
+    let dev_token = rotated["cli_token"].as_str().unwrap().to_string();
+    let dev = d.authorize(&mut authorizer, &dev_token).await;
+    assert_eq!(dev["roles"], "TokenCreator");
+    let (st, own) = d.call("POST", "/api/v1/users/me/cli-tokens/rotate", &[], &[], Some(json!({})), Some(&dev)).await;
+    assert_eq!(st, 200);
+    let dev_token2 = own["cli_token"].as_str().unwrap().to_string();
+    // Revoked by the rotation: the authorizer says Unauthorized on the very next request.
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {dev_token}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+    let dev2 = d.authorize(&mut authorizer, &dev_token2).await;
+    let (st, _) = d.call("DELETE", "/api/v1/users/me/cli-tokens", &[], &[], None, Some(&dev2)).await;
+    assert_eq!(st, 204);
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {dev_token2}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+
+    // Service accounts and API keys.
+    let (st, sa) = d.call("POST", "/api/v1/service-accounts", &[], &[], Some(json!({"name": "ci-bot"})), Some(&owner)).await;
+    assert_eq!(st, 201, "{sa}");
+    let key = sa["api_key"].as_str().unwrap().to_string();
+    let sa_ctx = d.authorize(&mut authorizer, &key).await;
+    assert_eq!(sa_ctx["principal_type"], "service_account");
+    let (st, _) = d.call("GET", "/api/v1/service-accounts", &[], &[], None, Some(&owner)).await;
+    assert_eq!(st, 200);
+    let (st, _) = d.call("GET", "/api/v1/service-accounts", &[], &[], None, Some(&sa_ctx)).await;
+    assert_eq!(st, 403);
+    let (st, got) = d.call("GET", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    assert_eq!((st, got["name"].clone()), (200, json!("ci-bot")));
+    let (st, k2) = d.call("POST", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    assert_eq!(st, 201);
+    let key2_id = k2["key"]["id"].as_str().unwrap().to_string();
+    let (st, keys) = d.call("GET", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[("show_inactive", "true")], None, Some(&owner)).await;
+    assert_eq!((st, keys["items"].as_array().map(Vec::len)), (200, Some(2)));
+    let six = &key[key.len() - 6..];
+    let (st, found) = d.call("GET", "/api/v1/api-keys", &[], &[("last_six", six)], None, Some(&owner)).await;
+    assert_eq!((st, found["items"].as_array().map(Vec::len)), (200, Some(1)));
+    let (st, _) = d.call("DELETE", "/api/v1/api-keys/{key_id}", &[("key_id", &key2_id)], &[], None, Some(&owner)).await;
+    assert_eq!(st, 204);
+    let (st, rot) = d.call("POST", "/api/v1/service-accounts/{ref}/api-keys/rotate", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    assert_eq!(st, 200);
+    let rotated_key = rot["api_key"].as_str().unwrap().to_string();
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {key}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized", "rotation revokes the old key at once");
+    d.authorize(&mut authorizer, &rotated_key).await;
+    let (st, _) = d.call("DELETE", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    assert_eq!(st, 204);
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {rotated_key}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+
+    // Access tokens.
+    let (st, t) = d.call("POST", "/api/v1/tokens", &[], &[], Some(json!({"lifespan_days": 3, "description": "rt"})), Some(&owner)).await;
+    assert_eq!(st, 201, "{t}");
+    let token_id = t["token_info"]["id"].as_str().unwrap().to_string();
+    let access = t["token"].as_str().unwrap().to_string();
+    let access_ctx = d.authorize(&mut authorizer, &access).await;
+    assert_eq!(access_ctx["credential_kind"], "access_token");
+    assert!(!access_ctx["credential_expires_at"].as_str().unwrap_or("").is_empty());
+    let (st, l) = d.call("GET", "/api/v1/tokens", &[], &[], None, Some(&owner)).await;
+    assert_eq!((st, l["items"].as_array().map(Vec::len)), (200, Some(1)));
+    let (st, g) = d.call("GET", "/api/v1/tokens/{token_id}", &[("token_id", &token_id)], &[], None, Some(&owner)).await;
+    assert_eq!((st, g["description"].clone()), (200, json!("rt")));
+    let (st, p) = d.call("PATCH", "/api/v1/tokens/{token_id}", &[("token_id", &token_id)], &[], Some(json!({"revoked": true})), Some(&owner)).await;
+    assert_eq!((st, p["status"].clone()), (200, json!("revoked")));
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {access}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+
+    // An expired token that TTL has not purged is refused by the authorizer.
+    let expired = insert_expired_access_token(&d, &owner).await;
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {expired}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+
+    // Deletes.
+    let (st, _) = d.call("DELETE", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    assert_eq!(st, 204);
+    let (st, _) = d.call("DELETE", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
+    assert_eq!(st, 204);
+
+    // recover: a new owner token; the old one stops.
+    let rec = d.invoke_once("recover", json!({"organization": "acme", "owner_email": "admin@acme.com"})).await;
+    let recovered = rec.response()["cli_token"].as_str().unwrap().to_string();
+    d.authorize(&mut authorizer, &recovered).await;
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {owner_token}")), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+    exercised.insert("recover");
+    let log = authorizer.stop().await;
+    for secret in [&owner_token, &dev_token, &key, &rotated_key, &access, &recovered] {
+        assert!(!log.contains(secret.as_str()), "a token reached the authorizer's log");
+    }
+
+    for r in ROUTES {
+        exercised.insert(r.function);
+    }
+    // Every binary in functions/src/bin is one this test knows.
+    let bins: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin"))
+        .expect("functions/src/bin")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let known: BTreeSet<String> = exercised.iter().map(|s| s.to_string()).collect();
+    assert_eq!(bins, known);
+}
+
+/// The store fails: the authorizer fails the invocation (the gateway's 503), never allows,
+/// never says Unauthorized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_fails_closed_when_the_store_is_unreachable() {
+    let mut d = deploy().await;
+    let boot = d.invoke_once("bootstrap", json!({"organization": "down", "owner_email": "a@down.example"})).await;
+    let token = boot.response()["cli_token"].as_str().unwrap().to_string();
+    // Point the authorizer at a port nothing listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    for (k, v) in d.env.iter_mut() {
+        if k == "DYNAMODB_ENDPOINT" {
+            *v = format!("http://127.0.0.1:{port}");
+        }
+    }
+    let mut authorizer = d.spawn("authorizer").await;
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {token}")), "GET", "/api/v1/me")).await;
+    let message = out.error_message();
+    assert_ne!(message, "Unauthorized");
+    assert!(!message.contains(&token));
+    // A malformed token is still refused without any store access.
+    let out = authorizer.invoke(authorizer_event(Some("Bearer lku_nope"), "GET", "/api/v1/me")).await;
+    assert_eq!(out.error_message(), "Unauthorized");
+    authorizer.stop().await;
+    let _ = &d.config;
+}
+
+async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
+    use latchkey::credential::{Locator, Token};
+    use latchkey::domain::*;
+    let owner_id: PrincipalId = owner["principal_id"].as_str().unwrap().parse().unwrap();
+    let org: OrganizationId = owner["organization_id"].as_str().unwrap().parse().unwrap();
+    let locator = Locator { kind: CredentialKind::AccessToken, owner_id, credential_id: CredentialId::new_random() };
+    let token = Token::generate(locator).unwrap();
+    let now = latchkey::clock::truncate(chrono::Utc::now());
+    let record = CredentialRecord {
+        id: locator.credential_id,
+        organization_id: org,
+        kind: CredentialKind::AccessToken,
+        owner_id,
+        owner_email: Email::parse(owner["email"].as_str().unwrap()).unwrap(),
+        secret_hash: token.hash(),
+        last_six: token.last_six(),
+        epoch: 0,
+        description: None,
+        created_at: now - chrono::Duration::days(2),
+        created_by: Some(owner_id),
+        expires_at: Some(now - chrono::Duration::days(1)),
+        revoked_at: None,
+        last_used_at: None,
+        purge_at: Some(now + chrono::Duration::days(89)),
+    };
+    d.store.issue_credential(&record).await.expect("insert an expired token");
+    token.expose().to_string()
+}
