@@ -216,3 +216,45 @@ async fn a_held_write_lock_beyond_the_busy_timeout_is_unavailable() {
         .await
         .unwrap();
 }
+
+/// Two stores on one directory stand for two processes (separate connections, separate
+/// writer mutexes): the last-owner check must still be atomic, which only the database's
+/// own write lock (`BEGIN IMMEDIATE`) provides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_owner_rule_holds_across_two_openers() {
+    let dir = TempDir::new();
+    let serving = Arc::new(SqliteStore::open(&dir.0).unwrap());
+    let beside = Arc::new(SqliteStore::open(&dir.0).unwrap());
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+    };
+    for round in 0..10 {
+        let (org, first, token) = organization(&format!("Two openers {round}"));
+        serving
+            .create_organization(&org, &first, &token)
+            .await
+            .unwrap();
+        let mut second = first.clone();
+        second.id = PrincipalId::new_random();
+        second.email = Email::parse("second@example.com").unwrap();
+        let mut second_token = token.clone();
+        second_token.id = CredentialId::new_random();
+        second_token.owner_id = second.id;
+        serving.create_user(&second, &second_token).await.unwrap();
+
+        let (a, b) = (Arc::clone(&serving), Arc::clone(&beside));
+        let (d1, d2) = (demote.clone(), demote.clone());
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move { a.update_user(org.id, first.id, &d1).await }),
+            tokio::spawn(async move { b.update_user(org.id, second.id, &d2).await }),
+        );
+        let outcomes = [r1.unwrap(), r2.unwrap()];
+        let won = outcomes.iter().filter(|o| o.is_ok()).count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(StoreError::LastOwner)))
+            .count();
+        assert_eq!((won, refused), (1, 1), "round {round}: {outcomes:?}");
+    }
+}
