@@ -1,0 +1,87 @@
+//! The SQLite schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Every table keeps the whole record as JSON in `body` (what reads return) beside the
+//! columns that queries filter, sort or enforce uniqueness on. Timestamps in columns are
+//! `clock::sortable` strings: fixed width, so they compare like the times they name.
+
+use super::DbResultExt;
+use crate::store::{StoreError, StoreResult};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The schema version this build writes. A database from a newer build is refused rather
+/// than misread.
+pub(super) const CURRENT_VERSION: i64 = 1;
+
+const VERSION_1: &str = r#"
+CREATE TABLE IF NOT EXISTS organizations (
+    id          TEXT PRIMARY KEY NOT NULL,
+    -- OrganizationName::unique_key(): names are unique case-insensitively.
+    name_key    TEXT NOT NULL UNIQUE,
+    body        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS users (
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL REFERENCES organizations(id),
+    -- Already trimmed and lower-cased by Email::parse.
+    email            TEXT NOT NULL,
+    permission_level TEXT NOT NULL,
+    -- store::position::of_user
+    sort_key         TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    UNIQUE (organization_id, email)
+) STRICT;
+CREATE INDEX IF NOT EXISTS users_by_position ON users (organization_id, sort_key);
+
+CREATE TABLE IF NOT EXISTS service_accounts (
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL REFERENCES organizations(id),
+    name             TEXT NOT NULL,
+    -- store::position::of_service_account
+    sort_key         TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    UNIQUE (organization_id, name)
+) STRICT;
+CREATE INDEX IF NOT EXISTS service_accounts_by_position ON service_accounts (organization_id, sort_key);
+
+CREATE TABLE IF NOT EXISTS credentials (
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL REFERENCES organizations(id),
+    kind             TEXT NOT NULL,
+    -- No foreign key: a credential outlives its deleted owner (marked revoked) until purged.
+    owner_id         TEXT NOT NULL,
+    epoch            INTEGER NOT NULL,
+    last_six         TEXT NOT NULL,
+    expires_at       TEXT,
+    revoked_at       TEXT,
+    last_used_at     TEXT,
+    purge_at         TEXT,
+    -- store::position::of_credential
+    sort_key         TEXT NOT NULL,
+    body             TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS credentials_by_position ON credentials (organization_id, kind, sort_key);
+CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (owner_id, kind, epoch);
+"#;
+
+/// Brings the database to [`CURRENT_VERSION`]. Runs in an immediate transaction, so two
+/// processes opening a new data directory at once cannot interleave their migrations.
+pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .db()?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .db()?;
+    if version > CURRENT_VERSION {
+        return Err(StoreError::Internal(format!(
+            "the database has schema version {version}, newer than this build's {CURRENT_VERSION}"
+        )));
+    }
+    if version < 1 {
+        tx.execute_batch(VERSION_1).db()?;
+    }
+    tx.pragma_update(None, "user_version", CURRENT_VERSION)
+        .db()?;
+    tx.commit().db()
+}
