@@ -1,0 +1,1 @@
+//! Integration tests against a DynamoDB-compatible server (moto).
