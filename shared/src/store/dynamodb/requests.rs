@@ -54,12 +54,7 @@ impl Expr {
     }
     /// Placeholders of several expressions used in one request (DynamoDB rejects unused
     /// ones and empty maps).
-    pub fn merged_placeholders(
-        exprs: &[&Expr],
-    ) -> (
-        Option<HashMap<String, String>>,
-        Option<HashMap<String, AttributeValue>>,
-    ) {
+    pub fn merged_placeholders(exprs: &[&Expr]) -> Placeholders {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         for e in exprs {
@@ -72,6 +67,13 @@ impl Expr {
         )
     }
 }
+
+/// `ExpressionAttributeNames` and `ExpressionAttributeValues` of one request, `None` when
+/// empty (DynamoDB rejects empty maps).
+pub type Placeholders = (
+    Option<HashMap<String, String>>,
+    Option<HashMap<String, AttributeValue>>,
+);
 
 /// What a failed condition of one transaction item means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
