@@ -1,0 +1,171 @@
+//! Key and attribute names of the single table (layout: `infra/dynamodb-layout.md`).
+//!
+//! Every partition key starts with a short type prefix, so item types can never collide
+//! and a raw item tells what it is.
+
+use crate::domain::{
+    CredentialId, CredentialKind, Email, OrganizationId, OrganizationName, PrincipalId,
+    ServiceAccountName,
+};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+/// The table's TTL attribute: purge time in epoch seconds (not the API's `expires_at`).
+pub const TTL: &str = "ttl";
+/// Users only: how many USERS of the organization are OWNER (on the organization item).
+pub const OWNER_COUNT: &str = "owner_count";
+/// Uniqueness guards: the id of what they guard.
+pub const GUARD_TARGET: &str = "target_id";
+/// Sortable twins of RFC 3339 fields. chrono's serde form has a variable number of
+/// fraction digits, so the strings do not compare like the times; conditions and filters
+/// compare these Numbers (microseconds since the epoch) instead.
+pub const EXPIRES_AT_US: &str = "expires_at_us";
+pub const LAST_USED_AT_US: &str = "last_used_at_us";
+
+/// Sort-key values, one per item type.
+pub const SK_ORGANIZATION: &str = "O";
+pub const SK_PRINCIPAL: &str = "P";
+pub const SK_CREDENTIAL: &str = "C";
+pub const SK_GUARD: &str = "U";
+
+pub fn organization_pk(org: OrganizationId) -> String {
+    format!("O#{org}")
+}
+pub fn principal_pk(id: PrincipalId) -> String {
+    format!("P#{id}")
+}
+pub fn credential_pk(id: CredentialId) -> String {
+    format!("C#{id}")
+}
+pub fn organization_name_guard_pk(name: &OrganizationName) -> String {
+    format!("ORGNAME#{}", name.unique_key())
+}
+pub fn email_guard_pk(org: OrganizationId, email: &Email) -> String {
+    format!("EMAIL#{org}#{email}")
+}
+pub fn service_account_name_guard_pk(org: OrganizationId, name: &ServiceAccountName) -> String {
+    format!("SANAME#{org}#{name}")
+}
+
+pub fn users_index_pk(org: OrganizationId) -> String {
+    format!("ORG#{org}#USERS")
+}
+pub fn service_accounts_index_pk(org: OrganizationId) -> String {
+    format!("ORG#{org}#SAS")
+}
+pub fn credentials_index_pk(org: OrganizationId, kind: CredentialKind) -> String {
+    format!("ORG#{org}#CRED#{}", kind.as_str())
+}
+/// Prefix of every credential position of one owner (see `store::position::of_credential`).
+pub fn credentials_of_owner_prefix(owner: PrincipalId) -> String {
+    format!("{owner}#")
+}
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The primary key of an item.
+pub fn key(pk: String, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
+}
+pub fn organization_key(org: OrganizationId) -> HashMap<String, AttributeValue> {
+    key(organization_pk(org), SK_ORGANIZATION)
+}
+pub fn principal_key(id: PrincipalId) -> HashMap<String, AttributeValue> {
+    key(principal_pk(id), SK_PRINCIPAL)
+}
+pub fn credential_key(id: CredentialId) -> HashMap<String, AttributeValue> {
+    key(credential_pk(id), SK_CREDENTIAL)
+}
+pub fn guard_key(guard_pk: String) -> HashMap<String, AttributeValue> {
+    key(guard_pk, SK_GUARD)
+}
+
+/// The epoch attribute on the owner's item that revokes credentials of `kind` in bulk, and
+/// the principal type that may hold them. Access tokens have no epoch (revoked one by one).
+pub fn epoch_attribute(kind: CredentialKind) -> Option<&'static str> {
+    match kind {
+        CredentialKind::CliToken => Some("cli_token_epoch"),
+        CredentialKind::ApiKey => Some("api_key_epoch"),
+        CredentialKind::AccessToken => None,
+    }
+}
+
+/// The `principal_type` tag of the owners that may hold credentials of `kind`.
+pub fn holder_type(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::CliToken | CredentialKind::AccessToken => "user",
+        CredentialKind::ApiKey => "service_account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn keys_carry_type_prefixes() {
+        let org = OrganizationId(Uuid::nil());
+        let id = PrincipalId(Uuid::nil());
+        assert_eq!(
+            organization_pk(org),
+            "O#00000000-0000-0000-0000-000000000000"
+        );
+        assert_eq!(principal_pk(id), "P#00000000-0000-0000-0000-000000000000");
+        assert_eq!(
+            credential_pk(CredentialId(Uuid::nil())),
+            "C#00000000-0000-0000-0000-000000000000"
+        );
+        let name = OrganizationName::parse("Acme Corp").unwrap();
+        assert_eq!(organization_name_guard_pk(&name), "ORGNAME#acme corp");
+        let email = Email::parse("a@example.com").unwrap();
+        assert_eq!(
+            email_guard_pk(org, &email),
+            "EMAIL#00000000-0000-0000-0000-000000000000#a@example.com"
+        );
+        let sa = ServiceAccountName::parse("ci-bot").unwrap();
+        assert_eq!(
+            service_account_name_guard_pk(org, &sa),
+            "SANAME#00000000-0000-0000-0000-000000000000#ci-bot"
+        );
+        assert_eq!(
+            credentials_index_pk(org, CredentialKind::ApiKey),
+            "ORG#00000000-0000-0000-0000-000000000000#CRED#api_key"
+        );
+        assert_eq!(
+            users_index_pk(org),
+            "ORG#00000000-0000-0000-0000-000000000000#USERS"
+        );
+        assert_eq!(
+            service_accounts_index_pk(org),
+            "ORG#00000000-0000-0000-0000-000000000000#SAS"
+        );
+        let k = principal_key(id);
+        assert_eq!(k.get(SK), Some(&s("P")));
+    }
+
+    #[test]
+    fn epochs_per_kind() {
+        assert_eq!(
+            epoch_attribute(CredentialKind::CliToken),
+            Some("cli_token_epoch")
+        );
+        assert_eq!(
+            epoch_attribute(CredentialKind::ApiKey),
+            Some("api_key_epoch")
+        );
+        assert_eq!(epoch_attribute(CredentialKind::AccessToken), None);
+        assert_eq!(holder_type(CredentialKind::ApiKey), "service_account");
+        assert_eq!(holder_type(CredentialKind::AccessToken), "user");
+    }
+}
