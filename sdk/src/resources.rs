@@ -1,0 +1,265 @@
+//! Route groups: users, service accounts, API keys, access tokens.
+
+use crate::encoding::encode;
+use crate::{Client, Result};
+use latchkey_wire::{
+    CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser,
+    CredentialInfo, Empty, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount,
+    UpdateAccessToken, UpdateUser, User,
+};
+use uuid::Uuid;
+
+/// `/users`.
+#[derive(Debug, Clone, Copy)]
+pub struct Users<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Users<'_> {
+    /// One page of users (`max_items` 1–100; the server's default is 20).
+    pub async fn list(&self, max_items: Option<u32>) -> Result<List<User>> {
+        self.client.page("/users", &[], max_items, None).await
+    }
+
+    /// The page after `cursor` (a previous page's `next_cursor`).
+    pub async fn list_page(
+        &self,
+        max_items: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<List<User>> {
+        self.client.page("/users", &[], max_items, cursor).await
+    }
+
+    /// Every user, following cursors.
+    pub async fn list_all(&self) -> Result<Vec<User>> {
+        self.client.collect("/users", &[], None).await
+    }
+
+    /// Up to `limit` users (all when `None`), following cursors.
+    pub async fn list_up_to(&self, limit: Option<usize>) -> Result<Vec<User>> {
+        self.client.collect("/users", &[], limit).await
+    }
+
+    /// `POST /users` (OWNER): the new user and its first CLI token, shown once.
+    pub async fn create(&self, request: &CreateUser) -> Result<CreatedUser> {
+        self.client.post("/users", Some(request)).await
+    }
+
+    pub async fn get(&self, user_id: Uuid) -> Result<User> {
+        self.client.get(&format!("/users/{user_id}"), &[]).await
+    }
+
+    /// `PATCH /users/{id}` (OWNER): permission level and/or roles (the whole set).
+    pub async fn update(&self, user_id: Uuid, request: &UpdateUser) -> Result<User> {
+        self.client
+            .patch(&format!("/users/{user_id}"), request)
+            .await
+    }
+
+    /// `DELETE /users/{id}` (OWNER): every credential of the user stops working.
+    pub async fn remove(&self, user_id: Uuid) -> Result<()> {
+        self.client.delete(&format!("/users/{user_id}")).await
+    }
+
+    /// `POST /users/{id}/cli-tokens/rotate` (OWNER, not for another OWNER).
+    pub async fn rotate_cli_token(&self, user_id: Uuid) -> Result<IssuedCliToken> {
+        self.client
+            .post(
+                &format!("/users/{user_id}/cli-tokens/rotate"),
+                None::<&Empty>,
+            )
+            .await
+    }
+}
+
+/// `/service-accounts` (OWNER). `reference` is a service account's name or email.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceAccounts<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl ServiceAccounts<'_> {
+    /// The new account and its first API key, shown once.
+    pub async fn create(
+        &self,
+        name: &str,
+        permission_level: Option<&str>,
+    ) -> Result<CreatedServiceAccount> {
+        let request = CreateServiceAccount {
+            name: name.to_string(),
+            permission_level: permission_level.map(str::to_string),
+        };
+        self.client.post("/service-accounts", Some(&request)).await
+    }
+
+    /// One page, newest first.
+    pub async fn list(&self, max_items: Option<u32>) -> Result<List<ServiceAccount>> {
+        self.client
+            .page("/service-accounts", &[], max_items, None)
+            .await
+    }
+
+    /// The page after `cursor`.
+    pub async fn list_page(
+        &self,
+        max_items: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<List<ServiceAccount>> {
+        self.client
+            .page("/service-accounts", &[], max_items, cursor)
+            .await
+    }
+
+    /// Every service account, following cursors.
+    pub async fn list_all(&self) -> Result<Vec<ServiceAccount>> {
+        self.client.collect("/service-accounts", &[], None).await
+    }
+
+    /// Up to `limit` service accounts (all when `None`), following cursors.
+    pub async fn list_up_to(&self, limit: Option<usize>) -> Result<Vec<ServiceAccount>> {
+        self.client.collect("/service-accounts", &[], limit).await
+    }
+
+    pub async fn get(&self, reference: &str) -> Result<ServiceAccount> {
+        self.client.get(&account_path(reference, ""), &[]).await
+    }
+
+    /// Deletes the account; its keys stop working at once.
+    pub async fn delete(&self, reference: &str) -> Result<()> {
+        self.client.delete(&account_path(reference, "")).await
+    }
+
+    /// A new API key (older ones keep working), shown once.
+    pub async fn create_api_key(&self, reference: &str) -> Result<IssuedApiKey> {
+        self.client
+            .post(&account_path(reference, "/api-keys"), None::<&Empty>)
+            .await
+    }
+
+    /// Metadata of the account's keys (all pages); `show_inactive` adds revoked ones.
+    pub async fn list_api_keys(
+        &self,
+        reference: &str,
+        show_inactive: bool,
+    ) -> Result<Vec<CredentialInfo>> {
+        let filters = [("show_inactive", show_inactive.to_string())];
+        self.client
+            .collect(&account_path(reference, "/api-keys"), &filters, None)
+            .await
+    }
+
+    /// A new API key; every older key of the account stops working.
+    pub async fn rotate_api_keys(&self, reference: &str) -> Result<IssuedApiKey> {
+        self.client
+            .post(&account_path(reference, "/api-keys/rotate"), None::<&Empty>)
+            .await
+    }
+
+    /// Revokes every key of the account.
+    pub async fn revoke_api_keys(&self, reference: &str) -> Result<()> {
+        self.client
+            .delete(&account_path(reference, "/api-keys"))
+            .await
+    }
+}
+
+fn account_path(reference: &str, rest: &str) -> String {
+    format!("/service-accounts/{}{rest}", encode(reference))
+}
+
+/// Filters of `GET /api-keys`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiKeyFilters {
+    pub service_account_email: Option<String>,
+    pub last_six: Option<String>,
+    /// Include revoked keys.
+    pub show_inactive: bool,
+}
+
+/// `/api-keys` (OWNER): keys across the organization.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiKeys<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl ApiKeys<'_> {
+    /// Every key matching `filters` (all pages).
+    pub async fn list(&self, filters: &ApiKeyFilters) -> Result<Vec<CredentialInfo>> {
+        let mut query = vec![("show_inactive", filters.show_inactive.to_string())];
+        if let Some(email) = &filters.service_account_email {
+            query.push(("service_account_email", email.clone()));
+        }
+        if let Some(last_six) = &filters.last_six {
+            query.push(("last_six", last_six.clone()));
+        }
+        self.client.collect("/api-keys", &query, None).await
+    }
+
+    /// Revokes one key.
+    pub async fn revoke(&self, key_id: Uuid) -> Result<()> {
+        self.client.delete(&format!("/api-keys/{key_id}")).await
+    }
+}
+
+/// `/tokens`: access tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Tokens<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl Tokens<'_> {
+    /// A new access token for `user` (an id or email; the caller when `None`), shown once.
+    pub async fn create(
+        &self,
+        user: Option<&str>,
+        lifespan_days: Option<i64>,
+        description: Option<&str>,
+    ) -> Result<IssuedAccessToken> {
+        let request = CreateAccessToken {
+            user: user.map(str::to_string),
+            lifespan_days,
+            description: description.map(str::to_string),
+        };
+        self.client.post("/tokens", Some(&request)).await
+    }
+
+    /// The caller's tokens, or (OWNER) `user`'s or everyone's; all pages. `show_inactive`
+    /// adds revoked and expired ones.
+    pub async fn list(
+        &self,
+        user: Option<&str>,
+        show_inactive: bool,
+    ) -> Result<Vec<CredentialInfo>> {
+        let mut query = vec![("show_inactive", show_inactive.to_string())];
+        if let Some(user) = user {
+            query.push(("user", user.to_string()));
+        }
+        self.client.collect("/tokens", &query, None).await
+    }
+
+    pub async fn get(&self, token_id: Uuid) -> Result<CredentialInfo> {
+        self.client.get(&format!("/tokens/{token_id}"), &[]).await
+    }
+
+    /// Sets the description (`""` clears it).
+    pub async fn edit(&self, token_id: Uuid, description: &str) -> Result<CredentialInfo> {
+        let request = UpdateAccessToken {
+            description: Some(description.to_string()),
+            revoked: None,
+        };
+        self.client
+            .patch(&format!("/tokens/{token_id}"), &request)
+            .await
+    }
+
+    /// Revokes the token; it stops working on the next request.
+    pub async fn revoke(&self, token_id: Uuid) -> Result<CredentialInfo> {
+        let request = UpdateAccessToken {
+            description: None,
+            revoked: Some(true),
+        };
+        self.client
+            .patch(&format!("/tokens/{token_id}"), &request)
+            .await
+    }
+}
