@@ -1,4 +1,6 @@
-//! `latchkey`: the local server, the operator actions, and (later) client commands.
+//! `latchkey`: the local server, the operator actions, and the client commands.
+
+mod client;
 
 use clap::{Parser, Subcommand};
 use latchkey::api::Api;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "latchkey", version, about = "Identities and credentials for your organization's API")]
 struct Cli {
+    #[command(flatten)]
+    client: client::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,13 +66,21 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Client commands against a running API (login, whoami, service-account, ...).
+    #[command(flatten)]
+    Client(client::ClientCommand),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    latchkey::logging::init_json();
     let cli = Cli::parse();
-    match run(cli.command).await {
+    // Client commands report to people on stderr and keep stdout for output: no log lines.
+    let command = match cli.command {
+        Command::Client(command) => return client::run(command, cli.client).await,
+        command => command,
+    };
+    latchkey::logging::init_json();
+    match run(command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("latchkey: {message}");
@@ -106,6 +118,7 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{}", outcome.cli_token);
             Ok(())
         }
+        Command::Client(_) => Err("client commands are run by client::run".to_string()),
     }
 }
 

@@ -51,7 +51,7 @@ impl Error {
         let mut message = if error.is_timeout() {
             format!("{base_url}: timed out")
         } else {
-            format!("{base_url}")
+            base_url.to_string()
         };
         let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
         while let Some(cause) = source {

@@ -1,0 +1,52 @@
+//! `latchkey api-key ...` (OWNER): keys across the organization.
+
+use super::failure::Failure;
+use super::output::{print_api_keys, print_json};
+use super::Context;
+use clap::Subcommand;
+use latchkey_sdk::ApiKeyFilters;
+use uuid::Uuid;
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// List API keys, optionally of one service account or by their last six characters.
+    #[command(after_help = "Examples:\n  latchkey api-key list --last-six a1B2c3\n  latchkey api-key list --service-account-email ci@org-<id>.serviceaccount.com --show-inactive")]
+    List {
+        /// Only keys of the service account with this email.
+        #[arg(long)]
+        service_account_email: Option<String>,
+        /// Only keys ending with these six characters.
+        #[arg(long)]
+        last_six: Option<String>,
+        /// Include revoked keys.
+        #[arg(long)]
+        show_inactive: bool,
+    },
+    /// Revoke one API key by its id (see `api-key list`).
+    #[command(after_help = "Example:\n  latchkey api-key revoke 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b")]
+    Revoke {
+        /// The key's id.
+        key_id: Uuid,
+    },
+}
+
+pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failure> {
+    let session = context.session()?;
+    let api_keys = session.client.api_keys();
+    match command {
+        ApiKeyCommand::List { service_account_email, last_six, show_inactive } => {
+            let filters = ApiKeyFilters { service_account_email, last_six, show_inactive };
+            let keys = api_keys.list(&filters).await?;
+            if context.json() {
+                print_json(&keys);
+            } else {
+                print_api_keys(&keys);
+            }
+        }
+        ApiKeyCommand::Revoke { key_id } => {
+            api_keys.revoke(key_id).await?;
+            context.say(format!("Revoked API key {key_id}; it no longer works."));
+        }
+    }
+    Ok(())
+}

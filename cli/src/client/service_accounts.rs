@@ -1,0 +1,124 @@
+//! `latchkey service-account ...` (OWNER): the Anyscale `service-account` commands.
+
+use super::failure::Failure;
+use super::output::{print_json, print_service_accounts};
+use super::{Context, confirm, print_secret_once};
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug)]
+pub enum ServiceAccountCommand {
+    /// Create a service account and print its first API key (shown only once).
+    #[command(after_help = "Example:\n  KEY=$(latchkey service-account create --name ci-deployer)")]
+    Create {
+        /// Name: 1-63 of a-z, 0-9 and '-', starting with a letter, not ending with '-'.
+        #[arg(long, short = 'n')]
+        name: String,
+        /// OWNER or COLLABORATOR.
+        #[arg(long, default_value = "COLLABORATOR", value_parser = ["OWNER", "COLLABORATOR"])]
+        permission_level: String,
+    },
+    /// List service accounts, newest first.
+    #[command(after_help = "Examples:\n  latchkey service-account list\n  latchkey service-account list --max-items 5 --output json")]
+    List {
+        /// Show at most this many (all when omitted).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        max_items: Option<u32>,
+    },
+    /// Delete a service account; its keys stop working at once.
+    #[command(after_help = "Example:\n  latchkey service-account delete --name ci-deployer --yes")]
+    Delete {
+        #[command(flatten)]
+        account: AccountRef,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Create another API key for a service account (older keys keep working).
+    #[command(after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer")]
+    CreateApiKey {
+        #[command(flatten)]
+        account: AccountRef,
+    },
+    /// Create a new API key and revoke every older key of the service account.
+    #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
+    RotateApiKeys {
+        #[command(flatten)]
+        account: AccountRef,
+    },
+    /// Revoke every API key of a service account.
+    #[command(after_help = "Example:\n  latchkey service-account revoke-api-keys --email ci-deployer@org-<id>.serviceaccount.com")]
+    RevokeApiKeys {
+        #[command(flatten)]
+        account: AccountRef,
+    },
+}
+
+/// A service account named by `--name` or `--email` (exactly one).
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct AccountRef {
+    /// Name of the service account.
+    #[arg(long)]
+    name: Option<String>,
+    /// Email of the service account.
+    #[arg(long)]
+    email: Option<String>,
+}
+
+impl AccountRef {
+    /// The API takes a name or an email in the same path segment.
+    fn reference(&self) -> &str {
+        self.name.as_deref().or(self.email.as_deref()).unwrap_or_default()
+    }
+}
+
+pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<(), Failure> {
+    let session = context.session()?;
+    let accounts = session.client.service_accounts();
+    match command {
+        ServiceAccountCommand::Create { name, permission_level } => {
+            let created = accounts.create(&name, Some(&permission_level)).await?;
+            eprintln!(
+                "latchkey: created service account {} ({}, {})",
+                created.service_account.name, created.service_account.email, created.service_account.permission_level
+            );
+            print_secret_once(context, "API key", &created.api_key, &created);
+        }
+        ServiceAccountCommand::List { max_items } => {
+            let list = accounts.list_up_to(max_items.map(|n| n as usize)).await?;
+            if context.json() {
+                print_json(&list);
+            } else {
+                print_service_accounts(&list);
+            }
+        }
+        ServiceAccountCommand::Delete { account, yes } => {
+            let reference = account.reference();
+            confirm(&format!("Delete service account {reference} and revoke all its API keys"), yes)?;
+            accounts.delete(reference).await?;
+            context.say(format!("Deleted service account {reference}; its API keys no longer work."));
+        }
+        ServiceAccountCommand::CreateApiKey { account } => {
+            let issued = accounts.create_api_key(account.reference()).await?;
+            eprintln!(
+                "latchkey: created API key {} (ending {}) for {}",
+                issued.key.id, issued.key.last_six, issued.key.owner_email
+            );
+            print_secret_once(context, "API key", &issued.api_key, &issued);
+        }
+        ServiceAccountCommand::RotateApiKeys { account } => {
+            let issued = accounts.rotate_api_keys(account.reference()).await?;
+            eprintln!(
+                "latchkey: rotated the API keys of {}: older keys no longer work; new key {} (ending {})",
+                issued.key.owner_email, issued.key.id, issued.key.last_six
+            );
+            print_secret_once(context, "API key", &issued.api_key, &issued);
+        }
+        ServiceAccountCommand::RevokeApiKeys { account } => {
+            let reference = account.reference();
+            accounts.revoke_api_keys(reference).await?;
+            context.say(format!("Revoked every API key of {reference}."));
+        }
+    }
+    Ok(())
+}
