@@ -1,8 +1,8 @@
 //! `latchkey api-key ...` (OWNER): keys across the organization.
 
+use super::Context;
 use super::failure::Failure;
 use super::output::{print_api_keys, print_json};
-use super::Context;
 use clap::Subcommand;
 use latchkey_sdk::ApiKeyFilters;
 use uuid::Uuid;
@@ -10,7 +10,9 @@ use uuid::Uuid;
 #[derive(Subcommand, Debug)]
 pub enum ApiKeyCommand {
     /// List API keys, optionally of one service account or by their last six characters.
-    #[command(after_help = "Examples:\n  latchkey api-key list --last-six a1B2c3\n  latchkey api-key list --service-account-email ci@org-<id>.serviceaccount.com --show-inactive")]
+    #[command(
+        after_help = "Examples:\n  latchkey api-key list --last-six a1B2c3\n  latchkey api-key list --service-account-email ci@org-<id>.serviceaccount.com --show-inactive"
+    )]
     List {
         /// Only keys of the service account with this email.
         #[arg(long)]
@@ -23,7 +25,9 @@ pub enum ApiKeyCommand {
         show_inactive: bool,
     },
     /// Revoke one API key by its id (see `api-key list`).
-    #[command(after_help = "Example:\n  latchkey api-key revoke 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b")]
+    #[command(
+        after_help = "Example:\n  latchkey api-key revoke 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b"
+    )]
     Revoke {
         /// The key's id.
         key_id: Uuid,
@@ -34,8 +38,16 @@ pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failur
     let session = context.session()?;
     let api_keys = session.client.api_keys();
     match command {
-        ApiKeyCommand::List { service_account_email, last_six, show_inactive } => {
-            let filters = ApiKeyFilters { service_account_email, last_six, show_inactive };
+        ApiKeyCommand::List {
+            service_account_email,
+            last_six,
+            show_inactive,
+        } => {
+            let filters = ApiKeyFilters {
+                service_account_email,
+                last_six,
+                show_inactive,
+            };
             let keys = api_keys.list(&filters).await?;
             if context.json() {
                 print_json(&keys);

@@ -18,7 +18,9 @@ pub enum ServiceAccountCommand {
         permission_level: String,
     },
     /// List service accounts, newest first.
-    #[command(after_help = "Examples:\n  latchkey service-account list\n  latchkey service-account list --max-items 5 --output json")]
+    #[command(
+        after_help = "Examples:\n  latchkey service-account list\n  latchkey service-account list --max-items 5 --output json"
+    )]
     List {
         /// Show at most this many (all when omitted).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -34,19 +36,25 @@ pub enum ServiceAccountCommand {
         yes: bool,
     },
     /// Create another API key for a service account (older keys keep working).
-    #[command(after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer")]
+    #[command(
+        after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer"
+    )]
     CreateApiKey {
         #[command(flatten)]
         account: AccountRef,
     },
     /// Create a new API key and revoke every older key of the service account.
-    #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
+    #[command(
+        after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)"
+    )]
     RotateApiKeys {
         #[command(flatten)]
         account: AccountRef,
     },
     /// Revoke every API key of a service account.
-    #[command(after_help = "Example:\n  latchkey service-account revoke-api-keys --email ci-deployer@org-<id>.serviceaccount.com")]
+    #[command(
+        after_help = "Example:\n  latchkey service-account revoke-api-keys --email ci-deployer@org-<id>.serviceaccount.com"
+    )]
     RevokeApiKeys {
         #[command(flatten)]
         account: AccountRef,
@@ -68,7 +76,10 @@ pub struct AccountRef {
 impl AccountRef {
     /// The API takes a name or an email in the same path segment.
     fn reference(&self) -> &str {
-        self.name.as_deref().or(self.email.as_deref()).unwrap_or_default()
+        self.name
+            .as_deref()
+            .or(self.email.as_deref())
+            .unwrap_or_default()
     }
 }
 
@@ -76,11 +87,16 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
     let session = context.session()?;
     let accounts = session.client.service_accounts();
     match command {
-        ServiceAccountCommand::Create { name, permission_level } => {
+        ServiceAccountCommand::Create {
+            name,
+            permission_level,
+        } => {
             let created = accounts.create(&name, Some(&permission_level)).await?;
             eprintln!(
                 "latchkey: created service account {} ({}, {})",
-                created.service_account.name, created.service_account.email, created.service_account.permission_level
+                created.service_account.name,
+                created.service_account.email,
+                created.service_account.permission_level
             );
             print_secret_once(context, "API key", &created.api_key, &created);
         }
@@ -94,9 +110,14 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
         }
         ServiceAccountCommand::Delete { account, yes } => {
             let reference = account.reference();
-            confirm(&format!("Delete service account {reference} and revoke all its API keys"), yes)?;
+            confirm(
+                &format!("Delete service account {reference} and revoke all its API keys"),
+                yes,
+            )?;
             accounts.delete(reference).await?;
-            context.say(format!("Deleted service account {reference}; its API keys no longer work."));
+            context.say(format!(
+                "Deleted service account {reference}; its API keys no longer work."
+            ));
         }
         ServiceAccountCommand::CreateApiKey { account } => {
             let issued = accounts.create_api_key(account.reference()).await?;

@@ -1,16 +1,18 @@
 //! `latchkey token ...`: access tokens, after Determined's `det token` commands.
 
+use super::Context;
 use super::account::{LoginArgs, login};
 use super::failure::Failure;
 use super::output::{print_access_tokens, print_credential_details, print_details, print_json};
-use super::Context;
 use clap::Subcommand;
 use uuid::Uuid;
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Create an access token (for yourself, or as OWNER for USER) and print its id and the token.
-    #[command(after_help = "Examples:\n  latchkey token create --expiration-days 30 --description \"Automated testing token\"\n  latchkey token create bob@acme.com --expiration-days 7 --output json")]
+    #[command(
+        after_help = "Examples:\n  latchkey token create --expiration-days 30 --description \"Automated testing token\"\n  latchkey token create bob@acme.com --expiration-days 7 --output json"
+    )]
     Create {
         /// The user's id or email; yourself when omitted.
         user: Option<String>,
@@ -22,7 +24,9 @@ pub enum TokenCommand {
         description: Option<String>,
     },
     /// List active access tokens (your own; as OWNER everyone's or USER's).
-    #[command(after_help = "Examples:\n  latchkey token list\n  latchkey token list --show-inactive --user bob@acme.com")]
+    #[command(
+        after_help = "Examples:\n  latchkey token list\n  latchkey token list --show-inactive --user bob@acme.com"
+    )]
     List {
         /// Include revoked and expired tokens.
         #[arg(long)]
@@ -62,12 +66,21 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
     let tokens = session.client.tokens();
     match command {
         TokenCommand::Login(_) => {}
-        TokenCommand::Create { user, expiration_days, description } => {
-            let issued = tokens.create(user.as_deref(), expiration_days, description.as_deref()).await?;
+        TokenCommand::Create {
+            user,
+            expiration_days,
+            description,
+        } => {
+            let issued = tokens
+                .create(user.as_deref(), expiration_days, description.as_deref())
+                .await?;
             if context.json() {
                 print_json(&issued);
             } else {
-                print_details(&[("Token ID", issued.token_info.id.to_string()), ("Token", issued.token.clone())]);
+                print_details(&[
+                    ("Token ID", issued.token_info.id.to_string()),
+                    ("Token", issued.token.clone()),
+                ]);
             }
             eprintln!(
                 "latchkey: access token for {} expires {}; this is the only time the token is shown.",
@@ -75,7 +88,10 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
                 super::output::optional_time(&issued.token_info.expires_at)
             );
         }
-        TokenCommand::List { show_inactive, user } => {
+        TokenCommand::List {
+            show_inactive,
+            user,
+        } => {
             let list = tokens.list(user.as_deref(), show_inactive).await?;
             if context.json() {
                 print_json(&list);
@@ -99,7 +115,10 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
                 }
             }
         }
-        TokenCommand::Edit { token_id, description } => {
+        TokenCommand::Edit {
+            token_id,
+            description,
+        } => {
             let info = tokens.edit(token_id, &description).await?;
             if context.json() {
                 print_json(&info);

@@ -13,7 +13,9 @@ const TOKEN_CREATOR: &str = "TokenCreator";
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Add a user (OWNER) and print the new user's CLI token (shown only once).
-    #[command(after_help = "Example:\n  latchkey user add --email bob@acme.com --name Bob --token-creator > bob-token.txt")]
+    #[command(
+        after_help = "Example:\n  latchkey user add --email bob@acme.com --name Bob --token-creator > bob-token.txt"
+    )]
     Add {
         #[arg(long)]
         email: String,
@@ -60,7 +62,9 @@ pub enum UserCommand {
     },
     /// Rotate CLI tokens: your own when USER_ID is omitted (the stored login is updated),
     /// or as OWNER another user's. All older CLI tokens stop working.
-    #[command(after_help = "Examples:\n  latchkey user rotate-cli-token\n  latchkey user rotate-cli-token 3c9e... > new-token.txt")]
+    #[command(
+        after_help = "Examples:\n  latchkey user rotate-cli-token\n  latchkey user rotate-cli-token 3c9e... > new-token.txt"
+    )]
     RotateCliToken { user_id: Option<Uuid> },
 }
 
@@ -68,7 +72,12 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
     let session = context.session()?;
     let users = session.client.users();
     match command {
-        UserCommand::Add { email, name, owner, token_creator } => {
+        UserCommand::Add {
+            email,
+            name,
+            owner,
+            token_creator,
+        } => {
             let request = CreateUser {
                 email,
                 name,
@@ -90,7 +99,13 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
                 print_users(&list);
             }
         }
-        UserCommand::Update { user_id, owner, collaborator, token_creator, no_token_creator } => {
+        UserCommand::Update {
+            user_id,
+            owner,
+            collaborator,
+            token_creator,
+            no_token_creator,
+        } => {
             let permission_level = match (owner, collaborator) {
                 (true, _) => Some("OWNER".to_string()),
                 (_, true) => Some("COLLABORATOR".to_string()),
@@ -98,8 +113,13 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             };
             // Roles are sent as the whole set, so start from the user's current roles.
             let roles = if token_creator || no_token_creator {
-                let mut roles: Vec<String> =
-                    users.get(user_id).await?.roles.into_iter().filter(|r| r != TOKEN_CREATOR).collect();
+                let mut roles: Vec<String> = users
+                    .get(user_id)
+                    .await?
+                    .roles
+                    .into_iter()
+                    .filter(|r| r != TOKEN_CREATOR)
+                    .collect();
                 if token_creator {
                     roles.push(TOKEN_CREATOR.to_string());
                 }
@@ -112,7 +132,15 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
                     "nothing to change: give --owner, --collaborator, --token-creator or --no-token-creator".to_string(),
                 ));
             }
-            let user = users.update(user_id, &UpdateUser { permission_level, roles }).await?;
+            let user = users
+                .update(
+                    user_id,
+                    &UpdateUser {
+                        permission_level,
+                        roles,
+                    },
+                )
+                .await?;
             if context.json() {
                 print_json(&user);
             } else {
@@ -120,13 +148,22 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             }
         }
         UserCommand::Remove { user_id, yes } => {
-            confirm(&format!("Remove user {user_id} and revoke all their credentials"), yes)?;
+            confirm(
+                &format!("Remove user {user_id} and revoke all their credentials"),
+                yes,
+            )?;
             users.remove(user_id).await?;
-            context.say(format!("Removed user {user_id}; their credentials no longer work."));
+            context.say(format!(
+                "Removed user {user_id}; their credentials no longer work."
+            ));
         }
-        UserCommand::RotateCliToken { user_id: Some(user_id) } => {
+        UserCommand::RotateCliToken {
+            user_id: Some(user_id),
+        } => {
             let issued = users.rotate_cli_token(user_id).await?;
-            eprintln!("latchkey: rotated the CLI tokens of user {user_id}; older ones no longer work");
+            eprintln!(
+                "latchkey: rotated the CLI tokens of user {user_id}; older ones no longer work"
+            );
             print_secret_once(context, "CLI token", &issued.cli_token, &issued);
         }
         UserCommand::RotateCliToken { user_id: None } => {
@@ -134,7 +171,10 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             eprintln!("latchkey: rotated your CLI tokens; older ones no longer work");
             // The stored login held a token that just stopped working: replace it.
             if let TokenSource::File(path) = &session.token_source {
-                let credentials = Credentials { token: issued.cli_token.clone().into(), api_url: Some(session.api_url.clone()) };
+                let credentials = Credentials {
+                    token: issued.cli_token.clone().into(),
+                    api_url: Some(session.api_url.clone()),
+                };
                 credentials.save(path)?;
                 eprintln!("latchkey: saved the new token to {}", path.display());
             }
