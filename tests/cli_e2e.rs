@@ -444,6 +444,22 @@ fn service_account_and_api_key_lifecycle() {
         .ok()
         .line();
     h.run_as(&second_key, &["whoami"]).ok();
+    let of_account = h
+        .run(&[
+            "api-key",
+            "list",
+            "--service-account-email",
+            &account_email,
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        of_account.as_array().map(Vec::len),
+        Some(1),
+        "only the active second key"
+    );
     let rotated = h
         .run(&[
             "service-account",
