@@ -333,7 +333,9 @@ async fn hostile_inputs_get_problems_and_change_nothing(app: &TestApp) {
     let wrong_checksum = String::from_utf8(wrong_checksum).unwrap();
     let forged_cursor = "eyJ2IjoxLCJvIjoiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIiwibCI6InVzZXJzIiwicCI6IngifQ";
     let forged_path = format!("/api/v1/users?cursor={forged_cursor}");
-    let cases: Vec<(&str, &str, Option<Vec<u8>>, u16, &str)> = vec![
+    // (method, path, body, expected status, expected code)
+    type Case<'a> = (&'a str, &'a str, Option<Vec<u8>>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("POST", "/api/v1/service-accounts", Some(b"{not json".to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":"ok-name","colour":"red"}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":42}"#.to_vec()), 400, "validation_failed"),
@@ -548,6 +550,6 @@ async fn removing_a_user_revokes_everything_it_held(app: &TestApp) {
     app.delete(&format!("/users/{id}"), &app.owner_token).await.assert_status(204);
     assert_eq!(app.me_status(&nina).await, 401);
     assert_eq!(app.me_status(&access).await, 401);
-    let all = app.get(&format!("/tokens?show_inactive=true"), &app.owner_token).await.body;
+    let all = app.get("/tokens?show_inactive=true", &app.owner_token).await.body;
     assert!(all["items"].as_array().unwrap().iter().all(|t| t["status"] == "revoked"), "{all}");
 }

@@ -153,7 +153,9 @@ async fn every_function_binary_answers_real_events() {
     let console = d.invoke_once("console", proxy_event("GET", "/console", &[], &[], None, None)).await;
     let console = console.response();
     assert_eq!(console["statusCode"], 200);
-    assert!(console["headers"]["content-security-policy"].as_str().unwrap_or("").contains("default-src 'none'"), "{console}");
+    // REST proxy responses (payload 1.0) carry headers in multiValueHeaders.
+    let csp = console["multiValueHeaders"]["content-security-policy"][0].as_str().unwrap_or("");
+    assert!(csp.contains("default-src 'none'"), "{console}");
     exercised.insert("health");
     exercised.insert("console");
 

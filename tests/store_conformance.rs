@@ -1685,7 +1685,4 @@ macro_rules! conformance_tests {
 
 conformance_tests!(sqlite, support::sqlite_store().await);
 
-// TODO(merge): remove this `cfg(any())` once `store::dynamodb::DynamoDbStore` exists (and the
-// one on `support::dynamodb_store`).
-#[cfg(any())]
 conformance_tests!(dynamodb, support::dynamodb_store().await);

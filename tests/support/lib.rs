@@ -56,8 +56,6 @@ pub async fn sqlite_store() -> Arc<dyn Store> {
 /// A DynamoDB store on a fresh table of the server at `DYNAMODB_ENDPOINT` (moto, started by
 /// `scripts/test`). Panics when the endpoint is unset: a suite that skips itself silently
 /// would pass without testing anything.
-// TODO(merge): remove this `cfg(any())` once `store::dynamodb::DynamoDbStore` exists.
-#[cfg(any())]
 pub async fn dynamodb_store() -> Arc<dyn Store> {
     use latchkey::config::Config;
     use latchkey::store::dynamodb::DynamoDbStore;
@@ -75,7 +73,7 @@ pub async fn dynamodb_store() -> Arc<dyn Store> {
         _ => std::env::var(name).ok(),
     })
     .expect("configuration from the environment");
-    let store = DynamoDbStore::from_config(&config).expect("connect to DynamoDB");
+    let store = DynamoDbStore::from_config(&config).await.expect("connect to DynamoDB");
     store
         .create_table_if_missing()
         .await

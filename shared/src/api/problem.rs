@@ -108,7 +108,8 @@ impl ApiError {
 
 pub fn problem(status: u16, code: &str, title: &str, detail: &str) -> Problem {
     Problem {
-        type_: format!("https://latchkey.dev/problems/{}", code.replace('_', "-")),
+        // A URN, not a URL: there is no documentation site to dereference.
+        type_: format!("urn:latchkey:problem:{code}"),
         title: title.into(),
         status,
         detail: detail.into(),

@@ -123,7 +123,9 @@ pub enum RouteMatch {
 pub fn match_path(method: &str, path: &str) -> RouteMatch {
     let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     let segments: Vec<&str> = path.split('/').collect();
-    let mut best: Option<(usize, &'static Route, Vec<(String, String)>)> = None;
+    // (static segments matched, route, parameters) of the best match so far.
+    type Candidate = (usize, &'static Route, Vec<(String, String)>);
+    let mut best: Option<Candidate> = None;
     let mut path_exists = false;
     for route in ROUTES {
         let template: Vec<&str> = route.path.split('/').collect();

@@ -54,7 +54,9 @@ fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiErro
         }
         (_, None) => return Err(ApiError::Unauthorized),
     };
-    let path_params = event.path_parameters().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    // Whether the gateway has decoded `%40` in a path parameter or not, decoding here gives
+    // the same value: no valid name, email or id contains '%'.
+    let path_params = event.path_parameters().iter().map(|(k, v)| (k.to_string(), crate::api::routes::percent_decode(v))).collect();
     let query = event.query_string_parameters().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let body = match event.body() {
         Body::Empty => Vec::new(),

@@ -22,16 +22,14 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let now = api.clock.now();
     let mut expires_at = now + days.duration();
     // No credential outlives the one that made it.
-    if let Some(own_expiry) = caller.credential.expires_at {
-        if expires_at > own_expiry {
-            if body.lifespan_days.is_some() {
-                return Err(ApiError::validation(format!(
-                    "lifespan_days: a token created with an access token cannot outlive it (it expires at {})",
-                    own_expiry.to_rfc3339()
-                )));
-            }
-            expires_at = own_expiry;
+    if let Some(own_expiry) = caller.credential.expires_at.filter(|own| expires_at > *own) {
+        if body.lifespan_days.is_some() {
+            return Err(ApiError::validation(format!(
+                "lifespan_days: a token created with an access token cannot outlive it (it expires at {})",
+                own_expiry.to_rfc3339()
+            )));
         }
+        expires_at = own_expiry;
     }
     if expires_at <= now {
         return Err(ApiError::validation("lifespan_days: the token would already be expired"));
