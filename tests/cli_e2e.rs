@@ -3,15 +3,9 @@
 //! commands driven as a person or a script would, with `HOME` pointing into the temporary
 //! directory so the credentials file is the test's own.
 //!
-//! Finding the binary: `env!("CARGO_BIN_EXE_latchkey")` exists only for integration tests of
-//! the package that owns the binary (`latchkey-cli`), and a dependency on `latchkey-cli`
-//! builds its library, not its binaries. So the tests locate `latchkey` next to their own
-//! executable (`<target>/<profile>/deps/cli_e2e-*` → `<target>/<profile>/latchkey`) and, once
-//! per run, ask cargo (`$CARGO build -p latchkey-cli --bin latchkey`, same target dir and
-//! profile) to build it or bring it up to date: a no-op when it is fresh. The fresh binary
-//! is then hard-linked into `CARGO_TARGET_TMPDIR`, so a build from another checkout that
-//! shares the target directory cannot swap it mid-run. Set
-//! `LATCHKEY_BIN=/path/to/latchkey` to test a given binary instead (no build).
+//! Finding the binary: the test is declared in `cli/Cargo.toml`, so cargo builds `latchkey`
+//! before running it and names it in `CARGO_BIN_EXE_latchkey`. Set
+//! `LATCHKEY_BIN=/path/to/latchkey` to test another binary.
 //!
 //! Ports: the server listens on `127.0.0.1:0` and the test reads the bound address from the
 //! server's `serving http://...` line, so parallel tests never race for a port.
@@ -34,70 +28,12 @@ const SERVER_OR_NETWORK: i32 = 6;
 
 fn latchkey_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        if let Some(path) = std::env::var_os("LATCHKEY_BIN") {
-            return PathBuf::from(path);
-        }
-        let test_exe = std::env::current_exe().expect("path of the test executable");
-        let profile_dir = test_exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("<target>/<profile>/deps/<test>");
-        let target_dir = profile_dir.parent().expect("<target>/<profile>");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let mut build = Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "latchkey-cli",
-                "--bin",
-                "latchkey",
-                "--target-dir",
-            ])
-            .arg(target_dir)
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-        if profile_dir
-            .file_name()
-            .is_some_and(|name| name == "release")
-        {
-            build.arg("--release");
-        }
-        let status = build
-            .status()
-            .expect("run cargo build for the latchkey binary");
-        assert!(
-            status.success(),
-            "cargo build -p latchkey-cli --bin latchkey failed"
-        );
-        let binary = profile_dir.join("latchkey");
-        assert!(
-            binary.is_file(),
-            "no latchkey binary at {}",
-            binary.display()
-        );
-        pin(&binary)
+    BINARY.get_or_init(|| match std::env::var_os("LATCHKEY_BIN") {
+        Some(path) => PathBuf::from(path),
+        // This test belongs to `latchkey-cli` (cli/Cargo.toml), so cargo builds the binary
+        // first and names it here.
+        None => PathBuf::from(env!("CARGO_BIN_EXE_latchkey")),
     })
-}
-
-/// A target directory shared by several checkouts holds one `<profile>/latchkey`, which a
-/// build from another checkout may replace while these tests run. Cargo replaces it (new
-/// file), never rewrites it in place, so a hard link taken now keeps this build's binary.
-/// The link lives in cargo's scratch directory for tests, named per checkout.
-fn pin(binary: &Path) -> PathBuf {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    env!("CARGO_MANIFEST_DIR").hash(&mut hasher);
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let pinned = scratch.join(format!("latchkey-cli-e2e-{:016x}", hasher.finish()));
-    let _ = std::fs::create_dir_all(scratch);
-    let _ = std::fs::remove_file(&pinned);
-    if std::fs::hard_link(binary, &pinned).is_ok() || std::fs::copy(binary, &pinned).is_ok() {
-        pinned
-    } else {
-        binary.to_path_buf()
-    }
 }
 
 /// Kills the server when the test ends, passes or panics.
