@@ -132,6 +132,12 @@ async function start() {
   setUnauthorizedHandler(() => signOut('Your token is no longer accepted (revoked, rotated or expired). Sign in again.'));
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
+  window.addEventListener('hashchange', () => {
+    if (!ctx) return;
+    const wanted = window.location.hash.slice(1);
+    if (TABS.some((t) => t.id === wanted && t.visible(ctx))) selectTab(wanted);
+    else selectTab($('panel').dataset.tab || 'users');
+  });
   if (!session.token()) return showSignIn();
   try {
     showApp(await request('GET', '/me'));

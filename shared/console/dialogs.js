@@ -56,14 +56,21 @@ export function showSecret({ title, subject, secret, note }) {
   const done = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'secret-done' }, 'I have copied it');
   dialog.replaceChildren(body, h('div', { class: 'dialog-actions' }, done));
   return new Promise((resolve) => {
+    let closed = false;
     const onClose = () => {
+      if (closed) return;
+      closed = true;
       dialog.removeEventListener('close', onClose);
       dialog.replaceChildren();
       value = null;
       resolve();
     };
+    // Escape closes the dialog too: the close event empties it either way.
     dialog.addEventListener('close', onClose);
-    done.addEventListener('click', () => dialog.close());
+    done.addEventListener('click', () => {
+      dialog.close();
+      onClose();
+    });
     dialog.showModal();
     done.focus();
   });

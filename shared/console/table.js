@@ -46,8 +46,16 @@ export function pagedTable({ columns, fetchPage, row, empty, testId }) {
     }
   }
 
+  /** Shows a just-created item at the top without reloading (it may sort onto a later page). */
+  function prepend(item) {
+    tbody.prepend(row(item));
+    table.hidden = false;
+    status.className = 'table-status';
+    status.textContent = '';
+  }
+
   more.addEventListener('click', () => load(false));
-  return { el, reload: () => load(true), columns: columns.length };
+  return { el, reload: () => load(true), prepend, columns: columns.length };
 }
 
 /** The actions cell of a row: buttons plus an error line for what they do. */

@@ -22,7 +22,7 @@ export function render(panel, ctx) {
   });
 
   function rolesCell(user) {
-    return user.roles.length ? user.roles.map((r) => badge(r, 'role')) : h('span', { class: 'muted' }, '—');
+    return user.roles.length ? user.roles.map((r) => badge(r, 'role')) : [h('span', { class: 'muted' }, '—')];
   }
 
   function userRow(user) {
@@ -30,7 +30,7 @@ export function render(panel, ctx) {
     const tr = h('tr', { dataset: { email: user.email } });
     const emailCell = h('td', {}, h('span', { class: 'email' }, user.email), isMe ? badge('you', 'you') : null);
     const levelCell = h('td', {}, levelBadge(user.permission_level));
-    const rolesTd = h('td', {}, rolesCell(user));
+    const rolesTd = h('td', { class: 'roles' }, rolesCell(user));
     tr.append(emailCell, h('td', { class: 'name' }, user.name || ''), levelCell, rolesTd, h('td', {}, time(user.created_at)));
     if (!isOwner) return tr;
 
@@ -54,7 +54,7 @@ export function render(panel, ctx) {
       group.replaceChildren(save, cancel);
       const restore = (u) => {
         levelCell.replaceChildren(levelBadge(u.permission_level));
-        rolesTd.replaceChildren(rolesCell(u));
+        rolesTd.replaceChildren(...rolesCell(u));
         group.replaceChildren(...saved);
       };
       cancel.addEventListener('click', () => restore(user));
@@ -98,7 +98,7 @@ export function render(panel, ctx) {
   }
 
   const parts = [];
-  if (isOwner) parts.push(addUserForm(() => table.reload()));
+  if (isOwner) parts.push(addUserForm((user) => table.prepend(user)));
   parts.push(section(isOwner ? 'Users' : 'Users (read-only)', table.el));
   panel.replaceChildren(...parts);
   table.reload();
@@ -123,7 +123,7 @@ function addUserForm(onAdded) {
     const created = await run(submit, error, () => request('POST', '/users', { body }));
     if (!created) return;
     form.reset();
-    onAdded();
+    onAdded(created.user);
     await showSecret({
       title: 'User added',
       subject: `CLI token for ${created.user.email}`,
