@@ -31,7 +31,7 @@ export function render(panel) {
     const statusCell = h('td', {}, statusBadge(key.status));
     const revokedCell = h('td', {}, time(key.revoked_at));
     const tr = h('tr', { dataset: { lastSix: key.last_six, id: key.id } },
-      h('td', {}, lastSix(key.last_six)), h('td', {}, h('span', { class: 'email' }, key.owner_email)), statusCell,
+      h('td', {}, lastSix(key.last_six)), h('td', {}, h('span', { class: 'email service' }, key.owner_email)), statusCell,
       h('td', {}, time(key.created_at)), h('td', {}, time(key.last_used_at)), revokedCell, cell);
     if (revoke) {
       revoke.addEventListener('click', async () => {

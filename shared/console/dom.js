@@ -18,7 +18,7 @@ export function h(tag, props, ...children) {
       el.textContent = String(value);
     } else if (key === 'dataset') {
       Object.assign(el.dataset, value);
-    } else if (key === 'value' || key === 'checked' || key === 'disabled' || key === 'hidden'
+    } else if (key === 'value' || key === 'defaultValue' || key === 'checked' || key === 'disabled' || key === 'hidden'
       || key === 'selected' || key === 'readOnly' || key === 'colSpan') {
       el[key] = value;
     } else {

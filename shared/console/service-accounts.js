@@ -27,7 +27,7 @@ function accountRows(account, span) {
   const { cell, error } = actionsCell(create, rotate, revokeAll, view, remove);
   const tr = h('tr', { dataset: { name: account.name } },
     h('td', { class: 'name' }, account.name),
-    h('td', {}, h('span', { class: 'email' }, account.email)),
+    h('td', {}, h('span', { class: 'email service' }, account.email)),
     h('td', {}, levelBadge(account.permission_level)),
     h('td', {}, time(account.created_at)),
     cell);
@@ -109,8 +109,8 @@ function keysTable(account) {
 }
 
 function createForm(onCreated) {
-  const name = field('Name', h('input', { type: 'text', name: 'name', required: true, autocomplete: 'off', placeholder: 'ci-deployer', pattern: '[a-z][a-z0-9-]{0,62}' }),
-    'a–z, 0–9 and -, starting with a letter');
+  const name = field('Name', h('input', { type: 'text', name: 'name', required: true, autocomplete: 'off', placeholder: 'ci-deployer', pattern: '[a-z][a-z0-9-]{0,62}',
+    title: 'a–z, 0–9 and -, starting with a letter, 1–63 characters' }));
   const level = field('Permission level', levelSelect('COLLABORATOR', { name: 'permission_level' }));
   const submit = h('button', { type: 'submit', class: 'btn primary' }, 'Create service account');
   const error = errorLine();

@@ -105,7 +105,7 @@ function createForm(ctx, onCreated) {
   const user = isOwner
     ? field('For user', h('input', { type: 'text', name: 'user', autocomplete: 'off', placeholder: isUser ? 'me (or an email)' : 'user email (required)' }))
     : null;
-  const days = field('Expires in (days)', h('input', { type: 'number', name: 'lifespan_days', min: '1', max: '365', value: '30', class: 'narrow' }));
+  const days = field('Expires in (days)', h('input', { type: 'number', name: 'lifespan_days', min: '1', max: '365', defaultValue: '30', class: 'narrow' }));
   const description = field('Description', h('input', { type: 'text', name: 'description', autocomplete: 'off', placeholder: 'what it is for', maxlength: '1000' }));
   const submit = h('button', { type: 'submit', class: 'btn primary' }, 'Create access token');
   const error = errorLine();

@@ -61,6 +61,7 @@ async function main() {
   if (!existsSync(bin)) throw new Error(`${bin} not found: build it with cargo build -p latchkey-cli`);
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found: apt-get install -y chromium`);
   mkdirSync(artifacts, { recursive: true });
+  rmSync(path.join(artifacts, 'failure.png'), { force: true });
   dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-console-'));
 
   const ownerToken = execFileSync(bin, ['bootstrap', '--organization', 'acme', '--owner-email', 'admin@acme.com', '--data-dir', dataDir],
