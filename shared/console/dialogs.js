@@ -36,12 +36,15 @@ function copyRow(value, testId, label) {
 }
 
 /**
- * Shows a newly issued secret once. Resolves when the dialog closes; then the dialog's
- * DOM is emptied and no reference to the secret is kept.
+ * Shows a newly issued secret once: `from[field]` of an API response, which is deleted
+ * from it. Resolves when the dialog closes; then the dialog's DOM is emptied and no
+ * reference to the secret is kept.
  */
-export function showSecret({ title, subject, secret, note }) {
+export function showSecret({ title, subject, from, field, note }) {
   const dialog = document.getElementById('secret-dialog');
-  let value = secret;
+  // The API response that carried the secret loses it here: the dialog is its only holder.
+  let value = from[field];
+  delete from[field];
   const body = h('div', { class: 'dialog-body' },
     h('h2', { id: 'secret-title' }, title),
     subject ? h('p', { class: 'secret-subject' }, subject) : null,

@@ -39,7 +39,7 @@ export function render(panel, ctx) {
       await showSecret({
         title: 'Your new CLI token',
         subject: me.email,
-        secret: result.cli_token,
+        from: result, field: 'cli_token',
         note: usingCli ? 'Closing this dialog signs you out: sign in again with the new token.' : null,
       });
       if (usingCli) ctx.signOut('Your CLI token was rotated. Sign in with the new token.');

@@ -42,7 +42,7 @@ function accountRows(account, span) {
     const result = await run(button, error, () => request(method, path));
     if (!result) return;
     refreshKeys();
-    await showSecret({ title, subject: `For ${account.email} (key …${result.key.last_six})`, secret: result.api_key });
+    await showSecret({ title, subject: `For ${account.email} (key …${result.key.last_six})`, from: result, field: 'api_key' });
   };
 
   create.addEventListener('click', () => issue(create, 'POST', `/service-accounts/${ref}/api-keys`, 'New API key'));
@@ -127,7 +127,7 @@ function createForm(onCreated) {
     await showSecret({
       title: 'Service account created',
       subject: `API key for ${created.service_account.email}`,
-      secret: created.api_key,
+      from: created, field: 'api_key',
     });
   });
   return section('Create a service account', form, error);

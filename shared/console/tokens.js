@@ -131,7 +131,7 @@ function createForm(ctx, onCreated) {
     await showSecret({
       title: 'Access token created',
       subject: `For ${info.owner_email}, expires ${info.expires_at ? info.expires_at.slice(0, 10) : 'never'}`,
-      secret: created.token,
+      from: created, field: 'token',
     });
   });
   return section('Create an access token', form, error);

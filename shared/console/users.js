@@ -77,7 +77,7 @@ export function render(panel, ctx) {
         });
         if (!ok) return;
         const result = await run(rotate, error, () => request('POST', `/users/${enc(user.id)}/cli-tokens/rotate`));
-        if (result) await showSecret({ title: 'New CLI token', subject: `For ${user.email}`, secret: result.cli_token });
+        if (result) await showSecret({ title: 'New CLI token', subject: `For ${user.email}`, from: result, field: 'cli_token' });
       });
     }
 
@@ -127,7 +127,7 @@ function addUserForm(onAdded) {
     await showSecret({
       title: 'User added',
       subject: `CLI token for ${created.user.email}`,
-      secret: created.cli_token,
+      from: created, field: 'cli_token',
       note: 'Hand it to the user over a safe channel; they sign in with it (latchkey login).',
     });
   });
