@@ -95,6 +95,9 @@ pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
 pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
     let body: wire::UpdateAccessToken = input::body(req)?;
+    if body.description.is_none() && body.revoked.is_none() {
+        return Err(ApiError::validation("nothing to change: give description and/or revoked"));
+    }
     let (mut token, owner) = load_token(api, req).await?;
     policy::may_access_token(caller, &token)?;
     let now = api.clock.now();

@@ -78,6 +78,9 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         permission_level: body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?,
         roles: parse_roles(body.roles.as_deref())?,
     };
+    if update == UserUpdate::default() {
+        return Err(ApiError::validation("nothing to change: give permission_level and/or roles"));
+    }
     let user = api.store.update_user(caller.organization_id, id, &update).await?;
     tracing::info!(request_id = %req.request_id, user_id = %user.id, "user updated");
     Ok(ApiResponse::json(200, &views::user(&user)))
@@ -164,8 +167,13 @@ fn parse_user_id(raw: &str) -> Result<PrincipalId, ApiError> {
     PrincipalId::from_str(raw).map_err(|_| ApiError::NotFound)
 }
 
+/// Roles are a set: naming one twice is a mistake worth telling the caller about.
 fn parse_roles(raw: Option<&[String]>) -> Result<Option<Roles>, ApiError> {
-    raw.map(|names| names.iter().map(|n| Role::from_str(n)).collect::<Result<Vec<_>, _>>().map(Roles::new))
-        .transpose()
-        .map_err(ApiError::from)
+    let Some(names) = raw else { return Ok(None) };
+    let roles = names.iter().map(|n| Role::from_str(n)).collect::<Result<Vec<_>, _>>()?;
+    let set = Roles::new(roles.iter().copied());
+    if set.iter().count() != roles.len() {
+        return Err(ApiError::validation("roles: each role may appear once"));
+    }
+    Ok(Some(set))
 }
