@@ -282,3 +282,5 @@ pub fn credential_record(
 
 pub mod app;
 pub mod runtime;
+pub mod faults;
+pub mod server;

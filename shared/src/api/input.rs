@@ -12,6 +12,11 @@ pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
         return Err(ApiError::PayloadTooLarge);
     }
     let raw = if req.body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &req.body[..] };
+    // Bodies are JSON objects. serde would also fill a struct from a positional array
+    // (`["a@b.c", null, "OWNER"]`), which no caller means and no field check sees.
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation("request body must be a JSON object"));
+    }
     serde_json::from_slice(raw).map_err(|e| ApiError::Validation(format!("request body: {}", redact_serde_message(&e.to_string()))))
 }
 
