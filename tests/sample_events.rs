@@ -3,16 +3,14 @@
 //! the authorizer event with a real token, a placeholder token and a failing store; every
 //! proxy event reaches its handler and gets an answer that is not a server error.
 
-use async_trait::async_trait;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
 use latchkey::api::{Api, ROUTES};
 use latchkey::auth::Authorizer;
-use latchkey::clock::{SystemClock, Timestamp};
+use latchkey::clock::SystemClock;
 use latchkey::config::Config;
-use latchkey::domain::*;
 use latchkey::lambda::authorizer::{AuthorizerError, handle_event};
 use latchkey::operator::{OperatorRequest, bootstrap};
-use latchkey::store::*;
+use latchkey_tests::faults::{Fault, FaultyStore, Methods};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -60,7 +58,9 @@ async fn the_sample_authorizer_event_allows_a_real_token_and_denies_the_placehol
     assert!(matches!(denied, Err(AuthorizerError::Unauthorized)));
     assert_eq!(AuthorizerError::Unauthorized.to_string(), "Unauthorized");
 
-    let broken = Authorizer::new(Arc::new(Unreachable), Arc::new(SystemClock));
+    let broken_store = FaultyStore::new(Arc::clone(&store));
+    broken_store.arm(Methods::All, Fault::Unavailable);
+    let broken = Authorizer::new(broken_store, Arc::new(SystemClock));
     let failed = handle_event(&broken, with_token(event("authorizer"), &outcome.cli_token)).await;
     assert!(matches!(failed, Err(AuthorizerError::Failure)), "a store failure is neither an allow nor a 401");
     assert_ne!(AuthorizerError::Failure.to_string(), "Unauthorized");
@@ -86,84 +86,4 @@ async fn every_sample_proxy_event_reaches_its_handler_without_a_server_error() {
             assert_eq!(status, 200, "{function}");
         }
     }
-}
-
-/// A store that cannot be reached.
-struct Unreachable;
-
-#[async_trait]
-impl Store for Unreachable {
-    async fn create_organization(&self, _: &Organization, _: &User, _: &CredentialRecord) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn find_organization_by_name(&self, _: &OrganizationName) -> StoreResult<Option<Organization>> {
-        Err(down())
-    }
-    async fn create_user(&self, _: &User, _: &CredentialRecord) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn get_user(&self, _: OrganizationId, _: PrincipalId) -> StoreResult<Option<User>> {
-        Err(down())
-    }
-    async fn find_user_by_email(&self, _: OrganizationId, _: &Email) -> StoreResult<Option<User>> {
-        Err(down())
-    }
-    async fn list_users(&self, _: OrganizationId, _: &PageRequest) -> StoreResult<Page<User>> {
-        Err(down())
-    }
-    async fn update_user(&self, _: OrganizationId, _: PrincipalId, _: &UserUpdate) -> StoreResult<User> {
-        Err(down())
-    }
-    async fn delete_user(&self, _: OrganizationId, _: PrincipalId, _: Revocation) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn create_service_account(&self, _: &ServiceAccount, _: &CredentialRecord) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn get_service_account(&self, _: OrganizationId, _: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
-        Err(down())
-    }
-    async fn find_service_account_by_name(&self, _: OrganizationId, _: &ServiceAccountName) -> StoreResult<Option<ServiceAccount>> {
-        Err(down())
-    }
-    async fn list_service_accounts(&self, _: OrganizationId, _: &PageRequest) -> StoreResult<Page<ServiceAccount>> {
-        Err(down())
-    }
-    async fn delete_service_account(&self, _: OrganizationId, _: PrincipalId, _: Revocation) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn get_principals(&self, _: OrganizationId, _: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
-        Err(down())
-    }
-    async fn issue_credential(&self, _: &CredentialRecord) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn rotate_credentials(&self, _: &CredentialRecord, _: Revocation) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn revoke_all_credentials(&self, _: OrganizationId, _: PrincipalId, _: CredentialKind, _: Revocation, _: bool) -> StoreResult<()> {
-        Err(down())
-    }
-    async fn revoke_credential(&self, _: OrganizationId, _: CredentialId, _: Revocation) -> StoreResult<CredentialRecord> {
-        Err(down())
-    }
-    async fn get_credential(&self, _: OrganizationId, _: CredentialId) -> StoreResult<Option<CredentialRecord>> {
-        Err(down())
-    }
-    async fn set_credential_description(&self, _: OrganizationId, _: CredentialId, _: Option<&Description>) -> StoreResult<CredentialRecord> {
-        Err(down())
-    }
-    async fn list_credentials(&self, _: OrganizationId, _: &CredentialFilter, _: &PageRequest) -> StoreResult<Page<CredentialRecord>> {
-        Err(down())
-    }
-    async fn lookup_credential_and_owner(&self, _: PrincipalId, _: CredentialId) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
-        Err(down())
-    }
-    async fn record_last_used(&self, _: CredentialId, _: Timestamp, _: Timestamp) -> StoreResult<()> {
-        Err(down())
-    }
-}
-
-fn down() -> StoreError {
-    StoreError::Unavailable("connection refused".into())
 }
