@@ -308,6 +308,53 @@ async fn authorizer_fails_closed_when_the_store_is_unreachable() {
     let _ = &d.config;
 }
 
+/// A DynamoDB that accepts connections and never answers: the functions give up before the
+/// invocation's deadline and answer for themselves (503 / authorizer failure) instead of
+/// being killed by the Lambda timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_answer_before_their_deadline_when_the_store_hangs() {
+    let mut d = deploy().await;
+    let boot = d.invoke_once("bootstrap", json!({"organization": "slow", "owner_email": "a@slow.example"})).await;
+    let token = boot.response()["cli_token"].as_str().unwrap().to_string();
+    let mut authorizer = d.spawn("authorizer").await;
+    let owner = d.authorize(&mut authorizer, &token).await;
+    authorizer.stop().await;
+
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = black_hole.local_addr().unwrap().port();
+    // Accept and hold connections without ever answering.
+    let _holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            held.push(socket);
+        }
+    });
+    for (k, v) in d.env.iter_mut() {
+        if k == "DYNAMODB_ENDPOINT" {
+            *v = format!("http://127.0.0.1:{port}");
+        }
+    }
+
+    let limit = std::time::Duration::from_secs(2);
+    let mut authorizer = d.spawn("authorizer").await;
+    authorizer.set_time_limit(limit);
+    let started = std::time::Instant::now();
+    let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {token}")), "GET", "/api/v1/me")).await;
+    assert_ne!(out.error_message(), "Unauthorized");
+    assert!(started.elapsed() < limit, "the authorizer answered after its deadline: {:?}", started.elapsed());
+    authorizer.stop().await;
+
+    let mut users = d.spawn("users-list").await;
+    users.set_time_limit(limit);
+    let started = std::time::Instant::now();
+    let out = users.invoke(proxy_event("GET", "/api/v1/users", &[], &[], None, Some(&owner))).await;
+    let r = out.response();
+    assert_eq!(r["statusCode"], 503, "{r}");
+    assert_eq!(r["multiValueHeaders"]["retry-after"][0], "1");
+    assert!(started.elapsed() < limit, "the function answered after its deadline: {:?}", started.elapsed());
+    users.stop().await;
+}
+
 async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
     use latchkey::credential::{Locator, Token};
     use latchkey::domain::*;

@@ -46,6 +46,8 @@ struct Shared {
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<Value>>,
     first_poll: Mutex<Option<Instant>>,
+    /// How long each invocation may run (the `Lambda-Runtime-Deadline-Ms` it is given).
+    time_limit: Mutex<Duration>,
 }
 
 /// One function process behind its own Runtime API.
@@ -68,6 +70,7 @@ impl LambdaProcess {
             waiting: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             first_poll: Mutex::new(None),
+            time_limit: Mutex::new(Duration::from_secs(30)),
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -119,6 +122,11 @@ impl LambdaProcess {
         }
     }
 
+    /// Gives later invocations `limit` before their deadline (default 30 s).
+    pub fn set_time_limit(&self, limit: Duration) {
+        *self.shared.time_limit.lock().unwrap_or_else(|p| p.into_inner()) = limit;
+    }
+
     /// When the process first asked for work (its init time ends there).
     pub fn first_poll(&self) -> Option<Instant> {
         *self.shared.first_poll.lock().unwrap_or_else(|p| p.into_inner())
@@ -164,7 +172,8 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         return StatusCode::GONE.into_response();
     };
     let mut headers = HeaderMap::new();
-    let deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+    let limit = *shared.time_limit.lock().unwrap_or_else(|p| p.into_inner());
+    let deadline = (std::time::SystemTime::now() + limit)
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);

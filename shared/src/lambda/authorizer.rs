@@ -30,7 +30,17 @@ pub async fn serve_authorizer() -> Result<(), Error> {
     let authorizer = Arc::new(Authorizer::new(store, clock));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| {
         let authorizer = Arc::clone(&authorizer);
-        async move { handle_event(&authorizer, event.payload).await.map_err(Error::from) }
+        async move {
+            let budget = super::time_budget(event.context.deadline());
+            match tokio::time::timeout(budget, handle_event(&authorizer, event.payload)).await {
+                Ok(outcome) => outcome.map_err(Error::from),
+                // Out of time is a failure (the gateway's 503), never a 401.
+                Err(_) => {
+                    tracing::error!("authorizer out of time before the Lambda deadline");
+                    Err(Error::from(AuthorizerError::Failure))
+                }
+            }
+        }
     }))
     .await
 }

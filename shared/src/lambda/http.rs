@@ -25,7 +25,16 @@ pub async fn serve_function(function: &'static str) -> Result<(), Error> {
 /// One event through one function: the function's whole job, and what tests drive directly.
 pub async fn handle_event(api: &Api, function: &str, event: Request) -> Response<Body> {
     let response = match to_api_request(function, &event) {
-        Ok(request) => api.handle(request).await,
+        Ok(request) => match event.lambda_context_ref() {
+            Some(ctx) => {
+                let budget = super::time_budget(ctx.deadline());
+                tokio::time::timeout(budget, api.handle(request)).await.unwrap_or_else(|_| {
+                    tracing::warn!(function, "out of time before the Lambda deadline");
+                    ApiError::Unavailable("deadline".into()).into_response()
+                })
+            }
+            None => api.handle(request).await,
+        },
         Err(error) => error.into_response(),
     };
     to_lambda_response(response)

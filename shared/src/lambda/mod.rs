@@ -18,6 +18,19 @@ use std::sync::Arc;
 
 pub type Error = lambda_runtime::Error;
 
+/// Time kept back from the invocation deadline to answer in: a handler that runs out of
+/// time returns a 503 (or, for the authorizer, a failure) instead of being killed by the
+/// Lambda timeout, which the gateway would turn into an unhelpful 502/504.
+const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How long the handler may run: until the invocation's deadline, less the margin.
+pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duration {
+    deadline
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(ANSWER_MARGIN)
+}
+
 /// Configuration, store and clock for one cold start.
 pub async fn init() -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
     crate::logging::init_json();
