@@ -281,4 +281,5 @@ pub fn credential_record(
 }
 
 pub mod app;
+pub mod counting;
 pub mod runtime;
