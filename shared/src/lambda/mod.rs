@@ -19,11 +19,72 @@ use std::sync::Arc;
 pub type Error = lambda_runtime::Error;
 
 /// Configuration, store and clock for one cold start.
+///
+/// Lambda's init phase runs at full CPU, the invoke phase at the function's memory-sized
+/// share of it, so everything that can be done once is done here: the configuration is
+/// read, the DynamoDB client built (region and credentials from the variables Lambda
+/// sets: no profile files, no instance metadata), and its connection opened (TCP and TLS
+/// handshakes) with one cheap `DescribeTable` call.
 pub async fn init() -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
     crate::logging::init_json();
     let config = Config::from_env()?;
-    let store = DynamoDbStore::from_config(&config).await?;
+    let store = DynamoDbStore::new(dynamodb_client(&config, |name| std::env::var(name).ok())?, config.table_name.clone());
+    open_connection(&store).await;
     Ok((Arc::new(store), Arc::new(SystemClock), config))
+}
+
+/// The DynamoDB client of a function, built directly rather than through
+/// `aws_config::load`, which would also look for profile files and, failing other
+/// sources, the instance metadata service. Credentials: `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (the function's role, set by Lambda).
+/// Region: `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries and timeouts as
+/// [`DynamoDbStore::from_config`] sets them: 3 attempts, connect 2 s, attempt 3 s, 8 s in all.
+pub fn dynamodb_client(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<aws_sdk_dynamodb::Client, Error> {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+    use std::time::Duration;
+
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|name| env(name).filter(|v| !v.is_empty()));
+    let region = match (region, &config.dynamodb_endpoint) {
+        (Some(region), _) => region,
+        // An emulator ignores the region, but the SDK refuses to sign without one.
+        (None, Some(_)) => "us-east-1".to_string(),
+        (None, None) => return Err("no AWS region configured (set AWS_REGION)".into()),
+    };
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build();
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(timeouts);
+    if let Some(endpoint) = &config.dynamodb_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+}
+
+/// Opens the client's connection to DynamoDB during init with `DescribeTable` (the
+/// function's role needs `dynamodb:DescribeTable` on the table). A failure is only logged:
+/// the first request opens the connection instead, and reports any real problem.
+async fn open_connection(store: &DynamoDbStore) {
+    let started = std::time::Instant::now();
+    let result = store.client().describe_table().table_name(store.table_name()).send().await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(_) => tracing::info!(elapsed_ms, "DynamoDB connection opened"),
+        Err(e) => tracing::warn!(
+            elapsed_ms,
+            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+            "could not open the DynamoDB connection during init"
+        ),
+    }
 }
 
 pub async fn init_api() -> Result<Arc<Api>, Error> {
