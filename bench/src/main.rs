@@ -51,8 +51,9 @@ struct Args {
     /// Seconds of load on the local server (0: skip it).
     #[arg(long, default_value_t = 10)]
     server_seconds: u64,
-    /// Concurrent connections for the load generator.
-    #[arg(long, default_value_t = 32)]
+    /// Concurrent connections for the load generator (8: below saturation of 2 cores
+    /// shared by server and load generator; at 32 the p99 is queueing, see docs/performance.md).
+    #[arg(long, default_value_t = 8)]
     connections: u32,
     /// Load generator threads.
     #[arg(long, default_value_t = 1)]
