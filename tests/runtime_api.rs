@@ -338,6 +338,7 @@ async fn functions_answer_before_their_deadline_when_the_store_hangs() {
     let limit = std::time::Duration::from_secs(2);
     let mut authorizer = d.spawn("authorizer").await;
     authorizer.set_time_limit(limit);
+    authorizer.wait_ready().await;
     let started = std::time::Instant::now();
     let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {token}")), "GET", "/api/v1/me")).await;
     assert_ne!(out.error_message(), "Unauthorized");
@@ -346,6 +347,7 @@ async fn functions_answer_before_their_deadline_when_the_store_hangs() {
 
     let mut users = d.spawn("users-list").await;
     users.set_time_limit(limit);
+    users.wait_ready().await;
     let started = std::time::Instant::now();
     let out = users.invoke(proxy_event("GET", "/api/v1/users", &[], &[], None, Some(&owner))).await;
     let r = out.response();

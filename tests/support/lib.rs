@@ -281,6 +281,7 @@ pub fn credential_record(
 }
 
 pub mod app;
+pub mod counting;
 pub mod runtime;
 pub mod faults;
 pub mod server;

@@ -127,6 +127,14 @@ impl LambdaProcess {
         *self.shared.time_limit.lock().unwrap_or_else(|p| p.into_inner()) = limit;
     }
 
+    /// Waits (bounded) until the process has finished its init and asks for work.
+    pub async fn wait_ready(&self) {
+        let until = Instant::now() + Duration::from_secs(30);
+        while self.first_poll().is_none() && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// When the process first asked for work (its init time ends there).
     pub fn first_poll(&self) -> Option<Instant> {
         *self.shared.first_poll.lock().unwrap_or_else(|p| p.into_inner())

@@ -1,8 +1,9 @@
 //! POST /api/v1/service-accounts/{ref}/api-keys
 //!
-//! The route's whole logic lives in the shared crate; this binary only names it.
+//! The route's whole logic lives in the shared crate; this binary only names it. One
+//! event at a time, so a current-thread runtime (docs/performance.md).
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), latchkey::lambda::Error> {
     latchkey::lambda::http::serve_function("api-keys-create").await
 }

@@ -26,7 +26,7 @@ pub enum AuthorizerError {
 }
 
 pub async fn serve_authorizer() -> Result<(), Error> {
-    let (store, clock, _config) = super::init().await?;
+    let (store, clock, _config) = super::init(true).await?;
     let authorizer = Arc::new(Authorizer::new(store, clock));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| {
         let authorizer = Arc::clone(&authorizer);

@@ -5,7 +5,7 @@
 //! caller from the authorizer context, which it trusts: the token is never seen here.
 
 use super::Error;
-use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, ROUTES};
+use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, ROUTES, RouteId};
 use crate::auth::context;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
@@ -14,7 +14,9 @@ use std::sync::Arc;
 /// Serves the routes of the route table whose function is `function` (one route, or the
 /// console's two) until the Lambda runtime stops the process.
 pub async fn serve_function(function: &'static str) -> Result<(), Error> {
-    let api = super::init_api().await?;
+    // Public routes and `/me` answer from the request alone (the authorizer context).
+    let uses_store = ROUTES.iter().any(|r| r.function == function && r.access != Access::Public && r.id != RouteId::Me);
+    let api = super::init_api(uses_store).await?;
     lambda_http::run(service_fn(move |event: Request| {
         let api = Arc::clone(&api);
         async move { Ok::<_, Error>(handle_event(&api, function, event).await) }

@@ -32,14 +32,77 @@ pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duratio
 }
 
 /// Configuration, store and clock for one cold start.
-pub async fn init() -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
+///
+/// Lambda's init phase runs at full CPU, the invoke phase at the function's memory-sized
+/// share of it, so everything that can be done once is done here: the configuration is
+/// read, the DynamoDB client built (region and credentials from the variables Lambda
+/// sets: no profile files, no instance metadata), and its connection opened (TCP and TLS
+/// handshakes) with one cheap `DescribeTable` call.
+///
+/// `uses_store`: false for functions that never touch the table (health, console, `/me`),
+/// which have no table permissions and so skip the `DescribeTable`.
+pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
     crate::logging::init_json();
     let config = Config::from_env()?;
-    let store = DynamoDbStore::from_config(&config).await?;
+    let store = DynamoDbStore::new(dynamodb_client(&config, |name| std::env::var(name).ok())?, config.table_name.clone());
+    if uses_store {
+        open_connection(&store).await;
+    }
     Ok((Arc::new(store), Arc::new(SystemClock), config))
 }
 
-pub async fn init_api() -> Result<Arc<Api>, Error> {
-    let (store, clock, config) = init().await?;
+/// The DynamoDB client of a function, built directly rather than through
+/// `aws_config::load`, which would also look for profile files and, failing other
+/// sources, the instance metadata service. Credentials: `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (the function's role, set by Lambda).
+/// Region: `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries and timeouts as
+/// [`crate::store::dynamodb::request_limits`].
+pub fn dynamodb_client(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<aws_sdk_dynamodb::Client, Error> {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|name| env(name).filter(|v| !v.is_empty()));
+    let region = match (region, &config.dynamodb_endpoint) {
+        (Some(region), _) => region,
+        // An emulator ignores the region, but the SDK refuses to sign without one.
+        (None, Some(_)) => "us-east-1".to_string(),
+        (None, None) => return Err("no AWS region configured (set AWS_REGION)".into()),
+    };
+    let (retries, timeouts) = crate::store::dynamodb::request_limits();
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .retry_config(retries)
+        .timeout_config(timeouts);
+    if let Some(endpoint) = &config.dynamodb_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+}
+
+/// Opens the client's connection to DynamoDB during init with `DescribeTable` (the
+/// function's role needs `dynamodb:DescribeTable` on the table). A failure is only logged:
+/// the first request opens the connection instead, and reports any real problem.
+async fn open_connection(store: &DynamoDbStore) {
+    let started = std::time::Instant::now();
+    // Best effort, so bounded well below the SDK's own 8 s: a DynamoDB that does not answer
+    // must not hold the whole init phase.
+    let call = store.client().describe_table().table_name(store.table_name()).send();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(2), call).await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(Ok(_)) => tracing::info!(elapsed_ms, "DynamoDB connection opened"),
+        Err(_) => tracing::warn!(elapsed_ms, "DynamoDB did not answer during init"),
+        Ok(Err(e)) => tracing::warn!(
+            elapsed_ms,
+            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+            "could not open the DynamoDB connection during init"
+        ),
+    }
+}
+
+pub async fn init_api(uses_store: bool) -> Result<Arc<Api>, Error> {
+    let (store, clock, config) = init(uses_store).await?;
     Ok(Arc::new(Api::new(store, clock, config)))
 }

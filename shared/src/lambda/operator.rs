@@ -13,7 +13,7 @@ pub enum OperatorAction {
 }
 
 pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
-    let (store, clock, config) = super::init().await?;
+    let (store, clock, config) = super::init(true).await?;
     let shared = Arc::new((store, clock, config));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<OperatorRequest>| {
         let shared = Arc::clone(&shared);

@@ -54,6 +54,17 @@ pub struct DynamoDbStore {
     table: String,
 }
 
+/// Retries and timeouts of every DynamoDB client latchkey builds, chosen to fit inside an
+/// API Gateway / Lambda budget: at most 3 attempts, connect 2 s, 3 s per attempt, 8 s in all.
+pub fn request_limits() -> (aws_sdk_dynamodb::config::retry::RetryConfig, aws_sdk_dynamodb::config::timeout::TimeoutConfig) {
+    let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build();
+    (aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(3), timeouts)
+}
+
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
@@ -68,16 +79,10 @@ impl DynamoDbStore {
     pub async fn from_config(cfg: &Config) -> Result<Self, StoreError> {
         use aws_config::BehaviorVersion;
         use aws_config::meta::region::RegionProviderChain;
-        use aws_config::retry::RetryConfig;
-        use aws_config::timeout::TimeoutConfig;
 
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .operation_timeout(Duration::from_secs(8))
-            .build();
+        let (retries, timeouts) = request_limits();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .retry_config(retries)
             .timeout_config(timeouts);
         if let Some(endpoint) = &cfg.dynamodb_endpoint {
             // An emulator ignores the region, but the SDK refuses to sign without one.

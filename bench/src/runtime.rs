@@ -1,0 +1,178 @@
+//! A minimal Lambda Runtime API on loopback, one per function process: `GET .../next`
+//! hands out the queued event, `POST .../{id}/response` and `.../{id}/error` complete it.
+//! The time of the first `/next` poll is recorded: Lambda's init phase ends there.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::collections::HashMap;
+use std::path::Path as FsPath;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// What one invocation produced.
+#[derive(Debug)]
+pub enum Outcome {
+    Response(Bytes),
+    Error(Bytes),
+}
+
+struct Shared {
+    queue: tokio::sync::Mutex<mpsc::Receiver<(String, Bytes)>>,
+    waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    first_poll: Mutex<Option<Instant>>,
+    init_error: Mutex<Option<Bytes>>,
+}
+
+pub struct Function {
+    sender: mpsc::Sender<(String, Bytes)>,
+    shared: Arc<Shared>,
+    child: tokio::process::Child,
+    pub spawned_at: Instant,
+    server: tokio::task::JoinHandle<()>,
+    next_id: u64,
+}
+
+impl Function {
+    /// Starts a Runtime API on a free loopback port, then spawns `binary` against it with a
+    /// clean environment: the variables Lambda sets, plus `env`. Its stdout and stderr go
+    /// to `log` (never to a pipe nobody reads, which would block it).
+    pub async fn spawn(binary: &FsPath, env: &[(String, String)], log: &FsPath) -> std::io::Result<Function> {
+        let (sender, receiver) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            queue: tokio::sync::Mutex::new(receiver),
+            waiting: Mutex::new(HashMap::new()),
+            first_poll: Mutex::new(None),
+            init_error: Mutex::new(None),
+        });
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        let err = out.try_clone()?;
+        let mut cmd = tokio::process::Command::new(binary);
+        cmd.env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .kill_on_drop(true);
+        let spawned_at = Instant::now();
+        let child = cmd.spawn()?;
+        Ok(Function { sender, shared, child, spawned_at, server, next_id: 0 })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Waits (bounded) until the process first polls for work; returns the time from
+    /// spawn to that poll.
+    pub async fn wait_for_init(&mut self, limit: Duration) -> Result<Duration, String> {
+        let started = Instant::now();
+        loop {
+            if let Some(t) = *self.shared.first_poll.lock().unwrap_or_else(|p| p.into_inner()) {
+                return Ok(t - self.spawned_at);
+            }
+            if let Some(e) = self.shared.init_error.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return Err(format!("init error: {}", String::from_utf8_lossy(&e)));
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited during init: {status}"));
+            }
+            if started.elapsed() > limit {
+                return Err("no /next poll in time".into());
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+
+    /// Sends one event; returns the outcome and the round trip (event queued → answer
+    /// received by the Runtime API).
+    pub async fn invoke(&mut self, event: Bytes) -> Result<(Outcome, Duration), String> {
+        self.next_id += 1;
+        let id = format!("bench-{:016x}", self.next_id);
+        let (tx, rx) = oneshot::channel();
+        self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), tx);
+        let started = Instant::now();
+        self.sender.send((id, event)).await.map_err(|_| "runtime API closed".to_string())?;
+        match tokio::time::timeout(Duration::from_secs(30), rx).await {
+            Ok(Ok(outcome)) => Ok((outcome, started.elapsed())),
+            _ => Err("no answer within 30 s".into()),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        self.server.abort();
+    }
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    shared.first_poll.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(Instant::now);
+    let mut queue = shared.queue.lock().await;
+    let Some((id, event)) = queue.recv().await else {
+        return StatusCode::GONE.into_response();
+    };
+    drop(queue);
+    let deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let mut headers = HeaderMap::new();
+    let mut set = |k: &'static str, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            headers.insert(k, v);
+        }
+    };
+    set("lambda-runtime-aws-request-id", &id);
+    set("lambda-runtime-deadline-ms", &deadline.to_string());
+    set("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:bench");
+    set("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0");
+    set("content-type", "application/json");
+    (StatusCode::OK, headers, event).into_response()
+}
+
+async fn respond(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    deliver(&shared, &id, Outcome::Response(body))
+}
+
+async fn fail(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    deliver(&shared, &id, Outcome::Error(body))
+}
+
+async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    *shared.init_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
+    StatusCode::ACCEPTED
+}
+
+fn deliver(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+    match shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(id) {
+        Some(tx) => {
+            let _ = tx.send(outcome);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::BAD_REQUEST,
+    }
+}
