@@ -99,7 +99,8 @@ pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
     input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_manage_own_cli_tokens(caller)?;
-    rotate_cli_tokens(api, req, caller.organization_id, caller.id, caller.id).await
+    let me = api.store.get_user(caller.organization_id, caller.id).await?.ok_or(ApiError::NotFound)?;
+    rotate_cli_tokens(api, req, me, caller.id).await
 }
 
 pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -119,18 +120,14 @@ pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRe
     policy::require_non_expiring_credential(caller)?;
     let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
     policy::may_manage_credentials_of(caller, &target)?;
-    rotate_cli_tokens(api, req, caller.organization_id, target.id, caller.id).await
+    rotate_cli_tokens(api, req, target, caller.id).await
 }
 
-async fn rotate_cli_tokens(
-    api: &Api,
-    req: &ApiRequest,
-    org: crate::domain::OrganizationId,
-    user_id: PrincipalId,
-    by: PrincipalId,
-) -> Result<ApiResponse, ApiError> {
+/// Rotates `user`'s CLI tokens, as read by the caller; on contention (another rotation
+/// won) the user is read again for its new epoch.
+async fn rotate_cli_tokens(api: &Api, req: &ApiRequest, mut user: User, by: PrincipalId) -> Result<ApiResponse, ApiError> {
+    let org = user.organization_id;
     for _ in 0..EPOCH_RETRIES {
-        let user = api.store.get_user(org, user_id).await?.ok_or(ApiError::NotFound)?;
         let (token, record) = mint(
             api,
             NewCredential {
@@ -149,7 +146,9 @@ async fn rotate_cli_tokens(
                 tracing::info!(request_id = %req.request_id, user_id = %user.id, credential_id = %record.id, "CLI tokens rotated");
                 return Ok(ApiResponse::json(200, &wire::IssuedCliToken { cli_token: token.expose().to_string() }));
             }
-            Err(StoreError::Contention) => continue,
+            Err(StoreError::Contention) => {
+                user = api.store.get_user(org, user.id).await?.ok_or(ApiError::NotFound)?;
+            }
             Err(e) => return Err(e.into()),
         }
     }
