@@ -62,7 +62,9 @@ async fn health_and_me(app: &TestApp) {
     assert!(me["credential"]["expires_at"].is_null());
     // No token, a wrong scheme, garbage: 401 problem+json.
     app.raw("GET", "/api/v1/me", None, None, None).await.assert_problem(401, "unauthorized");
-    app.raw("GET", "/api/v1/me", None, None, Some(&format!("Basic {}", app.owner_token))).await.assert_problem(401, "unauthorized");
+    app.raw("GET", "/api/v1/me", None, None, Some(&format!("Basic {}", app.owner_token)))
+        .await
+        .assert_problem(401, "unauthorized");
     app.raw("GET", "/api/v1/me", Some("garbage"), None, None).await.assert_problem(401, "unauthorized");
     // Unknown path or method: 404 problem+json.
     app.raw("GET", "/api/v1/nothing-here", Some(&app.owner_token), None, None).await.assert_problem(404, "not_found");
@@ -98,7 +100,9 @@ async fn users_lifecycle(app: &TestApp) {
     // PATCH level and roles.
     let r = app.patch(&format!("/users/{alice_id}"), &app.owner_token, json!({"roles": ["TokenCreator"]})).await;
     assert_eq!(r.assert_status(200)["roles"], json!(["TokenCreator"]));
-    app.patch(&format!("/users/{alice_id}"), &app.owner_token, json!({"roles": ["Admin"]})).await.assert_problem(400, "validation_failed");
+    app.patch(&format!("/users/{alice_id}"), &app.owner_token, json!({"roles": ["Admin"]}))
+        .await
+        .assert_problem(400, "validation_failed");
     // Rotate own CLI token: old stops, new works.
     let r = app.post("/users/me/cli-tokens/rotate", &alice_token, json!({})).await;
     let new_token = s(&r.assert_status(200)["cli_token"]);
@@ -124,9 +128,13 @@ async fn collaborators_cannot_act_as_owners(app: &TestApp) {
     app.post("/service-accounts", &bob, json!({"name": "ci"})).await.assert_problem(403, "forbidden");
     app.get("/service-accounts", &bob).await.assert_problem(403, "forbidden");
     app.get("/api-keys", &bob).await.assert_problem(403, "forbidden");
-    app.patch(&format!("/users/{}", app.owner_id), &bob, json!({"permission_level": "COLLABORATOR"})).await.assert_problem(403, "forbidden");
+    app.patch(&format!("/users/{}", app.owner_id), &bob, json!({"permission_level": "COLLABORATOR"}))
+        .await
+        .assert_problem(403, "forbidden");
     app.delete(&format!("/users/{}", app.owner_id), &bob).await.assert_problem(403, "forbidden");
-    app.post(&format!("/users/{}/cli-tokens/rotate", app.owner_id), &bob, json!({})).await.assert_problem(403, "forbidden");
+    app.post(&format!("/users/{}/cli-tokens/rotate", app.owner_id), &bob, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
     assert_eq!(app.snapshot(&app.owner_token).await, before);
     // A collaborator service account: no owner routes, no user routes.
     let key = app.add_service_account("reader", None).await;
@@ -171,7 +179,8 @@ async fn service_account_lifecycle_and_key_revocation(app: &TestApp) {
     let keys = app.get("/service-accounts/ci-bot/api-keys", o).await;
     assert_eq!(keys.assert_status(200)["items"].as_array().unwrap().len(), 2);
     let six = &second[second.len() - 6..];
-    let found = app.get(&format!("/api-keys?service_account_email={}&last_six={six}", email.replace('@', "%40")), o).await;
+    let found =
+        app.get(&format!("/api-keys?service_account_email={}&last_six={six}", email.replace('@', "%40")), o).await;
     let items = found.assert_status(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], second_id.as_str());
@@ -228,7 +237,9 @@ async fn rotation_and_revoke_all_touch_only_their_own_kind(app: &TestApp) {
 async fn owners_cannot_touch_other_owners_credentials(app: &TestApp) {
     let (other_owner, other_token) = app.add_user("second@example.com", json!({"permission_level": "OWNER"})).await;
     let (collab, collab_token) = app.add_user("collab@example.com", json!({})).await;
-    app.post(&format!("/users/{other_owner}/cli-tokens/rotate"), &app.owner_token, json!({})).await.assert_problem(403, "forbidden");
+    app.post(&format!("/users/{other_owner}/cli-tokens/rotate"), &app.owner_token, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
     assert_eq!(app.me_status(&other_token).await, 200);
     app.post("/tokens", &app.owner_token, json!({"user": other_owner})).await.assert_problem(403, "forbidden");
     let r = app.post(&format!("/users/{collab}/cli-tokens/rotate"), &app.owner_token, json!({})).await;
@@ -251,7 +262,9 @@ async fn last_owner_is_protected(app: &TestApp) {
     // With a second owner, demoting one is fine, and then the other is the last.
     let (second, second_token) = app.add_user("second@example.com", json!({"permission_level": "OWNER"})).await;
     app.patch(&me, o, json!({"permission_level": "COLLABORATOR"})).await.assert_status(200);
-    app.patch(&format!("/users/{second}"), &second_token, json!({"permission_level": "COLLABORATOR"})).await.assert_problem(409, "conflict");
+    app.patch(&format!("/users/{second}"), &second_token, json!({"permission_level": "COLLABORATOR"}))
+        .await
+        .assert_problem(409, "conflict");
     // Two owners demoting each other at once: exactly one wins.
     app.patch(&me, &second_token, json!({"permission_level": "OWNER"})).await.assert_status(200);
     let second_path = format!("/users/{second}");
@@ -281,13 +294,18 @@ async fn other_organizations_see_404_and_change_nothing(app: &TestApp) {
         app.store.as_ref(),
         app.clock.as_ref(),
         &app.config,
-        &latchkey::operator::OperatorRequest { organization: format!("other-{}", uuid::Uuid::new_v4()), owner_email: "eve@evil.example".into() },
+        &latchkey::operator::OperatorRequest {
+            organization: format!("other-{}", uuid::Uuid::new_v4()),
+            owner_email: "eve@evil.example".into(),
+        },
     )
     .await
     .unwrap();
     let eve = other.cli_token.as_str();
     app.get(&format!("/users/{user_id}"), eve).await.assert_problem(404, "not_found");
-    app.patch(&format!("/users/{user_id}"), eve, json!({"permission_level": "OWNER"})).await.assert_problem(404, "not_found");
+    app.patch(&format!("/users/{user_id}"), eve, json!({"permission_level": "OWNER"}))
+        .await
+        .assert_problem(404, "not_found");
     app.delete(&format!("/users/{user_id}"), eve).await.assert_problem(404, "not_found");
     app.post(&format!("/users/{user_id}/cli-tokens/rotate"), eve, json!({})).await.assert_problem(404, "not_found");
     app.get("/service-accounts/shared-name", eve).await.assert_problem(404, "not_found");
@@ -313,7 +331,9 @@ async fn level_and_role_changes_take_effect_on_the_next_request(app: &TestApp) {
     app.get("/service-accounts", &token).await.assert_problem(403, "forbidden");
     app.patch(&format!("/users/{id}"), &app.owner_token, json!({"permission_level": "OWNER"})).await.assert_status(200);
     app.get("/service-accounts", &token).await.assert_status(200);
-    app.patch(&format!("/users/{id}"), &app.owner_token, json!({"permission_level": "COLLABORATOR"})).await.assert_status(200);
+    app.patch(&format!("/users/{id}"), &app.owner_token, json!({"permission_level": "COLLABORATOR"}))
+        .await
+        .assert_status(200);
     app.get("/service-accounts", &token).await.assert_problem(403, "forbidden");
     app.post("/tokens", &token, json!({})).await.assert_problem(403, "forbidden");
     app.patch(&format!("/users/{id}"), &app.owner_token, json!({"roles": ["TokenCreator"]})).await.assert_status(200);
@@ -331,25 +351,56 @@ async fn hostile_inputs_get_problems_and_change_nothing(app: &TestApp) {
     let last = wrong_checksum.len() - 1;
     wrong_checksum[last] = if wrong_checksum[last] == b'0' { b'1' } else { b'0' };
     let wrong_checksum = String::from_utf8(wrong_checksum).unwrap();
-    let forged_cursor = "eyJ2IjoxLCJvIjoiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIiwibCI6InVzZXJzIiwicCI6IngifQ";
+    let forged_cursor =
+        "eyJ2IjoxLCJvIjoiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIiwibCI6InVzZXJzIiwicCI6IngifQ";
     let forged_path = format!("/api/v1/users?cursor={forged_cursor}");
     // (method, path, body, expected status, expected code)
     type Case<'a> = (&'a str, &'a str, Option<Vec<u8>>, u16, &'a str);
     let cases: Vec<Case> = vec![
         ("POST", "/api/v1/service-accounts", Some(b"{not json".to_vec()), 400, "validation_failed"),
-        ("POST", "/api/v1/service-accounts", Some(br#"{"name":"ok-name","colour":"red"}"#.to_vec()), 400, "validation_failed"),
+        (
+            "POST",
+            "/api/v1/service-accounts",
+            Some(br#"{"name":"ok-name","colour":"red"}"#.to_vec()),
+            400,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":42}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":"Bad_Name"}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":"-x"}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/service-accounts", Some(br#"{"name":"x-"}"#.to_vec()), 400, "validation_failed"),
-        ("POST", "/api/v1/service-accounts", Some(format!(r#"{{"name":"{}"}}"#, "a".repeat(64)).into_bytes()), 400, "validation_failed"),
-        ("POST", "/api/v1/service-accounts", Some(br#"{"name":"ok","permission_level":"ROOT"}"#.to_vec()), 400, "validation_failed"),
+        (
+            "POST",
+            "/api/v1/service-accounts",
+            Some(format!(r#"{{"name":"{}"}}"#, "a".repeat(64)).into_bytes()),
+            400,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            "/api/v1/service-accounts",
+            Some(br#"{"name":"ok","permission_level":"ROOT"}"#.to_vec()),
+            400,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/service-accounts", Some(big.clone()), 413, "payload_too_large"),
         ("POST", "/api/v1/service-accounts", Some(b"[]".to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/users", Some(br#"{"email":"not-an-email"}"#.to_vec()), 400, "validation_failed"),
-        ("POST", "/api/v1/users", Some(br#"{"email":"a@b.co","roles":"TokenCreator"}"#.to_vec()), 400, "validation_failed"),
+        (
+            "POST",
+            "/api/v1/users",
+            Some(br#"{"email":"a@b.co","roles":"TokenCreator"}"#.to_vec()),
+            400,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/users/me/cli-tokens/rotate", Some(br#"{"x":1}"#.to_vec()), 400, "validation_failed"),
-        ("DELETE", "/api/v1/service-accounts/victim/api-keys", Some(br#"{"all":true}"#.to_vec()), 400, "validation_failed"),
+        (
+            "DELETE",
+            "/api/v1/service-accounts/victim/api-keys",
+            Some(br#"{"all":true}"#.to_vec()),
+            400,
+            "validation_failed",
+        ),
         ("GET", "/api/v1/users?max_items=0", None, 400, "validation_failed"),
         ("GET", "/api/v1/users?max_items=101", None, 400, "validation_failed"),
         ("GET", "/api/v1/users?max_items=ten", None, 400, "validation_failed"),
@@ -366,8 +417,20 @@ async fn hostile_inputs_get_problems_and_change_nothing(app: &TestApp) {
         ("POST", "/api/v1/tokens", Some(br#"{"lifespan_days":-5}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/tokens", Some(br#"{"lifespan_days":1.5}"#.to_vec()), 400, "validation_failed"),
         ("POST", "/api/v1/tokens", Some(br#"{"lifespan_days":"30"}"#.to_vec()), 400, "validation_failed"),
-        ("POST", "/api/v1/tokens", Some(br#"{"lifespan_days":99999999999999999999}"#.to_vec()), 400, "validation_failed"),
-        ("POST", "/api/v1/tokens", Some(format!(r#"{{"description":"{}"}}"#, "d".repeat(300)).into_bytes()), 400, "validation_failed"),
+        (
+            "POST",
+            "/api/v1/tokens",
+            Some(br#"{"lifespan_days":99999999999999999999}"#.to_vec()),
+            400,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            "/api/v1/tokens",
+            Some(format!(r#"{{"description":"{}"}}"#, "d".repeat(300)).into_bytes()),
+            400,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/tokens", Some(br#"{"description":"bell\u0007"}"#.to_vec()), 400, "validation_failed"),
         ("PATCH", "/api/v1/users/not-a-uuid", Some(br#"{"roles":[]}"#.to_vec()), 404, "not_found"),
         ("GET", "/api/v1/tokens/not-a-uuid", None, 404, "not_found"),
@@ -381,11 +444,21 @@ async fn hostile_inputs_get_problems_and_change_nothing(app: &TestApp) {
     }
     for bad in [wrong_checksum.as_str(), "lku_short", "", "Bearer"] {
         app.raw("GET", "/api/v1/me", Some(bad), None, None).await.assert_problem(401, "unauthorized");
-        app.raw("POST", "/api/v1/service-accounts", Some(bad), Some(br#"{"name":"sneaky"}"#.to_vec()), None).await.assert_problem(401, "unauthorized");
+        app.raw("POST", "/api/v1/service-accounts", Some(bad), Some(br#"{"name":"sneaky"}"#.to_vec()), None)
+            .await
+            .assert_problem(401, "unauthorized");
     }
     app.raw("GET", "/api/v1/me", None, None, Some(&format!("Token {o}"))).await.assert_problem(401, "unauthorized");
     // A secret in the wrong field is not echoed back.
-    let r = app.raw("POST", "/api/v1/service-accounts", Some(&o), Some(format!(r#"{{"name":{{"k":"{o}"}}}}"#).into_bytes()), None).await;
+    let r = app
+        .raw(
+            "POST",
+            "/api/v1/service-accounts",
+            Some(&o),
+            Some(format!(r#"{{"name":{{"k":"{o}"}}}}"#).into_bytes()),
+            None,
+        )
+        .await;
     r.assert_problem(400, "validation_failed");
     assert!(!r.text.contains(&o[4..]));
     assert_eq!(app.snapshot(&o).await, before, "a refused request changed something");
@@ -432,7 +505,9 @@ async fn pagination_walks_every_item_once(app: &TestApp) {
 async fn access_tokens_need_the_role_or_an_owner(app: &TestApp) {
     let (grace_id, grace) = app.add_user("grace@example.com", json!({})).await;
     app.post("/tokens", &grace, json!({})).await.assert_problem(403, "forbidden");
-    app.patch(&format!("/users/{grace_id}"), &app.owner_token, json!({"roles": ["TokenCreator"]})).await.assert_status(200);
+    app.patch(&format!("/users/{grace_id}"), &app.owner_token, json!({"roles": ["TokenCreator"]}))
+        .await
+        .assert_status(200);
     let r = app.post("/tokens", &grace, json!({"lifespan_days": 10, "description": "nightly build"})).await;
     let v = r.assert_status(201).clone();
     let info = &v["token_info"];
@@ -472,7 +547,9 @@ async fn access_tokens_are_private_to_their_owner(app: &TestApp) {
     let id = s(&v["token_info"]["id"]);
     app.get(&format!("/tokens/{id}"), &judy).await.assert_problem(404, "not_found");
     app.patch(&format!("/tokens/{id}"), &judy, json!({"revoked": true})).await.assert_problem(404, "not_found");
-    app.patch(&format!("/tokens/{id}"), &judy, json!({"description": "hijacked"})).await.assert_problem(404, "not_found");
+    app.patch(&format!("/tokens/{id}"), &judy, json!({"description": "hijacked"}))
+        .await
+        .assert_problem(404, "not_found");
     assert!(app.get("/tokens", &judy).await.body["items"].as_array().unwrap().is_empty());
     app.get(&format!("/tokens?user={ivan_id}"), &judy).await.assert_problem(403, "forbidden");
     // The owner sees all, or one user's, and can describe and revoke.
@@ -503,8 +580,12 @@ async fn access_tokens_cannot_outlive_their_creator(app: &TestApp) {
     app.post("/service-accounts", &owner_access, json!({"name": "sneaky"})).await.assert_problem(403, "forbidden");
     app.add_service_account("target", None).await;
     app.post("/service-accounts/target/api-keys", &owner_access, json!({})).await.assert_problem(403, "forbidden");
-    app.post("/service-accounts/target/api-keys/rotate", &owner_access, json!({})).await.assert_problem(403, "forbidden");
-    app.post(&format!("/users/{}/cli-tokens/rotate", app.owner_id), &owner_access, json!({})).await.assert_problem(403, "forbidden");
+    app.post("/service-accounts/target/api-keys/rotate", &owner_access, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&format!("/users/{}/cli-tokens/rotate", app.owner_id), &owner_access, json!({}))
+        .await
+        .assert_problem(403, "forbidden");
 }
 
 async fn access_tokens_expire_by_the_clock(app: &TestApp) {

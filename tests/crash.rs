@@ -80,7 +80,12 @@ async fn acknowledged_writes_survive_sigkill() {
                 tokio::spawn(async move {
                     for i in start.. {
                         let name = format!("crash-{cycle}-{i}");
-                        let r = http.post(format!("{base}/api/v1/service-accounts")).bearer_auth(&token).json(&json!({ "name": name })).send().await;
+                        let r = http
+                            .post(format!("{base}/api/v1/service-accounts"))
+                            .bearer_auth(&token)
+                            .json(&json!({ "name": name }))
+                            .send()
+                            .await;
                         let Ok(r) = r else { return };
                         let status = r.status().as_u16();
                         let Ok(v) = r.json::<Value>().await else { return };
@@ -106,8 +111,11 @@ async fn acknowledged_writes_survive_sigkill() {
     }
     // Restart on the same directory: everything acknowledged is there and works.
     let server = ServerProcess::start(&bin(), &data, &log, "info");
-    let listed: std::collections::HashSet<String> =
-        all_service_accounts(&http, &server.base, &token).await.iter().map(|a| a["name"].as_str().unwrap().to_string()).collect();
+    let listed: std::collections::HashSet<String> = all_service_accounts(&http, &server.base, &token)
+        .await
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() >= 25 * cycles);
     for (name, _) in &acknowledged {
@@ -119,7 +127,11 @@ async fn acknowledged_writes_survive_sigkill() {
     }
     #[cfg(unix)]
     assert_private(&data);
-    eprintln!("crash: {} acknowledged writes over {cycles} SIGKILLs, all present ({} listed)", acknowledged.len(), listed.len());
+    eprintln!(
+        "crash: {} acknowledged writes over {cycles} SIGKILLs, all present ({} listed)",
+        acknowledged.len(),
+        listed.len()
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&scratch);
 }

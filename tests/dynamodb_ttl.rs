@@ -35,7 +35,8 @@ async fn ttl_is_expiry_or_revocation_plus_retention() {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty());
     assert!(endpoint.is_some(), "set DYNAMODB_ENDPOINT or run scripts/test");
     let table = format!("latchkey-ttl-{}", uuid::Uuid::new_v4());
-    let config = Config::from_lookup(|k| if k == "TABLE_NAME" { Some(table.clone()) } else { std::env::var(k).ok() }).unwrap();
+    let config =
+        Config::from_lookup(|k| if k == "TABLE_NAME" { Some(table.clone()) } else { std::env::var(k).ok() }).unwrap();
     let store = DynamoDbStore::from_config(&config).await.unwrap();
     store.create_table_if_missing().await.unwrap();
     let app = spawn_app(Arc::new(store.clone())).await;
@@ -58,7 +59,8 @@ async fn ttl_is_expiry_or_revocation_plus_retention() {
     let short_id = short_info["id"].as_str().unwrap().to_string();
     app.clock.advance(Duration::days(1) + Duration::minutes(1));
     let listed = app.get("/tokens?show_inactive=true", &app.owner_token).await.body;
-    let status = listed["items"].as_array().unwrap().iter().find(|t| t["id"] == short_id.as_str()).unwrap()["status"].clone();
+    let status =
+        listed["items"].as_array().unwrap().iter().find(|t| t["id"] == short_id.as_str()).unwrap()["status"].clone();
     assert_eq!(status, "expired");
     assert_eq!(raw_ttl(&store, &short_id).await, Some((time(&short_info["expires_at"]) + retention).timestamp()));
 

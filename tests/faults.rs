@@ -19,7 +19,10 @@ async fn bootstrap(store: &dyn Store, clock: &ManualClock) -> String {
         store,
         clock,
         &Config::default(),
-        &OperatorRequest { organization: format!("org-{}", uuid::Uuid::new_v4()), owner_email: "owner@example.com".into() },
+        &OperatorRequest {
+            organization: format!("org-{}", uuid::Uuid::new_v4()),
+            owner_email: "owner@example.com".into(),
+        },
     )
     .await
     .expect("bootstrap")
@@ -64,7 +67,11 @@ async fn the_authorizer_fails_closed_when_the_lookup_fails() {
 }
 
 /// Every protected request of the API, as (method, path, body).
-fn every_request(collab_id: &str, token_id: &str, key_id: &str) -> Vec<(&'static str, String, Option<serde_json::Value>)> {
+fn every_request(
+    collab_id: &str,
+    token_id: &str,
+    key_id: &str,
+) -> Vec<(&'static str, String, Option<serde_json::Value>)> {
     vec![
         ("GET", "/users".into(), None),
         ("POST", "/users".into(), Some(json!({"email": "new@example.com"}))),
@@ -92,12 +99,17 @@ fn every_request(collab_id: &str, token_id: &str, key_id: &str) -> Vec<(&'static
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
-    app.raw(method, &format!("/api/v1{path}"), Some(&app.owner_token), body.map(|b| b.to_string().into_bytes()), None).await
+    app.raw(method, &format!("/api/v1{path}"), Some(&app.owner_token), body.map(|b| b.to_string().into_bytes()), None)
+        .await
 }
 
 #[track_caller]
 fn assert_no_detail(r: &Reply, what: &str) {
-    assert!(!r.text.contains(FAULT_MARKER) && !r.text.contains("INJECTED"), "{what}: internal detail leaked: {}", r.text);
+    assert!(
+        !r.text.contains(FAULT_MARKER) && !r.text.contains("INJECTED"),
+        "{what}: internal detail leaked: {}",
+        r.text
+    );
     assert!(!r.text.contains("store unavailable") && !r.text.contains("store failure"), "{what}: {}", r.text);
 }
 
@@ -106,8 +118,12 @@ async fn endpoints_answer_503_with_retry_after_and_no_internal_detail() {
     let (app, faulty) = spawn_faulty_app(latchkey_tests::sqlite_store().await).await;
     let (collab_id, _) = app.add_user("collab@example.com", json!({})).await;
     app.add_service_account("robot", None).await;
-    let token_id = app.post("/tokens", &app.owner_token, json!({})).await.assert_status(201)["token_info"]["id"].as_str().unwrap().to_string();
-    let key_id = app.get("/api-keys", &app.owner_token).await.assert_status(200)["items"][0]["id"].as_str().unwrap().to_string();
+    let token_id = app.post("/tokens", &app.owner_token, json!({})).await.assert_status(201)["token_info"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key_id =
+        app.get("/api-keys", &app.owner_token).await.assert_status(200)["items"][0]["id"].as_str().unwrap().to_string();
     let before = app.snapshot(&app.owner_token).await;
     let requests = every_request(&collab_id, &token_id, &key_id);
     let mut checked = 0;
@@ -230,7 +246,12 @@ async fn a_change_that_fails_halfway_leaves_nothing_behind() {
         eprintln!("half-write {method} {path}: {}", r.status);
         assert!(r.status >= 400, "{method} {path} succeeded although its credential could not be written: {}", r.text);
         assert!(!r.text.contains("injected failure"), "{method} {path}: {}", r.text);
-        assert_eq!(app.snapshot(&app.owner_token).await, before, "{method} {path} left part of its change ({})", r.status);
+        assert_eq!(
+            app.snapshot(&app.owner_token).await,
+            before,
+            "{method} {path} left part of its change ({})",
+            r.status
+        );
     }
     app.get("/service-accounts/half", &app.owner_token).await.assert_problem(404, "not_found");
     // The rotations did not happen: the old credentials still work.
@@ -272,7 +293,11 @@ async fn fake_dynamodb(mode: &'static str) -> (String, Arc<std::sync::atomic::At
                     let Some(head_end) = text.find("\r\n\r\n") else { continue };
                     let len = text[..head_end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if seen.len() < head_end + 4 + len {
                         continue;
@@ -330,11 +355,17 @@ async fn dynamodb_retries_are_bounded_and_fit_the_lambda_timeout() {
         timeouts.connect_timeout()
     );
     assert!(attempts <= 3, "{attempts} attempts");
-    assert!(operation < LAMBDA_TIMEOUT, "one store call may take {operation:?}, the Lambda only has {LAMBDA_TIMEOUT:?}");
+    assert!(
+        operation < LAMBDA_TIMEOUT,
+        "one store call may take {operation:?}, the Lambda only has {LAMBDA_TIMEOUT:?}"
+    );
 
     // Throttled on every attempt: the SDK gives up after `attempts` requests, quickly.
     let started = Instant::now();
-    let err = store.get_user(latchkey::domain::OrganizationId::new_random(), latchkey::domain::PrincipalId::new_random()).await.unwrap_err();
+    let err = store
+        .get_user(latchkey::domain::OrganizationId::new_random(), latchkey::domain::PrincipalId::new_random())
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     let sent = count.load(std::sync::atomic::Ordering::SeqCst);
@@ -346,9 +377,15 @@ async fn dynamodb_retries_are_bounded_and_fit_the_lambda_timeout() {
     let (endpoint, count) = fake_dynamodb("hang").await;
     let store = dynamodb_store_at(&endpoint).await;
     let started = Instant::now();
-    let err = store.get_user(latchkey::domain::OrganizationId::new_random(), latchkey::domain::PrincipalId::new_random()).await.unwrap_err();
+    let err = store
+        .get_user(latchkey::domain::OrganizationId::new_random(), latchkey::domain::PrincipalId::new_random())
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
-    eprintln!("hanging endpoint: {} requests, gave up after {elapsed:?}: {err}", count.load(std::sync::atomic::Ordering::SeqCst));
+    eprintln!(
+        "hanging endpoint: {} requests, gave up after {elapsed:?}: {err}",
+        count.load(std::sync::atomic::Ordering::SeqCst)
+    );
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert!(elapsed <= operation + Duration::from_millis(500), "{elapsed:?}");
     assert!(elapsed < LAMBDA_TIMEOUT);

@@ -51,11 +51,18 @@ async fn load_on_loopback_loses_nothing_and_never_fails() {
     // A few accounts to start with.
     for i in 0..4 {
         let name = format!("seed-{i}");
-        let r = http.post(format!("{base}/api/v1/service-accounts")).bearer_auth(&owner).json(&json!({"name": name})).send().await.unwrap();
+        let r = http
+            .post(format!("{base}/api/v1/service-accounts"))
+            .bearer_auth(&owner)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         let v: Value = r.json().await.unwrap();
         let key = v["api_key"].as_str().unwrap().to_string();
-        let me: Value = http.get(format!("{base}/api/v1/me")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        let me: Value =
+            http.get(format!("{base}/api/v1/me")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
         shared.live.lock().unwrap().push((key, me["credential"]["id"].as_str().unwrap().to_string(), name.clone()));
         shared.accounts.lock().unwrap().push(name);
     }
@@ -90,12 +97,12 @@ async fn load_on_loopback_loses_nothing_and_never_fails() {
                         };
                         let Some(key) = candidate else { continue };
                         let r = http.get(format!("{base}/api/v1/me")).bearer_auth(&key).send().await;
-                        if let Ok(r) = &r {
-                            if r.status() == 200 {
-                                let revoked_at = shared.revoked.lock().unwrap().get(&key).copied();
-                                if revoked_at.is_some_and(|t| sent > t) {
-                                    shared.late_accepts.fetch_add(1, Ordering::SeqCst);
-                                }
+                        if let Ok(r) = &r
+                            && r.status() == 200
+                        {
+                            let revoked_at = shared.revoked.lock().unwrap().get(&key).copied();
+                            if revoked_at.is_some_and(|t| sent > t) {
+                                shared.late_accepts.fetch_add(1, Ordering::SeqCst);
                             }
                         }
                         r.map(|r| (r.status().as_u16(), None))
@@ -105,7 +112,12 @@ async fn load_on_loopback_loses_nothing_and_never_fails() {
                             let a = shared.accounts.lock().unwrap();
                             a[(n as usize >> 9) % a.len()].clone()
                         };
-                        match http.post(format!("{base}/api/v1/service-accounts/{account}/api-keys")).bearer_auth(&owner).send().await {
+                        match http
+                            .post(format!("{base}/api/v1/service-accounts/{account}/api-keys"))
+                            .bearer_auth(&owner)
+                            .send()
+                            .await
+                        {
                             Ok(r) => {
                                 let status = r.status().as_u16();
                                 let v: Value = r.json().await.unwrap_or(Value::Null);
@@ -123,7 +135,13 @@ async fn load_on_loopback_loses_nothing_and_never_fails() {
                     } else if pick < 90 {
                         kind = "create_account";
                         let name = format!("load-{c}-{seq}");
-                        match http.post(format!("{base}/api/v1/service-accounts")).bearer_auth(&owner).json(&json!({"name": name})).send().await {
+                        match http
+                            .post(format!("{base}/api/v1/service-accounts"))
+                            .bearer_auth(&owner)
+                            .json(&json!({"name": name}))
+                            .send()
+                            .await
+                        {
                             Ok(r) => {
                                 let status = r.status().as_u16();
                                 let v: Value = r.json().await.unwrap_or(Value::Null);
@@ -142,7 +160,11 @@ async fn load_on_loopback_loses_nothing_and_never_fails() {
                         let victim = {
                             let mut live = shared.live.lock().unwrap();
                             let eligible: Vec<usize> = (0..live.len()).filter(|&i| !live[i].1.is_empty()).collect();
-                            if eligible.len() < 4 { None } else { Some(live.swap_remove(eligible[(n as usize >> 11) % eligible.len()])) }
+                            if eligible.len() < 4 {
+                                None
+                            } else {
+                                Some(live.swap_remove(eligible[(n as usize >> 11) % eligible.len()]))
+                            }
                         };
                         let Some((key, id, _)) = victim else { continue };
                         match http.delete(format!("{base}/api/v1/api-keys/{id}")).bearer_auth(&owner).send().await {

@@ -315,7 +315,8 @@ fn any_json() -> BoxedStrategy<Value> {
     leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            proptest::collection::btree_map("[a-z_]{0,12}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("[a-z_]{0,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
     .boxed()
@@ -447,7 +448,9 @@ fn junk_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn non_empty_body() -> BoxedStrategy<Vec<u8>> {
     prop_oneof![
         junk_bytes(),
-        any_json().prop_filter("not {}", |v| !matches!(v, Value::Object(m) if m.is_empty())).prop_map(|v| v.to_string().into_bytes()),
+        any_json()
+            .prop_filter("not {}", |v| !matches!(v, Value::Object(m) if m.is_empty()))
+            .prop_map(|v| v.to_string().into_bytes()),
     ]
     .boxed()
 }
@@ -464,12 +467,7 @@ fn hostile_body(fields: &'static [&'static str]) -> BoxedStrategy<Vec<u8>> {
 
 #[track_caller]
 fn check_refused(reply: &Reply, what: &str) -> Result<(), TestCaseError> {
-    prop_assert!(
-        (400..500).contains(&reply.status),
-        "{what}: expected a 4xx, got {} {}",
-        reply.status,
-        reply.text
-    );
+    prop_assert!((400..500).contains(&reply.status), "{what}: expected a 4xx, got {} {}", reply.status, reply.text);
     prop_assert_eq!(&reply.content_type, "application/problem+json", "{}: {}", what, reply.text);
     prop_assert_eq!(reply.body["status"].as_u64(), Some(u64::from(reply.status)));
     prop_assert!(reply.body["code"].is_string() && reply.body["detail"].is_string(), "{}", reply.text);
@@ -525,7 +523,9 @@ fn hostile_bodies_on_every_route_get_a_4xx_and_change_nothing() {
         let result = runner.run(&target.body, |body| {
             rt.block_on(async {
                 let what = format!("{} {} with {:?}", target.method, target.path, String::from_utf8_lossy(&body));
-                let reply = app.raw(target.method, &format!("/api/v1{}", target.path), Some(&app.owner_token), Some(body), None).await;
+                let reply = app
+                    .raw(target.method, &format!("/api/v1{}", target.path), Some(&app.owner_token), Some(body), None)
+                    .await;
                 check_refused(&reply, &what)?;
                 let after = app.snapshot(&app.owner_token).await;
                 prop_assert!(after == before, "{what} changed the organization");
@@ -550,10 +550,13 @@ fn forged_cursors_on_every_list_get_a_400_never_a_5xx() {
     let sa_id = rt.block_on(async {
         app.add_service_account("robot", None).await;
         app.add_user("collab@example.com", json!({})).await;
-        app.get("/service-accounts/robot", &app.owner_token).await.assert_status(200)["id"].as_str().unwrap().to_string()
+        app.get("/service-accounts/robot", &app.owner_token).await.assert_status(200)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     });
     // (path, the list name the server binds its cursors to)
-    let lists = vec![
+    let lists = [
         ("/users", "users".to_string()),
         ("/service-accounts", "service_accounts".to_string()),
         ("/service-accounts/robot/api-keys", format!("sa_api_keys|{sa_id}|false")),
@@ -588,7 +591,12 @@ fn forged_cursors_on_every_list_get_a_400_never_a_5xx() {
             let cursor = if envelope { cursor::encode(org, list, &raw) } else { raw };
             let query: String = form_urlencoded_pair("cursor", &cursor);
             let reply = rt.block_on(app.get(&format!("{path}?{query}"), &app.owner_token));
-            prop_assert!(reply.status == 200 || reply.status == 400, "{path} cursor {cursor:?}: {} {}", reply.status, reply.text);
+            prop_assert!(
+                reply.status == 200 || reply.status == 400,
+                "{path} cursor {cursor:?}: {} {}",
+                reply.status,
+                reply.text
+            );
             if reply.status == 400 {
                 prop_assert_eq!(&reply.body["code"], "validation_failed");
             }

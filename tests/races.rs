@@ -59,7 +59,9 @@ async fn one_service_account_name_has_one_winner(app: Arc<TestApp>, moto: bool) 
             .map(|_| {
                 let app = Arc::clone(&app);
                 let name = name.clone();
-                tokio::spawn(async move { app.post("/service-accounts", &app.owner_token, json!({ "name": name })).await })
+                tokio::spawn(
+                    async move { app.post("/service-accounts", &app.owner_token, json!({ "name": name })).await },
+                )
             })
             .collect();
         let mut winners = Vec::new();
@@ -73,7 +75,8 @@ async fn one_service_account_name_has_one_winner(app: Arc<TestApp>, moto: bool) 
         }
         assert_eq!(winners.len(), 1, "{name}: {} creations acknowledged", winners.len());
         let list = app.get("/service-accounts?max_items=100", &app.owner_token).await;
-        let same: Vec<_> = list.body["items"].as_array().unwrap().iter().filter(|a| a["name"] == name.as_str()).collect();
+        let same: Vec<_> =
+            list.body["items"].as_array().unwrap().iter().filter(|a| a["name"] == name.as_str()).collect();
         if moto {
             assert!(same.len() <= 1, "{name}: {} accounts stored", same.len());
         } else {
@@ -132,14 +135,21 @@ async fn rotations_and_key_creations(app: Arc<TestApp>, moto: bool) {
                 let name = name.clone();
                 tokio::spawn(async move {
                     let rotate = i % 3 == 0;
-                    let path = if rotate { format!("/service-accounts/{name}/api-keys/rotate") } else { format!("/service-accounts/{name}/api-keys") };
+                    let path = if rotate {
+                        format!("/service-accounts/{name}/api-keys/rotate")
+                    } else {
+                        format!("/service-accounts/{name}/api-keys")
+                    };
                     let sent = Instant::now();
                     let r = app.post(&path, &app.owner_token, json!({})).await;
                     let answered = Instant::now();
                     let key = match r.status {
                         200 | 201 => {
                             assert_eq!(r.status, if rotate { 200 } else { 201 }, "{}", r.text);
-                            Some((r.body["api_key"].as_str().unwrap().to_string(), r.body["key"]["id"].as_str().unwrap().to_string()))
+                            Some((
+                                r.body["api_key"].as_str().unwrap().to_string(),
+                                r.body["key"]["id"].as_str().unwrap().to_string(),
+                            ))
                         }
                         409 => {
                             r.assert_problem(409, "conflict");
@@ -251,7 +261,9 @@ async fn revoke_while_in_use(app: Arc<TestApp>) {
         let r = match *how {
             "one" => app.delete(&format!("/api-keys/{key_id}"), &app.owner_token).await,
             "all" => app.delete(&format!("/service-accounts/{name}/api-keys"), &app.owner_token).await,
-            "rotate" => app.post(&format!("/service-accounts/{name}/api-keys/rotate"), &app.owner_token, json!({})).await,
+            "rotate" => {
+                app.post(&format!("/service-accounts/{name}/api-keys/rotate"), &app.owner_token, json!({})).await
+            }
             _ => app.delete(&format!("/service-accounts/{name}"), &app.owner_token).await,
         };
         assert!(r.status == 204 || r.status == 200, "{how}: {} {}", r.status, r.text);

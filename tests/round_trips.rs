@@ -141,16 +141,17 @@ async fn every_route_costs_its_budget_in_store_calls() {
     let access = h.setup("POST", "/api/v1/tokens", &o, json!({"description": "ci"})).await;
     let access_id = s(&access["token_info"]["id"]);
 
-    let row = |route, method, path: &str, token: &str, body: Option<Value>, status, calls: &[(&'static str, u32)], why| Row {
-        route,
-        method,
-        path: path.to_string(),
-        token: token.to_string(),
-        body,
-        status,
-        calls: calls.to_vec(),
-        why,
-    };
+    let row =
+        |route, method, path: &str, token: &str, body: Option<Value>, status, calls: &[(&'static str, u32)], why| Row {
+            route,
+            method,
+            path: path.to_string(),
+            token: token.to_string(),
+            body,
+            status,
+            calls: calls.to_vec(),
+            why,
+        };
     use RouteId::*;
     let rows = vec![
         row(Health, "GET", "/api/v1/health", "", None, 200, &[], ""),
@@ -159,26 +160,188 @@ async fn every_route_costs_its_budget_in_store_calls() {
         row(Me, "GET", "/api/v1/me", &o, None, 200, &[], ""),
         row(ListUsers, "GET", "/api/v1/users", &o, None, 200, &[("list_users", 1)], ""),
         row(GetUser, "GET", &format!("/api/v1/users/{alice_id}"), &o, None, 200, &[("get_user", 1)], ""),
-        row(CreateUser, "POST", "/api/v1/users", &o, Some(json!({"email": "erin@example.com"})), 201, &[("create_user", 1)], ""),
-        row(UpdateUser, "PATCH", &format!("/api/v1/users/{alice_id}"), &o, Some(json!({"roles": ["TokenCreator"]})), 200, &[("update_user", 1)], ""),
-        row(RotateOwnCliTokens, "POST", "/api/v1/users/me/cli-tokens/rotate", &bob_token, Some(json!({})), 200, &[("get_user", 1), ("rotate_credentials", 1)], "reads the caller's current CLI-token epoch (not in the authorizer context), then one transaction bumps it and stores the new token; the sweep of old tokens is housekeeping inside rotate_credentials"),
-        row(RevokeOwnCliTokens, "DELETE", "/api/v1/users/me/cli-tokens", &carol_token, None, 204, &[("revoke_all_credentials", 1)], ""),
-        row(RotateUserCliTokens, "POST", &format!("/api/v1/users/{alice_id}/cli-tokens/rotate"), &o, Some(json!({})), 200, &[("get_user", 1), ("rotate_credentials", 1)], "the target is read once, for the policy check (exists, in the org, may be rotated by this caller) and its epoch; one transaction bumps the epoch and stores the new token (re-read only when a concurrent rotation wins)"),
+        row(
+            CreateUser,
+            "POST",
+            "/api/v1/users",
+            &o,
+            Some(json!({"email": "erin@example.com"})),
+            201,
+            &[("create_user", 1)],
+            "",
+        ),
+        row(
+            UpdateUser,
+            "PATCH",
+            &format!("/api/v1/users/{alice_id}"),
+            &o,
+            Some(json!({"roles": ["TokenCreator"]})),
+            200,
+            &[("update_user", 1)],
+            "",
+        ),
+        row(
+            RotateOwnCliTokens,
+            "POST",
+            "/api/v1/users/me/cli-tokens/rotate",
+            &bob_token,
+            Some(json!({})),
+            200,
+            &[("get_user", 1), ("rotate_credentials", 1)],
+            "reads the caller's current CLI-token epoch (not in the authorizer context), then one transaction bumps it and stores the new token; the sweep of old tokens is housekeeping inside rotate_credentials",
+        ),
+        row(
+            RevokeOwnCliTokens,
+            "DELETE",
+            "/api/v1/users/me/cli-tokens",
+            &carol_token,
+            None,
+            204,
+            &[("revoke_all_credentials", 1)],
+            "",
+        ),
+        row(
+            RotateUserCliTokens,
+            "POST",
+            &format!("/api/v1/users/{alice_id}/cli-tokens/rotate"),
+            &o,
+            Some(json!({})),
+            200,
+            &[("get_user", 1), ("rotate_credentials", 1)],
+            "the target is read once, for the policy check (exists, in the org, may be rotated by this caller) and its epoch; one transaction bumps the epoch and stores the new token (re-read only when a concurrent rotation wins)",
+        ),
         row(DeleteUser, "DELETE", &format!("/api/v1/users/{dave_id}"), &o, None, 204, &[("delete_user", 1)], ""),
-        row(CreateServiceAccount, "POST", "/api/v1/service-accounts", &o, Some(json!({"name": "deploy"})), 201, &[("create_service_account", 1)], ""),
+        row(
+            CreateServiceAccount,
+            "POST",
+            "/api/v1/service-accounts",
+            &o,
+            Some(json!({"name": "deploy"})),
+            201,
+            &[("create_service_account", 1)],
+            "",
+        ),
         row(ListServiceAccounts, "GET", "/api/v1/service-accounts", &o, None, 200, &[("list_service_accounts", 1)], ""),
-        row(GetServiceAccount, "GET", "/api/v1/service-accounts/ci-bot", &o, None, 200, &[("find_service_account_by_name", 1)], ""),
-        row(DeleteServiceAccount, "DELETE", "/api/v1/service-accounts/doomed", &o, None, 204, &[("find_service_account_by_name", 1), ("delete_service_account", 1)], ""),
-        row(CreateApiKey, "POST", "/api/v1/service-accounts/ci-bot/api-keys", &o, Some(json!({})), 201, &[("find_service_account_by_name", 1), ("issue_credential", 1)], ""),
-        row(ListServiceAccountApiKeys, "GET", "/api/v1/service-accounts/ci-bot/api-keys", &o, None, 200, &[("find_service_account_by_name", 1), ("list_credentials", 1)], ""),
-        row(ListApiKeys, "GET", "/api/v1/api-keys", &o, None, 200, &[("list_credentials", 1), ("get_principals", 1)], ""),
-        row(RevokeApiKey, "DELETE", &format!("/api/v1/api-keys/{second_key_id}"), &o, None, 204, &[("get_credential", 1), ("revoke_credential", 1)], "the id must name an API key of the caller's organization (an access token's id is a 404), then the conditional update"),
-        row(RotateApiKeys, "POST", "/api/v1/service-accounts/ci-bot/api-keys/rotate", &o, Some(json!({})), 200, &[("find_service_account_by_name", 1), ("rotate_credentials", 1)], ""),
-        row(RevokeApiKeys, "DELETE", "/api/v1/service-accounts/ci-bot/api-keys", &o, None, 204, &[("find_service_account_by_name", 1), ("revoke_all_credentials", 1)], ""),
-        row(CreateAccessToken, "POST", "/api/v1/tokens", &o, Some(json!({})), 201, &[("get_user", 1), ("issue_credential", 1)], "the owner's user item gives the token's owner email; the issue is conditioned on the owner"),
-        row(ListAccessTokens, "GET", "/api/v1/tokens", &o, None, 200, &[("list_credentials", 1), ("get_principals", 1)], ""),
-        row(GetAccessToken, "GET", &format!("/api/v1/tokens/{access_id}"), &o, None, 200, &[("get_credential", 1), ("get_principals", 1)], "the owner's item decides the status (epoch revocation, removed owner)"),
-        row(UpdateAccessToken, "PATCH", &format!("/api/v1/tokens/{access_id}"), &o, Some(json!({"description": "nightly"})), 200, &[("get_credential", 1), ("set_credential_description", 1), ("get_principals", 1)], "read first to check kind and the caller's right to it, then the conditional update, then the owner's item for the status in the response"),
+        row(
+            GetServiceAccount,
+            "GET",
+            "/api/v1/service-accounts/ci-bot",
+            &o,
+            None,
+            200,
+            &[("find_service_account_by_name", 1)],
+            "",
+        ),
+        row(
+            DeleteServiceAccount,
+            "DELETE",
+            "/api/v1/service-accounts/doomed",
+            &o,
+            None,
+            204,
+            &[("find_service_account_by_name", 1), ("delete_service_account", 1)],
+            "",
+        ),
+        row(
+            CreateApiKey,
+            "POST",
+            "/api/v1/service-accounts/ci-bot/api-keys",
+            &o,
+            Some(json!({})),
+            201,
+            &[("find_service_account_by_name", 1), ("issue_credential", 1)],
+            "",
+        ),
+        row(
+            ListServiceAccountApiKeys,
+            "GET",
+            "/api/v1/service-accounts/ci-bot/api-keys",
+            &o,
+            None,
+            200,
+            &[("find_service_account_by_name", 1), ("list_credentials", 1)],
+            "",
+        ),
+        row(
+            ListApiKeys,
+            "GET",
+            "/api/v1/api-keys",
+            &o,
+            None,
+            200,
+            &[("list_credentials", 1), ("get_principals", 1)],
+            "",
+        ),
+        row(
+            RevokeApiKey,
+            "DELETE",
+            &format!("/api/v1/api-keys/{second_key_id}"),
+            &o,
+            None,
+            204,
+            &[("get_credential", 1), ("revoke_credential", 1)],
+            "the id must name an API key of the caller's organization (an access token's id is a 404), then the conditional update",
+        ),
+        row(
+            RotateApiKeys,
+            "POST",
+            "/api/v1/service-accounts/ci-bot/api-keys/rotate",
+            &o,
+            Some(json!({})),
+            200,
+            &[("find_service_account_by_name", 1), ("rotate_credentials", 1)],
+            "",
+        ),
+        row(
+            RevokeApiKeys,
+            "DELETE",
+            "/api/v1/service-accounts/ci-bot/api-keys",
+            &o,
+            None,
+            204,
+            &[("find_service_account_by_name", 1), ("revoke_all_credentials", 1)],
+            "",
+        ),
+        row(
+            CreateAccessToken,
+            "POST",
+            "/api/v1/tokens",
+            &o,
+            Some(json!({})),
+            201,
+            &[("get_user", 1), ("issue_credential", 1)],
+            "the owner's user item gives the token's owner email; the issue is conditioned on the owner",
+        ),
+        row(
+            ListAccessTokens,
+            "GET",
+            "/api/v1/tokens",
+            &o,
+            None,
+            200,
+            &[("list_credentials", 1), ("get_principals", 1)],
+            "",
+        ),
+        row(
+            GetAccessToken,
+            "GET",
+            &format!("/api/v1/tokens/{access_id}"),
+            &o,
+            None,
+            200,
+            &[("get_credential", 1), ("get_principals", 1)],
+            "the owner's item decides the status (epoch revocation, removed owner)",
+        ),
+        row(
+            UpdateAccessToken,
+            "PATCH",
+            &format!("/api/v1/tokens/{access_id}"),
+            &o,
+            Some(json!({"description": "nightly"})),
+            200,
+            &[("get_credential", 1), ("set_credential_description", 1), ("get_principals", 1)],
+            "read first to check kind and the caller's right to it, then the conditional update, then the owner's item for the status in the response",
+        ),
     ];
 
     let mut failures = Vec::new();
@@ -203,7 +366,8 @@ async fn every_route_costs_its_budget_in_store_calls() {
         covered.insert(format!("{:?}", r.route));
     }
     // Every route of the table is in the budget (the console's assets are static files).
-    let all: BTreeSet<String> = latchkey::api::ROUTES.iter().map(|r| format!("{:?}", r.id)).filter(|id| id != "ConsoleAsset").collect();
+    let all: BTreeSet<String> =
+        latchkey::api::ROUTES.iter().map(|r| format!("{:?}", r.id)).filter(|id| id != "ConsoleAsset").collect();
     let missing: Vec<_> = all.difference(&covered).collect();
     assert!(missing.is_empty(), "routes without a budget: {missing:?}");
     assert!(failures.is_empty(), "over or under budget:\n{}", failures.join("\n"));
@@ -220,7 +384,11 @@ async fn the_authorizer_costs_one_lookup_and_at_most_one_write_a_minute() {
     };
 
     let (status, _, first) = h.measure("GET", "/api/v1/me", &token, None).await;
-    assert_eq!((status, first), (200, counts(&[(LOOKUP, 1), ("record_last_used", 1)])), "first use records last_used_at");
+    assert_eq!(
+        (status, first),
+        (200, counts(&[(LOOKUP, 1), ("record_last_used", 1)])),
+        "first use records last_used_at"
+    );
     for _ in 0..3 {
         h.clock.advance(Duration::seconds(10));
         let (status, _, again) = h.measure("GET", "/api/v1/me", &token, None).await;
@@ -228,7 +396,11 @@ async fn the_authorizer_costs_one_lookup_and_at_most_one_write_a_minute() {
     }
     h.clock.advance(Duration::seconds(31));
     let (status, _, later) = h.measure("GET", "/api/v1/me", &token, None).await;
-    assert_eq!((status, later), (200, counts(&[(LOOKUP, 1), ("record_last_used", 1)])), "a minute later: one write again");
+    assert_eq!(
+        (status, later),
+        (200, counts(&[(LOOKUP, 1), ("record_last_used", 1)])),
+        "a minute later: one write again"
+    );
 
     // Refused before the store: no header, not bearer, bad checksum.
     let mut spoiled = token.clone();

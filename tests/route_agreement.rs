@@ -105,7 +105,12 @@ fn route_of(method: &str, path: &str) -> Option<&'static Route> {
 }
 
 /// Reports the difference of two sets under `what`.
-fn compare<T: Ord + std::fmt::Debug>(problems: &mut Vec<String>, what: &str, expected: &BTreeSet<T>, actual: &BTreeSet<T>) {
+fn compare<T: Ord + std::fmt::Debug>(
+    problems: &mut Vec<String>,
+    what: &str,
+    expected: &BTreeSet<T>,
+    actual: &BTreeSet<T>,
+) {
     let missing: Vec<_> = expected.difference(actual).collect();
     let extra: Vec<_> = actual.difference(expected).collect();
     if missing.is_empty() && extra.is_empty() {
@@ -122,7 +127,11 @@ fn compare<T: Ord + std::fmt::Debug>(problems: &mut Vec<String>, what: &str, exp
 }
 
 fn finish(file: &str, problems: Vec<String>) {
-    assert!(problems.is_empty(), "{file} does not agree with latchkey::api::ROUTES:\n  - {}\n", problems.join("\n  - "));
+    assert!(
+        problems.is_empty(),
+        "{file} does not agree with latchkey::api::ROUTES:\n  - {}\n",
+        problems.join("\n  - ")
+    );
 }
 
 #[test]
@@ -153,13 +162,10 @@ fn template_declares_exactly_the_route_table() {
     }
 
     // The function set: one per distinct function of the table, plus the route-less ones.
-    let expected_functions: BTreeSet<(String, String)> = ROUTES
-        .iter()
-        .map(|r| r.function)
-        .chain(ROUTELESS)
-        .map(|f| (logical_id(f), f.to_string()))
-        .collect();
-    let actual_functions: BTreeSet<(String, String)> = functions.iter().map(|(id, (bin, _))| (id.clone(), bin.clone())).collect();
+    let expected_functions: BTreeSet<(String, String)> =
+        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).map(|f| (logical_id(f), f.to_string())).collect();
+    let actual_functions: BTreeSet<(String, String)> =
+        functions.iter().map(|(id, (bin, _))| (id.clone(), bin.clone())).collect();
     compare(&mut problems, "template functions (logical id, Binary)", &expected_functions, &actual_functions);
 
     // Every binary is a real one.
@@ -175,7 +181,10 @@ fn template_declares_exactly_the_route_table() {
     for (id, (binary, resource)) in &functions {
         let events = entries(get(resource, "Properties").and_then(|p| get(p, "Events")));
         if ROUTELESS.contains(&binary.as_str()) && !events.is_empty() {
-            problems.push(format!("{id}: must have no Events (no API route), has {:?}", events.iter().map(|(n, _)| n).collect::<Vec<_>>()));
+            problems.push(format!(
+                "{id}: must have no Events (no API route), has {:?}",
+                events.iter().map(|(n, _)| n).collect::<Vec<_>>()
+            ));
             continue;
         }
         for (name, event) in events {
@@ -186,10 +195,13 @@ fn template_declares_exactly_the_route_table() {
             }
             let properties = get(event, "Properties");
             let rest_api = properties.and_then(|p| get(p, "RestApiId"));
-            if rest_api.and_then(tag_of).as_deref() != Some("!Ref") || rest_api.map(untag).and_then(Value::as_str) != Some("Api") {
+            if rest_api.and_then(tag_of).as_deref() != Some("!Ref")
+                || rest_api.map(untag).and_then(Value::as_str) != Some("Api")
+            {
                 problems.push(format!("{id}.Events.{name}: RestApiId must be !Ref Api, is {rest_api:?}"));
             }
-            let (Some(path), Some(method)) = (properties.and_then(|p| get_str(p, "Path")), properties.and_then(|p| get_str(p, "Method")))
+            let (Some(path), Some(method)) =
+                (properties.and_then(|p| get_str(p, "Path")), properties.and_then(|p| get_str(p, "Method")))
             else {
                 problems.push(format!("{id}.Events.{name}: Path or Method missing"));
                 continue;
@@ -224,8 +236,12 @@ fn template_declares_exactly_the_route_table() {
         Some(name) => {
             let authorizer = auth.and_then(|a| get(a, "Authorizers")).and_then(|a| get(a, name));
             let arn = authorizer.and_then(|a| get(a, "FunctionArn"));
-            if arn.and_then(tag_of).as_deref() != Some("!GetAtt") || arn.map(untag).and_then(Value::as_str) != Some("AuthorizerFunction.Arn") {
-                problems.push(format!("Resources.Api: authorizer {name} must have FunctionArn !GetAtt AuthorizerFunction.Arn, has {arn:?}"));
+            if arn.and_then(tag_of).as_deref() != Some("!GetAtt")
+                || arn.map(untag).and_then(Value::as_str) != Some("AuthorizerFunction.Arn")
+            {
+                problems.push(format!(
+                    "Resources.Api: authorizer {name} must have FunctionArn !GetAtt AuthorizerFunction.Arn, has {arn:?}"
+                ));
             }
             if authorizer.and_then(|a| get_str(a, "FunctionPayloadType")) != Some("REQUEST") {
                 problems.push(format!("Resources.Api: authorizer {name} must be a REQUEST authorizer"));
@@ -253,7 +269,10 @@ fn openapi_declares_exactly_the_route_table() {
     // Resolves `{$ref: '#/components/parameters/X'}`.
     let resolve_parameter = |p: &Value| -> Option<Value> {
         match get_str(p, "$ref") {
-            Some(r) => r.strip_prefix("#/components/parameters/").and_then(|name| parameters.and_then(|ps| get(ps, name))).cloned(),
+            Some(r) => r
+                .strip_prefix("#/components/parameters/")
+                .and_then(|name| parameters.and_then(|ps| get(ps, name)))
+                .cloned(),
             None => Some(p.clone()),
         }
     };
@@ -293,13 +312,19 @@ fn openapi_declares_exactly_the_route_table() {
                     for req in reqs {
                         for (scheme, _) in entries(Some(req)) {
                             let def = schemes.and_then(|s| get(s, &scheme));
-                            if def.and_then(|d| get_str(d, "type")) != Some("http") || def.and_then(|d| get_str(d, "scheme")) != Some("bearer") {
-                                problems.push(format!("{at}: security scheme {scheme:?} is not a defined http bearer scheme"));
+                            if def.and_then(|d| get_str(d, "type")) != Some("http")
+                                || def.and_then(|d| get_str(d, "scheme")) != Some("bearer")
+                            {
+                                problems.push(format!(
+                                    "{at}: security scheme {scheme:?} is not a defined http bearer scheme"
+                                ));
                             }
                         }
                     }
                 }
-                (false, _) => problems.push(format!("{at}: protected route must require the bearer scheme, not `security: []`")),
+                (false, _) => {
+                    problems.push(format!("{at}: protected route must require the bearer scheme, not `security: []`"))
+                }
             }
 
             // Parameters: the path's {params} and exactly the query parameters the route accepts.
@@ -309,14 +334,23 @@ fn openapi_declares_exactly_the_route_table() {
                 .map(|ps| ps.iter().filter_map(&resolve_parameter).collect())
                 .unwrap_or_default();
             let named = |location: &str| -> BTreeSet<String> {
-                declared.iter().filter(|p| get_str(p, "in") == Some(location)).filter_map(|p| get_str(p, "name").map(String::from)).collect()
+                declared
+                    .iter()
+                    .filter(|p| get_str(p, "in") == Some(location))
+                    .filter_map(|p| get_str(p, "name").map(String::from))
+                    .collect()
             };
-            let path_params: BTreeSet<String> =
-                path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).map(String::from).collect();
+            let path_params: BTreeSet<String> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .map(String::from)
+                .collect();
             let query_params: BTreeSet<String> = route.query.iter().map(|q| q.to_string()).collect();
             compare(&mut problems, &format!("{at} path parameters"), &path_params, &named("path"));
             compare(&mut problems, &format!("{at} query parameters"), &query_params, &named("query"));
-            if declared.len() != get(operation, "parameters").map(untag).and_then(Value::as_sequence).map_or(0, Vec::len) {
+            if declared.len()
+                != get(operation, "parameters").map(untag).and_then(Value::as_sequence).map_or(0, Vec::len)
+            {
                 problems.push(format!("{at}: a parameter $ref does not resolve under #/components/parameters"));
             }
         }
@@ -368,10 +402,16 @@ fn sample_events_fit_their_functions() {
                     problems.push(format!("{file}: not an operator request: {e}"));
                 }
             }
-            "authorizer" => match serde_json::from_str::<aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest>(&text) {
+            "authorizer" => match serde_json::from_str::<
+                aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest,
+            >(&text)
+            {
                 Err(e) => problems.push(format!("{file}: not a REQUEST authorizer event: {e}")),
                 Ok(event) => {
-                    if event.type_.as_deref() != Some("REQUEST") || event.method_arn.is_none() || !event.headers.contains_key("authorization") {
+                    if event.type_.as_deref() != Some("REQUEST")
+                        || event.method_arn.is_none()
+                        || !event.headers.contains_key("authorization")
+                    {
                         problems.push(format!("{file}: needs type REQUEST, a methodArn and an Authorization header"));
                     }
                 }
@@ -390,7 +430,9 @@ fn sample_events_fit_their_functions() {
                 };
                 let method = request.method().as_str();
                 let resource = ctx.resource_path.as_deref().unwrap_or("");
-                let Some(route) = ROUTES.iter().find(|r| r.function == function && r.method == method && r.path == resource) else {
+                let Some(route) =
+                    ROUTES.iter().find(|r| r.function == function && r.method == method && r.path == resource)
+                else {
                     problems.push(format!("{file}: {method} {resource} is not a route of function {function}"));
                     continue;
                 };
@@ -408,7 +450,8 @@ fn sample_events_fit_their_functions() {
                 compare(&mut problems, &format!("{file} pathParameters"), &wanted, &params);
                 for (name, _) in request.query_string_parameters().iter() {
                     if !route.query.contains(&name) {
-                        problems.push(format!("{file}: query parameter {name:?} is not accepted by {method} {resource}"));
+                        problems
+                            .push(format!("{file}: query parameter {name:?} is not accepted by {method} {resource}"));
                     }
                 }
                 if route.access != Access::Public {

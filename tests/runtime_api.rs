@@ -106,8 +106,19 @@ impl Deployment {
     }
 
     /// Calls one route's function with an authorizer context; returns (status, body).
-    async fn call(&self, method: &str, resource: &str, params: &[(&str, &str)], query: &[(&str, &str)], body: Option<Value>, ctx: Option<&Value>) -> (u16, Value) {
-        let route = ROUTES.iter().find(|r| r.method == method && r.path == resource).unwrap_or_else(|| panic!("no route {method} {resource}"));
+    async fn call(
+        &self,
+        method: &str,
+        resource: &str,
+        params: &[(&str, &str)],
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        ctx: Option<&Value>,
+    ) -> (u16, Value) {
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method == method && r.path == resource)
+            .unwrap_or_else(|| panic!("no route {method} {resource}"));
         let body = body.map(|b| b.to_string());
         let event = proxy_event(method, resource, params, query, body.as_deref(), ctx);
         let out = self.invoke_once(route.function, event).await;
@@ -129,7 +140,8 @@ async fn every_function_binary_answers_real_events() {
     assert!(owner_token.starts_with("lku_"));
     let again = d.invoke_once("bootstrap", json!({"organization": "ACME", "owner_email": "x@acme.com"})).await;
     assert!(again.error_message().contains("already exists"));
-    let bad = d.invoke_once("bootstrap", json!({"organization": "acme2", "owner_email": "x@acme.com", "extra": 1})).await;
+    let bad =
+        d.invoke_once("bootstrap", json!({"organization": "acme2", "owner_email": "x@acme.com", "extra": 1})).await;
     assert!(matches!(bad, Outcome::Error(_)));
     exercised.insert("bootstrap");
 
@@ -168,16 +180,28 @@ async fn every_function_binary_answers_real_events() {
     assert_eq!(me["email"], "admin@acme.com");
 
     // Users and CLI tokens.
-    let (st, created) = d.call("POST", "/api/v1/users", &[], &[], Some(json!({"email": "dev@acme.com"})), Some(&owner)).await;
+    let (st, created) =
+        d.call("POST", "/api/v1/users", &[], &[], Some(json!({"email": "dev@acme.com"})), Some(&owner)).await;
     assert_eq!(st, 201, "{created}");
     let user_id = created["user"]["id"].as_str().unwrap().to_string();
     let (st, list) = d.call("GET", "/api/v1/users", &[], &[("max_items", "10")], None, Some(&owner)).await;
     assert_eq!((st, list["items"].as_array().map(Vec::len)), (200, Some(2)));
     let (st, _) = d.call("GET", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
     assert_eq!(st, 200);
-    let (st, u) = d.call("PATCH", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], Some(json!({"roles": ["TokenCreator"]})), Some(&owner)).await;
+    let (st, u) = d
+        .call(
+            "PATCH",
+            "/api/v1/users/{user_id}",
+            &[("user_id", &user_id)],
+            &[],
+            Some(json!({"roles": ["TokenCreator"]})),
+            Some(&owner),
+        )
+        .await;
     assert_eq!((st, u["roles"].clone()), (200, json!(["TokenCreator"])));
-    let (st, rotated) = d.call("POST", "/api/v1/users/{user_id}/cli-tokens/rotate", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
+    let (st, rotated) = d
+        .call("POST", "/api/v1/users/{user_id}/cli-tokens/rotate", &[("user_id", &user_id)], &[], None, Some(&owner))
+        .await;
     assert_eq!(st, 200);
     let dev_token = rotated["cli_token"].as_str().unwrap().to_string();
     let dev = d.authorize(&mut authorizer, &dev_token).await;
@@ -195,7 +219,8 @@ async fn every_function_binary_answers_real_events() {
     assert_eq!(out.error_message(), "Unauthorized");
 
     // Service accounts and API keys.
-    let (st, sa) = d.call("POST", "/api/v1/service-accounts", &[], &[], Some(json!({"name": "ci-bot"})), Some(&owner)).await;
+    let (st, sa) =
+        d.call("POST", "/api/v1/service-accounts", &[], &[], Some(json!({"name": "ci-bot"})), Some(&owner)).await;
     assert_eq!(st, 201, "{sa}");
     let key = sa["api_key"].as_str().unwrap().to_string();
     let sa_ctx = d.authorize(&mut authorizer, &key).await;
@@ -204,31 +229,48 @@ async fn every_function_binary_answers_real_events() {
     assert_eq!(st, 200);
     let (st, _) = d.call("GET", "/api/v1/service-accounts", &[], &[], None, Some(&sa_ctx)).await;
     assert_eq!(st, 403);
-    let (st, got) = d.call("GET", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    let (st, got) =
+        d.call("GET", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
     assert_eq!((st, got["name"].clone()), (200, json!("ci-bot")));
-    let (st, k2) = d.call("POST", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    let (st, k2) =
+        d.call("POST", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
     assert_eq!(st, 201);
     let key2_id = k2["key"]["id"].as_str().unwrap().to_string();
-    let (st, keys) = d.call("GET", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[("show_inactive", "true")], None, Some(&owner)).await;
+    let (st, keys) = d
+        .call(
+            "GET",
+            "/api/v1/service-accounts/{ref}/api-keys",
+            &[("ref", "ci-bot")],
+            &[("show_inactive", "true")],
+            None,
+            Some(&owner),
+        )
+        .await;
     assert_eq!((st, keys["items"].as_array().map(Vec::len)), (200, Some(2)));
     let six = &key[key.len() - 6..];
     let (st, found) = d.call("GET", "/api/v1/api-keys", &[], &[("last_six", six)], None, Some(&owner)).await;
     assert_eq!((st, found["items"].as_array().map(Vec::len)), (200, Some(1)));
     let (st, _) = d.call("DELETE", "/api/v1/api-keys/{key_id}", &[("key_id", &key2_id)], &[], None, Some(&owner)).await;
     assert_eq!(st, 204);
-    let (st, rot) = d.call("POST", "/api/v1/service-accounts/{ref}/api-keys/rotate", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    let (st, rot) = d
+        .call("POST", "/api/v1/service-accounts/{ref}/api-keys/rotate", &[("ref", "ci-bot")], &[], None, Some(&owner))
+        .await;
     assert_eq!(st, 200);
     let rotated_key = rot["api_key"].as_str().unwrap().to_string();
     let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {key}")), "GET", "/api/v1/me")).await;
     assert_eq!(out.error_message(), "Unauthorized", "rotation revokes the old key at once");
     d.authorize(&mut authorizer, &rotated_key).await;
-    let (st, _) = d.call("DELETE", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    let (st, _) = d
+        .call("DELETE", "/api/v1/service-accounts/{ref}/api-keys", &[("ref", "ci-bot")], &[], None, Some(&owner))
+        .await;
     assert_eq!(st, 204);
     let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {rotated_key}")), "GET", "/api/v1/me")).await;
     assert_eq!(out.error_message(), "Unauthorized");
 
     // Access tokens.
-    let (st, t) = d.call("POST", "/api/v1/tokens", &[], &[], Some(json!({"lifespan_days": 3, "description": "rt"})), Some(&owner)).await;
+    let (st, t) = d
+        .call("POST", "/api/v1/tokens", &[], &[], Some(json!({"lifespan_days": 3, "description": "rt"})), Some(&owner))
+        .await;
     assert_eq!(st, 201, "{t}");
     let token_id = t["token_info"]["id"].as_str().unwrap().to_string();
     let access = t["token"].as_str().unwrap().to_string();
@@ -239,7 +281,16 @@ async fn every_function_binary_answers_real_events() {
     assert_eq!((st, l["items"].as_array().map(Vec::len)), (200, Some(1)));
     let (st, g) = d.call("GET", "/api/v1/tokens/{token_id}", &[("token_id", &token_id)], &[], None, Some(&owner)).await;
     assert_eq!((st, g["description"].clone()), (200, json!("rt")));
-    let (st, p) = d.call("PATCH", "/api/v1/tokens/{token_id}", &[("token_id", &token_id)], &[], Some(json!({"revoked": true})), Some(&owner)).await;
+    let (st, p) = d
+        .call(
+            "PATCH",
+            "/api/v1/tokens/{token_id}",
+            &[("token_id", &token_id)],
+            &[],
+            Some(json!({"revoked": true})),
+            Some(&owner),
+        )
+        .await;
     assert_eq!((st, p["status"].clone()), (200, json!("revoked")));
     let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {access}")), "GET", "/api/v1/me")).await;
     assert_eq!(out.error_message(), "Unauthorized");
@@ -250,7 +301,8 @@ async fn every_function_binary_answers_real_events() {
     assert_eq!(out.error_message(), "Unauthorized");
 
     // Deletes.
-    let (st, _) = d.call("DELETE", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
+    let (st, _) =
+        d.call("DELETE", "/api/v1/service-accounts/{ref}", &[("ref", "ci-bot")], &[], None, Some(&owner)).await;
     assert_eq!(st, 204);
     let (st, _) = d.call("DELETE", "/api/v1/users/{user_id}", &[("user_id", &user_id)], &[], None, Some(&owner)).await;
     assert_eq!(st, 204);

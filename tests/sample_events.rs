@@ -40,7 +40,8 @@ async fn the_sample_authorizer_event_allows_a_real_token_and_denies_the_placehol
     .unwrap();
     let authorizer = Authorizer::new(Arc::clone(&store), Arc::new(SystemClock));
 
-    let allowed = handle_event(&authorizer, with_token(event("authorizer"), &outcome.cli_token)).await.expect("allowed");
+    let allowed =
+        handle_event(&authorizer, with_token(event("authorizer"), &outcome.cli_token)).await.expect("allowed");
     let policy = serde_json::to_value(&allowed).unwrap();
     assert_eq!(policy["principalId"], outcome.user_id.to_string());
     assert_eq!(policy["policyDocument"]["Statement"][0]["Effect"], "Allow");
@@ -53,7 +54,8 @@ async fn the_sample_authorizer_event_allows_a_real_token_and_denies_the_placehol
     // Every context value is a flat string, as API Gateway requires.
     assert!(policy["context"].as_object().unwrap().values().all(Value::is_string));
 
-    let placeholder: ApiGatewayCustomAuthorizerRequestTypeRequest = serde_json::from_value(event("authorizer")).unwrap();
+    let placeholder: ApiGatewayCustomAuthorizerRequestTypeRequest =
+        serde_json::from_value(event("authorizer")).unwrap();
     let denied = handle_event(&authorizer, placeholder).await;
     assert!(matches!(denied, Err(AuthorizerError::Unauthorized)));
     assert_eq!(AuthorizerError::Unauthorized.to_string(), "Unauthorized");

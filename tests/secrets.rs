@@ -24,7 +24,9 @@ struct Walk {
 
 impl Walk {
     async fn send(&mut self, method: &str, path: &str, token: &str, body: Option<String>) -> (u16, Value) {
-        let mut req = self.http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{}/api/v1{path}", self.base));
+        let mut req = self
+            .http
+            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{}/api/v1{path}", self.base));
         if !token.is_empty() {
             req = req.header("authorization", format!("Bearer {token}"));
         }
@@ -72,14 +74,18 @@ async fn tokens_never_reach_logs_or_error_bodies() {
     // Every route, successfully.
     w.ok("GET", "/health", "", json!({}), 200).await;
     w.ok("GET", "/me", &owner, json!({}), 200).await;
-    let created = w.ok("POST", "/users", &owner, json!({"email": "ada@example.com", "roles": ["TokenCreator"]}), 201).await;
+    let created =
+        w.ok("POST", "/users", &owner, json!({"email": "ada@example.com", "roles": ["TokenCreator"]}), 201).await;
     let ada_id = created["user"]["id"].as_str().unwrap().to_string();
     let ada = created["cli_token"].as_str().unwrap().to_string();
     w.ok("GET", "/users", &owner, json!({}), 200).await;
     w.ok("GET", &format!("/users/{ada_id}"), &ada, json!({}), 200).await;
     w.ok("PATCH", &format!("/users/{ada_id}"), &owner, json!({"roles": ["TokenCreator"]}), 200).await;
     w.ok("POST", "/users/me/cli-tokens/rotate", &ada, json!({}), 200).await;
-    let ada = w.ok("POST", &format!("/users/{ada_id}/cli-tokens/rotate"), &owner, json!({}), 200).await["cli_token"].as_str().unwrap().to_string();
+    let ada = w.ok("POST", &format!("/users/{ada_id}/cli-tokens/rotate"), &owner, json!({}), 200).await["cli_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let access = w.ok("POST", "/tokens", &ada, json!({"lifespan_days": 3, "description": "ci"}), 201).await;
     let access_id = access["token_info"]["id"].as_str().unwrap().to_string();
     let access_token = access["token"].as_str().unwrap().to_string();
@@ -95,7 +101,10 @@ async fn tokens_never_reach_logs_or_error_bodies() {
     w.ok("GET", "/service-accounts/robot/api-keys", &owner, json!({}), 200).await;
     w.ok("GET", "/api-keys", &owner, json!({}), 200).await;
     w.ok("DELETE", &format!("/api-keys/{key_id}"), &owner, json!({}), 204).await;
-    let rotated = w.ok("POST", "/service-accounts/robot/api-keys/rotate", &owner, json!({}), 200).await["api_key"].as_str().unwrap().to_string();
+    let rotated = w.ok("POST", "/service-accounts/robot/api-keys/rotate", &owner, json!({}), 200).await["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     w.ok("GET", "/me", &rotated, json!({}), 200).await;
 
     // Failing requests that carry tokens wherever a caller might paste one.
@@ -107,11 +116,21 @@ async fn tokens_never_reach_logs_or_error_bodies() {
     w.tokens.push(wrong_checksum.clone());
     let failing: Vec<(&str, String, String, Option<String>)> = vec![
         ("POST", "/users".into(), owner.clone(), Some(json!({"email": t}).to_string())),
-        ("POST", "/users".into(), owner.clone(), Some(json!({"email": "x@example.com", "name": 5, "roles": [t]}).to_string())),
+        (
+            "POST",
+            "/users".into(),
+            owner.clone(),
+            Some(json!({"email": "x@example.com", "name": 5, "roles": [t]}).to_string()),
+        ),
         ("POST", "/users".into(), owner.clone(), Some(json!({ t.clone(): 1 }).to_string())),
         ("POST", "/users".into(), owner.clone(), Some(format!("{{\"email\": \"{t}"))),
         ("POST", "/service-accounts".into(), owner.clone(), Some(json!({"name": t}).to_string())),
-        ("POST", "/service-accounts".into(), owner.clone(), Some(json!({"name": "ok", "permission_level": t}).to_string())),
+        (
+            "POST",
+            "/service-accounts".into(),
+            owner.clone(),
+            Some(json!({"name": "ok", "permission_level": t}).to_string()),
+        ),
         ("POST", "/tokens".into(), ada.clone(), Some(json!({"user": t}).to_string())),
         ("POST", "/tokens".into(), ada.clone(), Some(json!({"lifespan_days": t}).to_string())),
         ("PATCH", format!("/tokens/{access_id}"), ada.clone(), Some(json!({"revoked": t}).to_string())),
@@ -125,7 +144,7 @@ async fn tokens_never_reach_logs_or_error_bodies() {
         ("GET", format!("/api-keys?{t}=1"), owner.clone(), None),
         ("GET", format!("/tokens?user={t}"), owner.clone(), None),
         ("GET", "/me".into(), wrong_checksum.clone(), None),
-        ("GET", "/me".into(), robot.clone(), None),   // rotated away: revoked
+        ("GET", "/me".into(), robot.clone(), None), // rotated away: revoked
         ("GET", "/me".into(), format!("{t}x"), None),
         ("GET", "/service-accounts".into(), rotated.clone(), None), // not an OWNER: 403
         ("POST", "/users/me/cli-tokens/rotate".into(), rotated.clone(), None),
@@ -160,7 +179,11 @@ async fn tokens_never_reach_logs_or_error_bodies() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let recovered = String::from_utf8(out.stdout).unwrap().trim().to_string();
     w.tokens.push(recovered.clone());
-    std::fs::OpenOptions::new().append(true).open(&log).and_then(|mut f| std::io::Write::write_all(&mut f, &out.stderr)).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &out.stderr))
+        .unwrap();
     let (status, _) = w.send("GET", "/me", &recovered, None).await;
     assert_eq!(status, 200);
 

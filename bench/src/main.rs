@@ -74,7 +74,10 @@ async fn main() {
 
 async fn run(args: Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.work_dir).map_err(|e| format!("{}: {e}", args.work_dir.display()))?;
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty()).ok_or("set DYNAMODB_ENDPOINT (scripts/bench starts moto)")?;
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .ok_or("set DYNAMODB_ENDPOINT (scripts/bench starts moto)")?;
     let table = format!("latchkey-bench-{}", uuid::Uuid::new_v4());
     let env: Vec<(String, String)> = [
         ("TABLE_NAME", table.as_str()),
@@ -108,9 +111,13 @@ async fn run(args: Args) -> Result<(), String> {
         ("authorizer (invalid token)", &args.authorizer, &invalid, Expect::Unauthorized),
     ] {
         eprintln!("bench: {name}");
-        let log = args.work_dir.join(format!("{}.log", name.split_whitespace().collect::<Vec<_>>().join("-").replace(['(', ')'], "")));
+        let log = args
+            .work_dir
+            .join(format!("{}.log", name.split_whitespace().collect::<Vec<_>>().join("-").replace(['(', ')'], "")));
         let _ = std::fs::remove_file(&log);
-        let m = measure_function(&args, binary, &env, &log, event, expect, clk_tck).await.map_err(|e| format!("{name}: {e} (log: {})", log.display()))?;
+        let m = measure_function(&args, binary, &env, &log, event, expect, clk_tck)
+            .await
+            .map_err(|e| format!("{name}: {e} (log: {})", log.display()))?;
         functions.push((name, m));
     }
 
@@ -133,7 +140,17 @@ async fn run(args: Args) -> Result<(), String> {
             _ => Value::Null,
         }
     };
-    let keys = ["init_ms", "first_invocation_ms", "warm_p50_us", "warm_p99_us", "cpu_us_per_invocation", "cpu_us_per_invocation_schedstat", "peak_rss_kib", "binary_bytes", "zip_bytes"];
+    let keys = [
+        "init_ms",
+        "first_invocation_ms",
+        "warm_p50_us",
+        "warm_p99_us",
+        "cpu_us_per_invocation",
+        "cpu_us_per_invocation_schedstat",
+        "peak_rss_kib",
+        "binary_bytes",
+        "zip_bytes",
+    ];
     let mut ratios = serde_json::Map::new();
     for (name, m) in functions.iter().skip(1) {
         let r: serde_json::Map<String, Value> = keys.iter().map(|k| (k.to_string(), ratio(m, k))).collect();
@@ -152,7 +169,8 @@ async fn run(args: Args) -> Result<(), String> {
     if let Some(dir) = args.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&report).unwrap_or_default()).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    std::fs::write(&args.out, serde_json::to_string_pretty(&report).unwrap_or_default())
+        .map_err(|e| format!("{}: {e}", args.out.display()))?;
     eprintln!("bench: wrote {}", args.out.display());
     Ok(())
 }
@@ -170,14 +188,26 @@ enum Expect {
 fn check(outcome: &Outcome, expect: Expect) -> Result<(), String> {
     let ok = match (outcome, expect) {
         (Outcome::Response(_), Expect::Response) => true,
-        (Outcome::Response(b), Expect::Allow) => serde_json::from_slice::<Value>(b).ok().is_some_and(|v| v["policyDocument"]["Statement"][0]["Effect"] == "Allow"),
-        (Outcome::Error(b), Expect::Unauthorized) => serde_json::from_slice::<Value>(b).ok().is_some_and(|v| v["errorMessage"] == "Unauthorized"),
+        (Outcome::Response(b), Expect::Allow) => serde_json::from_slice::<Value>(b)
+            .ok()
+            .is_some_and(|v| v["policyDocument"]["Statement"][0]["Effect"] == "Allow"),
+        (Outcome::Error(b), Expect::Unauthorized) => {
+            serde_json::from_slice::<Value>(b).ok().is_some_and(|v| v["errorMessage"] == "Unauthorized")
+        }
         _ => false,
     };
     if ok { Ok(()) } else { Err(format!("unexpected outcome {outcome:?}")) }
 }
 
-async fn measure_function(args: &Args, binary: &Path, env: &[(String, String)], log: &Path, event: &Bytes, expect: Expect, clk_tck: f64) -> Result<Value, String> {
+async fn measure_function(
+    args: &Args,
+    binary: &Path,
+    env: &[(String, String)],
+    log: &Path,
+    event: &Bytes,
+    expect: Expect,
+    clk_tck: f64,
+) -> Result<Value, String> {
     let mut inits = Vec::new();
     let mut firsts = Vec::new();
     let mut last = None;
@@ -293,12 +323,19 @@ async fn measure_server(args: &Args) -> Result<Value, String> {
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output();
-        let out = tokio::time::timeout(Duration::from_secs(args.server_seconds + 30), out).await.map_err(|_| "wrk did not finish")?.map_err(|e| format!("wrk: {e}"))?;
+        let out = tokio::time::timeout(Duration::from_secs(args.server_seconds + 30), out)
+            .await
+            .map_err(|_| "wrk did not finish")?
+            .map_err(|e| format!("wrk: {e}"))?;
         let ticks_after = cpu_ticks(pid)?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let _ = std::fs::write(args.work_dir.join("wrk.txt"), &text);
         let rps = wrk_field(&text, "Requests/sec:").and_then(|v| v.parse::<f64>().ok());
-        let requests = text.lines().find(|l| l.contains("requests in")).and_then(|l| l.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok());
+        let requests = text
+            .lines()
+            .find(|l| l.contains("requests in"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok());
         let non_2xx = wrk_field(&text, "Non-2xx or 3xx responses:").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         let socket_errors: u64 = text
             .lines()
@@ -306,7 +343,11 @@ async fn measure_server(args: &Args) -> Result<Value, String> {
             .map(|l| l.split(',').filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok()).sum())
             .unwrap_or(0);
         let latency = |q: &str| -> Option<f64> {
-            text.lines().map(str::trim).find(|l| l.starts_with(q)).and_then(|l| l.split_whitespace().nth(1)).and_then(parse_wrk_duration_ms)
+            text.lines()
+                .map(str::trim)
+                .find(|l| l.starts_with(q))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(parse_wrk_duration_ms)
         };
         let cpu_s = (ticks_after - ticks_before) as f64 / clk_tck;
         Ok(json!({
@@ -335,9 +376,15 @@ async fn measure_server(args: &Args) -> Result<Value, String> {
 async fn get_status(addr: &str, path: &str, token: &str) -> std::io::Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await?;
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await?;
     let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await.map_err(|_| std::io::Error::other("timeout"))??;
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf))
+        .await
+        .map_err(|_| std::io::Error::other("timeout"))??;
     Ok(String::from_utf8_lossy(&buf).lines().next().unwrap_or_default().to_string())
 }
 
@@ -371,7 +418,8 @@ fn event(authorization: &str) -> Bytes {
         "X-Forwarded-Port": "443",
         "X-Forwarded-Proto": "https",
     });
-    let multi: serde_json::Map<String, Value> = headers.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), json!([v]))).collect();
+    let multi: serde_json::Map<String, Value> =
+        headers.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), json!([v]))).collect();
     let e = json!({
         "type": "REQUEST",
         "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/api/v1/me",
@@ -420,7 +468,10 @@ async fn command_output(binary: &Path, args: &[&str], env: &[(String, String)], 
         .stderr(Stdio::from(log_file))
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out).await.map_err(|_| format!("{} {args:?}: timed out", binary.display()))?.map_err(|e| format!("{}: {e}", binary.display()))?;
+    let out = tokio::time::timeout(Duration::from_secs(60), out)
+        .await
+        .map_err(|_| format!("{} {args:?}: timed out", binary.display()))?
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
     if !out.status.success() {
         return Err(format!("{} {args:?}: {} (log: {})", binary.display(), out.status, log.display()));
     }
@@ -460,7 +511,8 @@ fn schedstat_ns(pid: u32) -> Result<u64, String> {
 }
 
 fn peak_rss_kib(pid: u32) -> Result<u64, String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| format!("/proc/{pid}/status: {e}"))?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| format!("/proc/{pid}/status: {e}"))?;
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -485,7 +537,11 @@ async fn sizes(binary: &Path, work: &Path) -> (Option<u64>, Option<u64>) {
     }
     let bytes = std::fs::metadata(&bootstrap).ok().map(|m| m.len());
     let zip = if which("zip").is_some() {
-        let status = tokio::process::Command::new("zip").args(["-q", "-9", "-X", "function.zip", "bootstrap"]).current_dir(&dir).status().await;
+        let status = tokio::process::Command::new("zip")
+            .args(["-q", "-9", "-X", "function.zip", "bootstrap"])
+            .current_dir(&dir)
+            .status()
+            .await;
         match status {
             Ok(s) if s.success() => std::fs::metadata(dir.join("function.zip")).ok().map(|m| m.len()),
             _ => None,
@@ -499,7 +555,10 @@ async fn sizes(binary: &Path, work: &Path) -> (Option<u64>, Option<u64>) {
 
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|v| v.trim_start_matches([' ', '\t', ':']).to_string());
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string());
     let nproc = std::thread::available_parallelism().map(|n| n.get()).ok();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok().map(|s| s.trim().to_string());
     json!({"nproc": nproc, "cpu_model": model, "kernel": kernel, "arch": std::env::consts::ARCH})

@@ -104,17 +104,27 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Bootstrap { organization, owner_email, store } => {
             let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
-            let outcome = operator::bootstrap(store.as_ref(), &SystemClock, &config, &OperatorRequest { organization, owner_email })
-                .await
-                .map_err(describe)?;
+            let outcome = operator::bootstrap(
+                store.as_ref(),
+                &SystemClock,
+                &config,
+                &OperatorRequest { organization, owner_email },
+            )
+            .await
+            .map_err(describe)?;
             println!("{}", outcome.cli_token);
             Ok(())
         }
         Command::Recover { organization, owner_email, store } => {
             let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
-            let outcome = operator::recover(store.as_ref(), &SystemClock, &config, &OperatorRequest { organization, owner_email })
-                .await
-                .map_err(describe)?;
+            let outcome = operator::recover(
+                store.as_ref(),
+                &SystemClock,
+                &config,
+                &OperatorRequest { organization, owner_email },
+            )
+            .await
+            .map_err(describe)?;
             println!("{}", outcome.cli_token);
             Ok(())
         }

@@ -28,25 +28,16 @@ struct StoredCredentials {
 
 /// `$HOME/.latchkey/credentials.json`.
 pub fn default_path() -> Result<PathBuf> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| {
-            Error::InvalidConfig(
-                "HOME is not set: cannot locate ~/.latchkey/credentials.json".to_string(),
-            )
-        })?;
-    Ok(PathBuf::from(home)
-        .join(".latchkey")
-        .join("credentials.json"))
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+        Error::InvalidConfig("HOME is not set: cannot locate ~/.latchkey/credentials.json".to_string())
+    })?;
+    Ok(PathBuf::from(home).join(".latchkey").join("credentials.json"))
 }
 
 impl Credentials {
     /// Reads the file at `path`; `Ok(None)` when there is none.
     pub fn load(path: &Path) -> Result<Option<Self>> {
-        let file_error = |reason: String| Error::CredentialsFile {
-            path: path.to_path_buf(),
-            reason,
-        };
+        let file_error = |reason: String| Error::CredentialsFile { path: path.to_path_buf(), reason };
         let metadata = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -65,47 +56,30 @@ impl Credentials {
         let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
         // serde's messages can quote values; never echo the file's content.
         let stored: StoredCredentials = serde_json::from_str(&text).map_err(|e| {
-            file_error(format!(
-                "not valid credentials JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
+            file_error(format!("not valid credentials JSON (line {}, column {})", e.line(), e.column()))
         })?;
         if stored.token.trim().is_empty() {
             return Err(file_error("the token is empty".to_string()));
         }
-        Ok(Some(Credentials {
-            token: ApiToken::new(stored.token),
-            api_url: stored.api_url,
-        }))
+        Ok(Some(Credentials { token: ApiToken::new(stored.token), api_url: stored.api_url }))
     }
 
     /// Writes the file at `path` with mode 0600, creating its directory with mode 0700.
     /// The new content goes to a fresh 0600 file that then replaces the old one, so a file
     /// that was once too open is not reused, and a crash never leaves half a file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let file_error = |reason: String| Error::CredentialsFile {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let dir = path
-            .parent()
-            .ok_or_else(|| file_error("has no parent directory".to_string()))?;
-        create_private_dir(dir)
-            .map_err(|e| file_error(format!("cannot create {}: {e}", dir.display())))?;
+        let file_error = |reason: String| Error::CredentialsFile { path: path.to_path_buf(), reason };
+        let dir = path.parent().ok_or_else(|| file_error("has no parent directory".to_string()))?;
+        create_private_dir(dir).map_err(|e| file_error(format!("cannot create {}: {e}", dir.display())))?;
         let body = serde_json::to_vec_pretty(&StoredCredentials {
             token: self.token.expose().to_string(),
             api_url: self.api_url.clone(),
         })
         .map_err(|e| file_error(e.to_string()))?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let _ = std::fs::remove_file(&temporary);
-        let written =
-            write_private_file(&temporary, &body).and_then(|()| std::fs::rename(&temporary, path));
+        let written = write_private_file(&temporary, &body).and_then(|()| std::fs::rename(&temporary, path));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&temporary);
             return Err(file_error(e.to_string()));
@@ -118,10 +92,7 @@ impl Credentials {
         match std::fs::remove_file(path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::CredentialsFile {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }),
+            Err(e) => Err(Error::CredentialsFile { path: path.to_path_buf(), reason: e.to_string() }),
         }
     }
 }
@@ -166,18 +137,11 @@ mod tests {
     fn round_trip_with_private_modes() {
         let dir = scratch_dir("roundtrip");
         let path = dir.join(".latchkey").join("credentials.json");
-        let credentials = Credentials {
-            token: ApiToken::new("lku_x"),
-            api_url: Some("http://h:1".into()),
-        };
+        let credentials = Credentials { token: ApiToken::new("lku_x"), api_url: Some("http://h:1".into()) };
         credentials.save(&path).expect("save");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let dir_mode = std::fs::metadata(path.parent().expect("parent"))
-            .expect("meta")
-            .permissions()
-            .mode()
-            & 0o777;
+        let dir_mode = std::fs::metadata(path.parent().expect("parent")).expect("meta").permissions().mode() & 0o777;
         assert_eq!(dir_mode, 0o700);
         assert_eq!(Credentials::load(&path).expect("load"), Some(credentials));
         assert!(Credentials::remove(&path).expect("remove"));
@@ -189,27 +153,14 @@ mod tests {
     fn refuses_a_file_others_can_read() {
         let dir = scratch_dir("open");
         let path = dir.join("credentials.json");
-        Credentials {
-            token: ApiToken::new("lku_x"),
-            api_url: None,
-        }
-        .save(&path)
-        .expect("save");
+        Credentials { token: ApiToken::new("lku_x"), api_url: None }.save(&path).expect("save");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let error = Credentials::load(&path).expect_err("too open");
         assert!(matches!(error, Error::CredentialsFileTooOpen(_)));
         assert!(error.to_string().contains("chmod 600"), "{error}");
         // Saving again replaces it with a private file.
-        Credentials {
-            token: ApiToken::new("lku_y"),
-            api_url: None,
-        }
-        .save(&path)
-        .expect("save");
-        assert_eq!(
-            std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
-            0o600
-        );
+        Credentials { token: ApiToken::new("lku_y"), api_url: None }.save(&path).expect("save");
+        assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

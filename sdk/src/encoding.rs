@@ -15,11 +15,7 @@ pub(crate) fn encode(value: &str) -> String {
 }
 
 pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(name, value)| format!("{}={}", encode(name), encode(value))).collect::<Vec<_>>().join("&")
 }
 
 #[cfg(test)]
@@ -28,14 +24,8 @@ mod tests {
 
     #[test]
     fn escapes_what_is_not_unreserved() {
-        assert_eq!(
-            encode("ci@org-1.serviceaccount.com"),
-            "ci%40org-1.serviceaccount.com"
-        );
+        assert_eq!(encode("ci@org-1.serviceaccount.com"), "ci%40org-1.serviceaccount.com");
         assert_eq!(encode("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
-        assert_eq!(
-            query_string(&[("user", "a+b@x".into()), ("max_items", "5".into())]),
-            "user=a%2Bb%40x&max_items=5"
-        );
+        assert_eq!(query_string(&[("user", "a+b@x".into()), ("max_items", "5".into())]), "user=a%2Bb%40x&max_items=5");
     }
 }

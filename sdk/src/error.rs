@@ -48,11 +48,7 @@ impl Error {
     /// reqwest's message names the URL; its sources say why (refused, timed out), so keep
     /// the whole chain. Request URLs never carry a token (only the header does).
     pub(crate) fn unreachable(base_url: &str, error: &reqwest::Error) -> Self {
-        let mut message = if error.is_timeout() {
-            format!("{base_url}: timed out")
-        } else {
-            base_url.to_string()
-        };
+        let mut message = if error.is_timeout() { format!("{base_url}: timed out") } else { base_url.to_string() };
         let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
         while let Some(cause) = source {
             message.push_str(": ");

@@ -101,9 +101,7 @@ impl Client {
                 (stored.token, stored.api_url)
             }
         };
-        let base_url = env_url
-            .or(file_url)
-            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        let base_url = env_url.or(file_url).unwrap_or_else(|| DEFAULT_API_URL.to_string());
         Self::new(base_url, token)
     }
 
@@ -113,9 +111,7 @@ impl Client {
         let parsed = reqwest::Url::parse(&trimmed)
             .map_err(|e| Error::InvalidConfig(format!("API URL {trimmed:?} is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::InvalidConfig(format!(
-                "API URL {trimmed:?} must start with http:// or https://"
-            )));
+            return Err(Error::InvalidConfig(format!("API URL {trimmed:?} must start with http:// or https://")));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
@@ -123,11 +119,7 @@ impl Client {
             .user_agent(concat!("latchkey-sdk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self {
-            http,
-            base_url: trimmed,
-            token,
-        })
+        Ok(Self { http, base_url: trimmed, token })
     }
 
     /// The base URL this client talks to (without `/api/v1`).
@@ -137,8 +129,7 @@ impl Client {
 
     /// `GET /health`: needs no token.
     pub async fn health(&self) -> Result<Health> {
-        self.send_json(reqwest::Method::GET, "/health", &[], None::<&()>, false)
-            .await
+        self.send_json(reqwest::Method::GET, "/health", &[], None::<&()>, false).await
     }
 
     /// `GET /me`: the calling principal and the credential it used.
@@ -179,37 +170,20 @@ impl Client {
 
     // ---- transport -----------------------------------------------------------------------
 
-    pub(crate) async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T> {
-        self.send_json(reqwest::Method::GET, path, query, None::<&()>, true)
-            .await
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        self.send_json(reqwest::Method::GET, path, query, None::<&()>, true).await
     }
 
-    pub(crate) async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: Option<&impl Serialize>,
-    ) -> Result<T> {
-        self.send_json(reqwest::Method::POST, path, &[], body, true)
-            .await
+    pub(crate) async fn post<T: DeserializeOwned>(&self, path: &str, body: Option<&impl Serialize>) -> Result<T> {
+        self.send_json(reqwest::Method::POST, path, &[], body, true).await
     }
 
-    pub(crate) async fn patch<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T> {
-        self.send_json(reqwest::Method::PATCH, path, &[], Some(body), true)
-            .await
+    pub(crate) async fn patch<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T> {
+        self.send_json(reqwest::Method::PATCH, path, &[], Some(body), true).await
     }
 
     pub(crate) async fn delete(&self, path: &str) -> Result<()> {
-        self.send(reqwest::Method::DELETE, path, &[], None::<&()>, true)
-            .await
-            .map(drop)
+        self.send(reqwest::Method::DELETE, path, &[], None::<&()>, true).await.map(drop)
     }
 
     /// Follows `next_cursor` from the first page until `limit` items (all when `None`).
@@ -226,14 +200,8 @@ impl Client {
             if wanted == 0 {
                 return Ok(items);
             }
-            let page: List<T> = self
-                .page(
-                    path,
-                    filters,
-                    Some(wanted.min(MAX_PAGE_SIZE as usize) as u32),
-                    cursor.as_deref(),
-                )
-                .await?;
+            let page: List<T> =
+                self.page(path, filters, Some(wanted.min(MAX_PAGE_SIZE as usize) as u32), cursor.as_deref()).await?;
             items.extend(page.items);
             match page.next_cursor {
                 Some(next) if !next.is_empty() => cursor = Some(next),
@@ -269,8 +237,7 @@ impl Client {
         authenticated: bool,
     ) -> Result<T> {
         let bytes = self.send(method, path, query, body, authenticated).await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::InvalidResponse(format!("unexpected JSON from {path}: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| Error::InvalidResponse(format!("unexpected JSON from {path}: {e}")))
     }
 
     /// Sends one request and returns the body of a 2xx response; anything else becomes an
@@ -288,10 +255,7 @@ impl Client {
             url.push('?');
             url.push_str(&encoding::query_string(query));
         }
-        let mut request = self
-            .http
-            .request(method, &url)
-            .header(reqwest::header::ACCEPT, "application/json");
+        let mut request = self.http.request(method, &url).header(reqwest::header::ACCEPT, "application/json");
         if authenticated {
             let token = self.token.as_ref().ok_or(Error::NoCredentials)?;
             request = request.bearer_auth(token.expose());
@@ -299,22 +263,13 @@ impl Client {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::unreachable(&self.base_url, &e))?;
+        let response = request.send().await.map_err(|e| Error::unreachable(&self.base_url, &e))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Error::unreachable(&self.base_url, &e))?;
+        let bytes = response.bytes().await.map_err(|e| Error::unreachable(&self.base_url, &e))?;
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
-        Err(Error::Api {
-            status: status.as_u16(),
-            problem: problem_from(status, &bytes),
-        })
+        Err(Error::Api { status: status.as_u16(), problem: problem_from(status, &bytes) })
     }
 }
 
@@ -346,10 +301,7 @@ fn problem_from(status: reqwest::StatusCode, body: &[u8]) -> Problem {
 }
 
 fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
@@ -366,14 +318,8 @@ mod tests {
 
     #[test]
     fn rejects_a_base_url_that_is_not_http() {
-        assert!(matches!(
-            Client::new("ftp://x", "t"),
-            Err(Error::InvalidConfig(_))
-        ));
-        assert!(matches!(
-            Client::new("not a url", "t"),
-            Err(Error::InvalidConfig(_))
-        ));
+        assert!(matches!(Client::new("ftp://x", "t"), Err(Error::InvalidConfig(_))));
+        assert!(matches!(Client::new("not a url", "t"), Err(Error::InvalidConfig(_))));
     }
 
     #[test]

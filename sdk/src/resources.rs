@@ -3,9 +3,8 @@
 use crate::encoding::encode;
 use crate::{Client, Result};
 use latchkey_wire::{
-    CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser,
-    CredentialInfo, Empty, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount,
-    UpdateAccessToken, UpdateUser, User,
+    CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser, CredentialInfo, Empty,
+    IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken, UpdateUser, User,
 };
 use uuid::Uuid;
 
@@ -22,11 +21,7 @@ impl Users<'_> {
     }
 
     /// The page after `cursor` (a previous page's `next_cursor`).
-    pub async fn list_page(
-        &self,
-        max_items: Option<u32>,
-        cursor: Option<&str>,
-    ) -> Result<List<User>> {
+    pub async fn list_page(&self, max_items: Option<u32>, cursor: Option<&str>) -> Result<List<User>> {
         self.client.page("/users", &[], max_items, cursor).await
     }
 
@@ -51,9 +46,7 @@ impl Users<'_> {
 
     /// `PATCH /users/{id}` (OWNER): permission level and/or roles (the whole set).
     pub async fn update(&self, user_id: Uuid, request: &UpdateUser) -> Result<User> {
-        self.client
-            .patch(&format!("/users/{user_id}"), request)
-            .await
+        self.client.patch(&format!("/users/{user_id}"), request).await
     }
 
     /// `DELETE /users/{id}` (OWNER): every credential of the user stops working.
@@ -63,12 +56,7 @@ impl Users<'_> {
 
     /// `POST /users/{id}/cli-tokens/rotate` (OWNER, not for another OWNER).
     pub async fn rotate_cli_token(&self, user_id: Uuid) -> Result<IssuedCliToken> {
-        self.client
-            .post(
-                &format!("/users/{user_id}/cli-tokens/rotate"),
-                None::<&Empty>,
-            )
-            .await
+        self.client.post(&format!("/users/{user_id}/cli-tokens/rotate"), None::<&Empty>).await
     }
 }
 
@@ -80,34 +68,20 @@ pub struct ServiceAccounts<'a> {
 
 impl ServiceAccounts<'_> {
     /// The new account and its first API key, shown once.
-    pub async fn create(
-        &self,
-        name: &str,
-        permission_level: Option<&str>,
-    ) -> Result<CreatedServiceAccount> {
-        let request = CreateServiceAccount {
-            name: name.to_string(),
-            permission_level: permission_level.map(str::to_string),
-        };
+    pub async fn create(&self, name: &str, permission_level: Option<&str>) -> Result<CreatedServiceAccount> {
+        let request =
+            CreateServiceAccount { name: name.to_string(), permission_level: permission_level.map(str::to_string) };
         self.client.post("/service-accounts", Some(&request)).await
     }
 
     /// One page, newest first.
     pub async fn list(&self, max_items: Option<u32>) -> Result<List<ServiceAccount>> {
-        self.client
-            .page("/service-accounts", &[], max_items, None)
-            .await
+        self.client.page("/service-accounts", &[], max_items, None).await
     }
 
     /// The page after `cursor`.
-    pub async fn list_page(
-        &self,
-        max_items: Option<u32>,
-        cursor: Option<&str>,
-    ) -> Result<List<ServiceAccount>> {
-        self.client
-            .page("/service-accounts", &[], max_items, cursor)
-            .await
+    pub async fn list_page(&self, max_items: Option<u32>, cursor: Option<&str>) -> Result<List<ServiceAccount>> {
+        self.client.page("/service-accounts", &[], max_items, cursor).await
     }
 
     /// Every service account, following cursors.
@@ -131,35 +105,23 @@ impl ServiceAccounts<'_> {
 
     /// A new API key (older ones keep working), shown once.
     pub async fn create_api_key(&self, reference: &str) -> Result<IssuedApiKey> {
-        self.client
-            .post(&account_path(reference, "/api-keys"), None::<&Empty>)
-            .await
+        self.client.post(&account_path(reference, "/api-keys"), None::<&Empty>).await
     }
 
     /// Metadata of the account's keys (all pages); `show_inactive` adds revoked ones.
-    pub async fn list_api_keys(
-        &self,
-        reference: &str,
-        show_inactive: bool,
-    ) -> Result<Vec<CredentialInfo>> {
+    pub async fn list_api_keys(&self, reference: &str, show_inactive: bool) -> Result<Vec<CredentialInfo>> {
         let filters = [("show_inactive", show_inactive.to_string())];
-        self.client
-            .collect(&account_path(reference, "/api-keys"), &filters, None)
-            .await
+        self.client.collect(&account_path(reference, "/api-keys"), &filters, None).await
     }
 
     /// A new API key; every older key of the account stops working.
     pub async fn rotate_api_keys(&self, reference: &str) -> Result<IssuedApiKey> {
-        self.client
-            .post(&account_path(reference, "/api-keys/rotate"), None::<&Empty>)
-            .await
+        self.client.post(&account_path(reference, "/api-keys/rotate"), None::<&Empty>).await
     }
 
     /// Revokes every key of the account.
     pub async fn revoke_api_keys(&self, reference: &str) -> Result<()> {
-        self.client
-            .delete(&account_path(reference, "/api-keys"))
-            .await
+        self.client.delete(&account_path(reference, "/api-keys")).await
     }
 }
 
@@ -225,11 +187,7 @@ impl Tokens<'_> {
 
     /// The caller's tokens, or (OWNER) `user`'s or everyone's; all pages. `show_inactive`
     /// adds revoked and expired ones.
-    pub async fn list(
-        &self,
-        user: Option<&str>,
-        show_inactive: bool,
-    ) -> Result<Vec<CredentialInfo>> {
+    pub async fn list(&self, user: Option<&str>, show_inactive: bool) -> Result<Vec<CredentialInfo>> {
         let mut query = vec![("show_inactive", show_inactive.to_string())];
         if let Some(user) = user {
             query.push(("user", user.to_string()));
@@ -243,23 +201,13 @@ impl Tokens<'_> {
 
     /// Sets the description (`""` clears it).
     pub async fn edit(&self, token_id: Uuid, description: &str) -> Result<CredentialInfo> {
-        let request = UpdateAccessToken {
-            description: Some(description.to_string()),
-            revoked: None,
-        };
-        self.client
-            .patch(&format!("/tokens/{token_id}"), &request)
-            .await
+        let request = UpdateAccessToken { description: Some(description.to_string()), revoked: None };
+        self.client.patch(&format!("/tokens/{token_id}"), &request).await
     }
 
     /// Revokes the token; it stops working on the next request.
     pub async fn revoke(&self, token_id: Uuid) -> Result<CredentialInfo> {
-        let request = UpdateAccessToken {
-            description: None,
-            revoked: Some(true),
-        };
-        self.client
-            .patch(&format!("/tokens/{token_id}"), &request)
-            .await
+        let request = UpdateAccessToken { description: None, revoked: Some(true) };
+        self.client.patch(&format!("/tokens/{token_id}"), &request).await
     }
 }

@@ -47,15 +47,16 @@ impl Config {
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let d = Self::default();
-        let number = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
-            match get(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError {
-                    name,
-                    reason: format!("must be a positive whole number, got {v:?}"),
-                }),
-            }
-        };
+        let number =
+            |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+                match get(name).filter(|v| !v.trim().is_empty()) {
+                    None => Ok(default),
+                    Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError {
+                        name,
+                        reason: format!("must be a positive whole number, got {v:?}"),
+                    }),
+                }
+            };
         let cfg = Self {
             table_name: get("TABLE_NAME").filter(|v| !v.is_empty()).unwrap_or(d.table_name),
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT").filter(|v| !v.is_empty()),

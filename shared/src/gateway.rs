@@ -63,7 +63,14 @@ impl LocalGateway {
             None => Vec::new(),
         };
         self.api
-            .handle(ApiRequest { route: route.id, path_params, query, body: raw.body, caller, request_id: raw.request_id })
+            .handle(ApiRequest {
+                route: route.id,
+                path_params,
+                query,
+                body: raw.body,
+                caller,
+                request_id: raw.request_id,
+            })
             .await
     }
 }

@@ -55,7 +55,12 @@ pub enum OperatorError {
     Store(#[from] StoreError),
 }
 
-pub async fn bootstrap(store: &dyn Store, clock: &dyn Clock, config: &Config, req: &OperatorRequest) -> Result<OperatorOutcome, OperatorError> {
+pub async fn bootstrap(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    config: &Config,
+    req: &OperatorRequest,
+) -> Result<OperatorOutcome, OperatorError> {
     let name = OrganizationName::parse(&req.organization)?;
     let email = owner_email(config, &req.owner_email)?;
     if store.find_organization_by_name(&name).await?.is_some() {
@@ -84,7 +89,12 @@ pub async fn bootstrap(store: &dyn Store, clock: &dyn Clock, config: &Config, re
     Ok(OperatorOutcome { organization_id: org.id, user_id: owner.id, cli_token: token.expose().to_string() })
 }
 
-pub async fn recover(store: &dyn Store, clock: &dyn Clock, config: &Config, req: &OperatorRequest) -> Result<OperatorOutcome, OperatorError> {
+pub async fn recover(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    config: &Config,
+    req: &OperatorRequest,
+) -> Result<OperatorOutcome, OperatorError> {
     let name = OrganizationName::parse(&req.organization)?;
     let email = Email::parse(&req.owner_email)?;
     let org = store
@@ -102,7 +112,11 @@ pub async fn recover(store: &dyn Store, clock: &dyn Clock, config: &Config, req:
         match store.rotate_credentials(&record, Revocation::new(now, config.retention())).await {
             Ok(()) => {
                 tracing::info!(organization_id = %org.id, user_id = %user.id, "owner recovered");
-                return Ok(OperatorOutcome { organization_id: org.id, user_id: user.id, cli_token: token.expose().to_string() });
+                return Ok(OperatorOutcome {
+                    organization_id: org.id,
+                    user_id: user.id,
+                    cli_token: token.expose().to_string(),
+                });
             }
             Err(StoreError::Contention) => continue,
             Err(e) => return Err(e.into()),
@@ -119,8 +133,13 @@ fn owner_email(config: &Config, raw: &str) -> Result<Email, OperatorError> {
     Ok(email)
 }
 
-fn cli_token_for(user: &User, epoch: u64, now: crate::clock::Timestamp) -> Result<(Token, CredentialRecord), OperatorError> {
-    let locator = Locator { kind: CredentialKind::CliToken, owner_id: user.id, credential_id: CredentialId::new_random() };
+fn cli_token_for(
+    user: &User,
+    epoch: u64,
+    now: crate::clock::Timestamp,
+) -> Result<(Token, CredentialRecord), OperatorError> {
+    let locator =
+        Locator { kind: CredentialKind::CliToken, owner_id: user.id, credential_id: CredentialId::new_random() };
     let token = Token::generate(locator).map_err(|_| OperatorError::Entropy)?;
     let record = CredentialRecord {
         id: locator.credential_id,

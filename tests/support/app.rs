@@ -90,7 +90,14 @@ pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
 
 impl TestApp {
     /// Sends `method path` with an optional bearer token and raw body.
-    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>, auth_header: Option<&str>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        auth_header: Option<&str>,
+    ) -> Reply {
         let url = format!("{}{}", self.base, path);
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, url);
@@ -140,7 +147,10 @@ impl TestApp {
         }
         let r = self.post("/users", &self.owner_token, body).await;
         let v = r.assert_status(201);
-        (v["user"]["id"].as_str().expect("user id").to_string(), v["cli_token"].as_str().expect("cli token").to_string())
+        (
+            v["user"]["id"].as_str().expect("user id").to_string(),
+            v["cli_token"].as_str().expect("cli token").to_string(),
+        )
     }
 
     /// Creates a service account and returns its first API key.

@@ -21,8 +21,8 @@
 use async_trait::async_trait;
 use latchkey::clock::Timestamp;
 use latchkey::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName, Principal,
-    PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
+    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
 use latchkey::store::{CredentialFilter, Page, PageRequest, Store, StoreResult, UserUpdate};
 use std::collections::BTreeMap;
@@ -58,7 +58,12 @@ impl CountingStore {
 
 #[async_trait]
 impl Store for CountingStore {
-    async fn create_organization(&self, org: &Organization, owner: &User, first_token: &CredentialRecord) -> StoreResult<()> {
+    async fn create_organization(
+        &self,
+        org: &Organization,
+        owner: &User,
+        first_token: &CredentialRecord,
+    ) -> StoreResult<()> {
         self.count("create_organization");
         self.inner.create_organization(org, owner, first_token).await
     }
@@ -98,15 +103,28 @@ impl Store for CountingStore {
         self.count("get_service_account");
         self.inner.get_service_account(org, id).await
     }
-    async fn find_service_account_by_name(&self, org: OrganizationId, name: &ServiceAccountName) -> StoreResult<Option<ServiceAccount>> {
+    async fn find_service_account_by_name(
+        &self,
+        org: OrganizationId,
+        name: &ServiceAccountName,
+    ) -> StoreResult<Option<ServiceAccount>> {
         self.count("find_service_account_by_name");
         self.inner.find_service_account_by_name(org, name).await
     }
-    async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<ServiceAccount>> {
+    async fn list_service_accounts(
+        &self,
+        org: OrganizationId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ServiceAccount>> {
         self.count("list_service_accounts");
         self.inner.list_service_accounts(org, page).await
     }
-    async fn delete_service_account(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
+    async fn delete_service_account(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+    ) -> StoreResult<()> {
         self.count("delete_service_account");
         self.inner.delete_service_account(org, id, revocation).await
     }
@@ -133,7 +151,12 @@ impl Store for CountingStore {
         self.count("revoke_all_credentials");
         self.inner.revoke_all_credentials(org, owner, kind, revocation, keep_an_owner).await
     }
-    async fn revoke_credential(&self, org: OrganizationId, id: CredentialId, revocation: Revocation) -> StoreResult<CredentialRecord> {
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord> {
         self.count("revoke_credential");
         self.inner.revoke_credential(org, id, revocation).await
     }
@@ -141,19 +164,38 @@ impl Store for CountingStore {
         self.count("get_credential");
         self.inner.get_credential(org, id).await
     }
-    async fn set_credential_description(&self, org: OrganizationId, id: CredentialId, description: Option<&Description>) -> StoreResult<CredentialRecord> {
+    async fn set_credential_description(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        description: Option<&Description>,
+    ) -> StoreResult<CredentialRecord> {
         self.count("set_credential_description");
         self.inner.set_credential_description(org, id, description).await
     }
-    async fn list_credentials(&self, org: OrganizationId, filter: &CredentialFilter, page: &PageRequest) -> StoreResult<Page<CredentialRecord>> {
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>> {
         self.count("list_credentials");
         self.inner.list_credentials(org, filter, page).await
     }
-    async fn lookup_credential_and_owner(&self, owner: PrincipalId, credential: CredentialId) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
+    async fn lookup_credential_and_owner(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
         self.count("lookup_credential_and_owner");
         self.inner.lookup_credential_and_owner(owner, credential).await
     }
-    async fn record_last_used(&self, credential: CredentialId, at: Timestamp, unless_used_since: Timestamp) -> StoreResult<()> {
+    async fn record_last_used(
+        &self,
+        credential: CredentialId,
+        at: Timestamp,
+        unless_used_since: Timestamp,
+    ) -> StoreResult<()> {
         self.count("record_last_used");
         self.inner.record_last_used(credential, at, unless_used_since).await
     }

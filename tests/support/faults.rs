@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use latchkey::clock::Timestamp;
 use latchkey::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId,
-    OrganizationName, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
+    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
 use latchkey::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,7 +81,12 @@ pub struct FaultyStore {
 
 impl FaultyStore {
     pub fn new(inner: Arc<dyn Store>) -> Arc<Self> {
-        Arc::new(Self { inner, rules: Mutex::new(Vec::new()), injected: AtomicUsize::new(0), calls: Mutex::new(Vec::new()) })
+        Arc::new(Self {
+            inner,
+            rules: Mutex::new(Vec::new()),
+            injected: AtomicUsize::new(0),
+            calls: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn inner(&self) -> &Arc<dyn Store> {
@@ -139,7 +144,12 @@ macro_rules! pass {
 
 #[async_trait]
 impl Store for FaultyStore {
-    async fn create_organization(&self, org: &Organization, owner: &User, first_token: &CredentialRecord) -> StoreResult<()> {
+    async fn create_organization(
+        &self,
+        org: &Organization,
+        owner: &User,
+        first_token: &CredentialRecord,
+    ) -> StoreResult<()> {
         pass!(self.create_organization(org, owner, first_token))
     }
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
@@ -169,13 +179,26 @@ impl Store for FaultyStore {
     async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
         pass!(self.get_service_account(org, id))
     }
-    async fn find_service_account_by_name(&self, org: OrganizationId, name: &ServiceAccountName) -> StoreResult<Option<ServiceAccount>> {
+    async fn find_service_account_by_name(
+        &self,
+        org: OrganizationId,
+        name: &ServiceAccountName,
+    ) -> StoreResult<Option<ServiceAccount>> {
         pass!(self.find_service_account_by_name(org, name))
     }
-    async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<ServiceAccount>> {
+    async fn list_service_accounts(
+        &self,
+        org: OrganizationId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ServiceAccount>> {
         pass!(self.list_service_accounts(org, page))
     }
-    async fn delete_service_account(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
+    async fn delete_service_account(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+    ) -> StoreResult<()> {
         pass!(self.delete_service_account(org, id, revocation))
     }
     async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
@@ -197,7 +220,12 @@ impl Store for FaultyStore {
     ) -> StoreResult<()> {
         pass!(self.revoke_all_credentials(org, owner, kind, revocation, keep_an_owner))
     }
-    async fn revoke_credential(&self, org: OrganizationId, id: CredentialId, revocation: Revocation) -> StoreResult<CredentialRecord> {
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord> {
         pass!(self.revoke_credential(org, id, revocation))
     }
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
@@ -211,13 +239,27 @@ impl Store for FaultyStore {
     ) -> StoreResult<CredentialRecord> {
         pass!(self.set_credential_description(org, id, description))
     }
-    async fn list_credentials(&self, org: OrganizationId, filter: &CredentialFilter, page: &PageRequest) -> StoreResult<Page<CredentialRecord>> {
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>> {
         pass!(self.list_credentials(org, filter, page))
     }
-    async fn lookup_credential_and_owner(&self, owner: PrincipalId, credential: CredentialId) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
+    async fn lookup_credential_and_owner(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
         pass!(self.lookup_credential_and_owner(owner, credential))
     }
-    async fn record_last_used(&self, credential: CredentialId, at: Timestamp, unless_used_since: Timestamp) -> StoreResult<()> {
+    async fn record_last_used(
+        &self,
+        credential: CredentialId,
+        at: Timestamp,
+        unless_used_since: Timestamp,
+    ) -> StoreResult<()> {
         pass!(self.record_last_used(credential, at, unless_used_since))
     }
 }

@@ -5,9 +5,8 @@ use chrono::Duration;
 use latchkey::clock::{Clock, ManualClock, Timestamp};
 use latchkey::credential::{Locator, Token};
 use latchkey::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Email, Organization, OrganizationId,
-    OrganizationName, PermissionLevel, PrincipalId, Roles, ServiceAccount, ServiceAccountName,
-    User,
+    CredentialId, CredentialKind, CredentialRecord, Email, Organization, OrganizationId, OrganizationName,
+    PermissionLevel, PrincipalId, Roles, ServiceAccount, ServiceAccountName, User,
 };
 use latchkey::store::Store;
 use latchkey::store::sqlite::SqliteStore;
@@ -59,13 +58,8 @@ pub async fn sqlite_store() -> Arc<dyn Store> {
 pub async fn dynamodb_store() -> Arc<dyn Store> {
     use latchkey::config::Config;
     use latchkey::store::dynamodb::DynamoDbStore;
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty());
-    assert!(
-        endpoint.is_some(),
-        "set DYNAMODB_ENDPOINT or run scripts/test"
-    );
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty());
+    assert!(endpoint.is_some(), "set DYNAMODB_ENDPOINT or run scripts/test");
     let table = format!("latchkey-test-{}", uuid::Uuid::new_v4());
     // Every other setting from the environment, as the binaries read it.
     let config = Config::from_lookup(|name| match name {
@@ -74,10 +68,7 @@ pub async fn dynamodb_store() -> Arc<dyn Store> {
     })
     .expect("configuration from the environment");
     let store = DynamoDbStore::from_config(&config).await.expect("connect to DynamoDB");
-    store
-        .create_table_if_missing()
-        .await
-        .expect("create the test table");
+    store.create_table_if_missing().await.expect("create the test table");
     Arc::new(store)
 }
 
@@ -117,11 +108,7 @@ impl TestOrg {
         };
         let owner = user(org.id, "owner@example.com", PermissionLevel::Owner, clock);
         let owner_token = cli_token(&owner, clock);
-        Self {
-            org,
-            owner,
-            owner_token,
-        }
+        Self { org, owner, owner_token }
     }
 
     pub fn id(&self) -> OrganizationId {
@@ -164,10 +151,7 @@ pub async fn create_user(
 ) -> (User, CredentialRecord) {
     let member = user(org, email, level, clock);
     let token = cli_token(&member, clock);
-    store
-        .create_user(&member, &token)
-        .await
-        .expect("create the user");
+    store.create_user(&member, &token).await.expect("create the user");
     (member, token)
 }
 
@@ -195,10 +179,7 @@ pub async fn create_service_account(
 ) -> (ServiceAccount, CredentialRecord) {
     let account = service_account(org, name, clock);
     let key = api_key(&account, clock);
-    store
-        .create_service_account(&account, &key)
-        .await
-        .expect("create the service account");
+    store.create_service_account(&account, &key).await.expect("create the service account");
     (account, key)
 }
 
@@ -255,12 +236,7 @@ pub fn credential_record(
     expires_at: Option<Timestamp>,
 ) -> CredentialRecord {
     let id = CredentialId::new_random();
-    let token = Token::generate(Locator {
-        kind,
-        owner_id,
-        credential_id: id,
-    })
-    .expect("OS randomness");
+    let token = Token::generate(Locator { kind, owner_id, credential_id: id }).expect("OS randomness");
     CredentialRecord {
         id,
         organization_id: org,
@@ -282,6 +258,6 @@ pub fn credential_record(
 
 pub mod app;
 pub mod counting;
-pub mod runtime;
 pub mod faults;
+pub mod runtime;
 pub mod server;

@@ -192,7 +192,11 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     };
     set(&mut headers, "lambda-runtime-aws-request-id", id);
     set(&mut headers, "lambda-runtime-deadline-ms", deadline.to_string());
-    set(&mut headers, "lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:test".into());
+    set(
+        &mut headers,
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:test".into(),
+    );
     set(&mut headers, "lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0".into());
     set(&mut headers, "content-type", "application/json".into());
     (StatusCode::OK, headers, event.to_string()).into_response()
@@ -238,9 +242,12 @@ pub fn proxy_event(
     for (k, v) in path_params {
         path = path.replace(&format!("{{{k}}}"), v);
     }
-    let params: serde_json::Map<String, Value> = path_params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
-    let q: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
-    let mq: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), serde_json::json!([v]))).collect();
+    let params: serde_json::Map<String, Value> =
+        path_params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let q: serde_json::Map<String, Value> =
+        query.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let mq: serde_json::Map<String, Value> =
+        query.iter().map(|(k, v)| (k.to_string(), serde_json::json!([v]))).collect();
     let mut ctx_authorizer = authorizer.cloned().unwrap_or(Value::Null);
     if let Value::Object(m) = &mut ctx_authorizer {
         m.insert("integrationLatency".into(), Value::from(3));
@@ -281,7 +288,8 @@ pub fn proxy_event(
 
 /// An API Gateway REST REQUEST-authorizer event carrying `authorization`.
 pub fn authorizer_event(authorization: Option<&str>, method: &str, resource: &str) -> Value {
-    let mut headers = serde_json::json!({"Host": "abc123.execute-api.us-east-1.amazonaws.com", "User-Agent": "curl/8.0"});
+    let mut headers =
+        serde_json::json!({"Host": "abc123.execute-api.us-east-1.amazonaws.com", "User-Agent": "curl/8.0"});
     if let Some(a) = authorization {
         headers["Authorization"] = Value::String(a.to_string());
     }

@@ -27,7 +27,7 @@ impl ServerProcess {
     pub fn start(bin: &Path, data_dir: &Path, log_path: &Path, log_level: &str) -> Self {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).expect("open the log file");
         let start_len = std::fs::metadata(log_path).map(|m| m.len()).unwrap_or(0) as usize;
-        let child = command(bin, data_dir)
+        let mut child = command(bin, data_dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", log_level)
@@ -43,7 +43,11 @@ impl ServerProcess {
                 let addr = rest.split("/api/v1").next().expect("address").to_string();
                 return Self { child, base: format!("http://{addr}"), log_path: log_path.to_path_buf() };
             }
-            assert!(Instant::now() < deadline, "latchkey serve did not report its address; log:\n{text}");
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("latchkey serve did not report its address; log:\n{text}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -17,9 +17,7 @@ pub async fn login(context: &Context, args: LoginArgs) -> Result<(), Failure> {
     let token = match args.token {
         Some(token) => {
             if std::io::stdin().is_terminal() {
-                eprintln!(
-                    "latchkey: note: a token given as an argument stays in your shell history; prefer stdin"
-                );
+                eprintln!("latchkey: note: a token given as an argument stays in your shell history; prefer stdin");
             }
             token
         }
@@ -35,11 +33,7 @@ pub async fn login(context: &Context, args: LoginArgs) -> Result<(), Failure> {
     let api_url = context.api_url(previous.as_ref());
     let client = Client::new(api_url.clone(), token.clone())?;
     let me = client.me().await?;
-    Credentials {
-        token,
-        api_url: Some(api_url.clone()),
-    }
-    .save(&path)?;
+    Credentials { token, api_url: Some(api_url.clone()) }.save(&path)?;
     if context.json() {
         print_json(&me);
     }
@@ -72,9 +66,7 @@ fn read_token_from_stdin() -> Result<String, Failure> {
         return Err(Failure::InvalidInput("no token on stdin".to_string()));
     }
     if token.lines().count() > 1 {
-        return Err(Failure::InvalidInput(
-            "stdin holds more than one line; give exactly one token".to_string(),
-        ));
+        return Err(Failure::InvalidInput("stdin holds more than one line; give exactly one token".to_string()));
     }
     Ok(token.to_string())
 }
@@ -82,10 +74,7 @@ fn read_token_from_stdin() -> Result<String, Failure> {
 pub fn logout(context: &Context) -> Result<(), Failure> {
     let path = latchkey_sdk::credentials::default_path()?;
     if Credentials::remove(&path)? {
-        context.say(format!(
-            "Logged out: removed {}. The token itself still works until revoked.",
-            path.display()
-        ));
+        context.say(format!("Logged out: removed {}. The token itself still works until revoked.", path.display()));
     } else {
         context.say(format!("Not logged in: {} does not exist.", path.display()));
     }
@@ -109,25 +98,9 @@ pub async fn whoami(context: &Context) -> Result<(), Failure> {
         ("Email", me.email.clone()),
         ("Organization ID", me.organization_id.to_string()),
         ("Permission level", me.permission_level.clone()),
-        (
-            "Roles",
-            if me.roles.is_empty() {
-                "-".to_string()
-            } else {
-                me.roles.join(", ")
-            },
-        ),
-        (
-            "Credential",
-            format!(
-                "{} {} (...{})",
-                me.credential.kind, me.credential.id, me.credential.last_six
-            ),
-        ),
-        (
-            "Expires at",
-            super::output::optional_time(&me.credential.expires_at),
-        ),
+        ("Roles", if me.roles.is_empty() { "-".to_string() } else { me.roles.join(", ") }),
+        ("Credential", format!("{} {} (...{})", me.credential.kind, me.credential.id, me.credential.last_six)),
+        ("Expires at", super::output::optional_time(&me.credential.expires_at)),
         ("API", session.api_url.clone()),
         ("Token from", source),
     ]);

@@ -25,9 +25,7 @@ pub enum ApiKeyCommand {
         show_inactive: bool,
     },
     /// Revoke one API key by its id (see `api-key list`).
-    #[command(
-        after_help = "Example:\n  latchkey api-key revoke 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b"
-    )]
+    #[command(after_help = "Example:\n  latchkey api-key revoke 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b")]
     Revoke {
         /// The key's id.
         key_id: Uuid,
@@ -38,16 +36,8 @@ pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failur
     let session = context.session()?;
     let api_keys = session.client.api_keys();
     match command {
-        ApiKeyCommand::List {
-            service_account_email,
-            last_six,
-            show_inactive,
-        } => {
-            let filters = ApiKeyFilters {
-                service_account_email,
-                last_six,
-                show_inactive,
-            };
+        ApiKeyCommand::List { service_account_email, last_six, show_inactive } => {
+            let filters = ApiKeyFilters { service_account_email, last_six, show_inactive };
             let keys = api_keys.list(&filters).await?;
             if context.json() {
                 print_json(&keys);

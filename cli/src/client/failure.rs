@@ -54,15 +54,10 @@ impl Failure {
         match self {
             Failure::Sdk(SdkError::Api { status, problem }) => {
                 let hint = match status {
-                    401 => {
-                        "\nhint: the credential is invalid, revoked or expired; run `latchkey login` with a new one"
-                    }
+                    401 => "\nhint: the credential is invalid, revoked or expired; run `latchkey login` with a new one",
                     _ => "",
                 };
-                format!(
-                    "{} (HTTP {status}): {}{hint}",
-                    problem.title, problem.detail
-                )
+                format!("{} (HTTP {status}): {}{hint}", problem.title, problem.detail)
             }
             Failure::Sdk(error) => error.to_string(),
             Failure::InvalidInput(message) | Failure::Other(message) => message.clone(),
@@ -77,27 +72,17 @@ mod tests {
     use latchkey_sdk::wire::Problem;
 
     fn api(status: u16) -> Failure {
-        let problem = Problem {
-            type_: "about:blank".into(),
-            title: "t".into(),
-            status,
-            detail: "d".into(),
-            code: "c".into(),
-        };
+        let problem =
+            Problem { type_: "about:blank".into(), title: "t".into(), status, detail: "d".into(), code: "c".into() };
         Failure::Sdk(SdkError::Api { status, problem })
     }
 
     #[test]
     fn exit_codes_follow_the_status() {
-        let codes: Vec<u8> = [400, 413, 401, 403, 404, 409, 500, 503, 429]
-            .into_iter()
-            .map(|s| api(s).exit_code())
-            .collect();
+        let codes: Vec<u8> =
+            [400, 413, 401, 403, 404, 409, 500, 503, 429].into_iter().map(|s| api(s).exit_code()).collect();
         assert_eq!(codes, vec![2, 2, 3, 3, 4, 5, 6, 6, 1]);
-        assert_eq!(
-            Failure::Sdk(SdkError::Unreachable("x".into())).exit_code(),
-            6
-        );
+        assert_eq!(Failure::Sdk(SdkError::Unreachable("x".into())).exit_code(), 6);
         assert_eq!(Failure::Sdk(SdkError::NoCredentials).exit_code(), 3);
     }
 }

@@ -41,9 +41,7 @@ pub enum ClientCommand {
     #[command(after_help = "Example:\n  latchkey logout")]
     Logout,
     /// Show who the current credential belongs to.
-    #[command(
-        after_help = "Examples:\n  latchkey whoami\n  LATCHKEY_CLI_TOKEN=$KEY latchkey whoami --output json"
-    )]
+    #[command(after_help = "Examples:\n  latchkey whoami\n  LATCHKEY_CLI_TOKEN=$KEY latchkey whoami --output json")]
     Whoami,
     /// Manage service accounts and their API keys (OWNER).
     #[command(subcommand, name = "service-account")]
@@ -124,27 +122,16 @@ impl Context {
 
     /// An authenticated client: `LATCHKEY_CLI_TOKEN` wins over the credentials file.
     pub fn session(&self) -> Result<Session, Failure> {
-        if let Some(token) = std::env::var(latchkey_sdk::TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-        {
+        if let Some(token) = std::env::var(latchkey_sdk::TOKEN_ENV).ok().filter(|t| !t.trim().is_empty()) {
             let api_url = self.api_url(None);
             let client = Client::new(api_url.clone(), ApiToken::new(token))?;
-            return Ok(Session {
-                client,
-                api_url,
-                token_source: TokenSource::Environment,
-            });
+            return Ok(Session { client, api_url, token_source: TokenSource::Environment });
         }
         let path = latchkey_sdk::credentials::default_path()?;
         let stored = Credentials::load(&path)?.ok_or(latchkey_sdk::Error::NoCredentials)?;
         let api_url = self.api_url(Some(&stored));
         let client = Client::new(api_url.clone(), stored.token)?;
-        Ok(Session {
-            client,
-            api_url,
-            token_source: TokenSource::File(path),
-        })
+        Ok(Session { client, api_url, token_source: TokenSource::File(path) })
     }
 }
 
@@ -156,17 +143,12 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        return Err(Failure::InvalidInput(format!(
-            "{question}: pass --yes to confirm (stdin is not a terminal)"
-        )));
+        return Err(Failure::InvalidInput(format!("{question}: pass --yes to confirm (stdin is not a terminal)")));
     }
     eprint!("{question}? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+    stdin.lock().read_line(&mut answer).map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
     match answer.trim().to_ascii_lowercase().as_str() {
         "y" | "yes" => Ok(()),
         _ => Err(Failure::Declined),
@@ -175,18 +157,11 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
 
 /// Prints a credential that the API returns only once: the credential alone on stdout (so
 /// `KEY=$(latchkey ...)` works), the warning on stderr.
-pub fn print_secret_once(
-    context: &Context,
-    what: &str,
-    secret: &str,
-    json: &impl serde::Serialize,
-) {
+pub fn print_secret_once(context: &Context, what: &str, secret: &str, json: &impl serde::Serialize) {
     if context.json() {
         output::print_json(json);
     } else {
         println!("{secret}");
     }
-    eprintln!(
-        "latchkey: this is the only time the {what} is shown; it will not be shown again. Store it now."
-    );
+    eprintln!("latchkey: this is the only time the {what} is shown; it will not be shown again. Store it now.");
 }

@@ -29,15 +29,11 @@ pub struct Table {
 
 impl Table {
     pub fn new(header: &[&str]) -> Self {
-        Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
+        Table { header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
     }
 
     pub fn push(&mut self, row: Vec<String>) {
-        self.rows
-            .push(row.into_iter().map(|cell| printable(&cell)).collect());
+        self.rows.push(row.into_iter().map(|cell| printable(&cell)).collect());
     }
 
     pub fn render(&self) -> String {
@@ -71,11 +67,7 @@ impl Table {
 
 /// `label  value` lines for one object.
 pub fn print_details(pairs: &[(&str, String)]) {
-    let width = pairs
-        .iter()
-        .map(|(label, _)| label.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = pairs.iter().map(|(label, _)| label.chars().count()).max().unwrap_or(0);
     for (label, value) in pairs {
         println!("{label:<width$}  {}", printable(value));
     }
@@ -84,15 +76,7 @@ pub fn print_details(pairs: &[(&str, String)]) {
 /// Values come from other people (a token's description, a user's name): control
 /// characters are escaped so they cannot move the cursor or rewrite the terminal.
 fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }
 
 pub fn time(value: &Timestamp) -> String {
@@ -108,14 +92,7 @@ fn dash_if_empty(value: Option<&str>) -> String {
 }
 
 pub fn print_users(users: &[User]) {
-    let mut table = Table::new(&[
-        "ID",
-        "EMAIL",
-        "NAME",
-        "PERMISSION LEVEL",
-        "ROLES",
-        "CREATED AT",
-    ]);
+    let mut table = Table::new(&["ID", "EMAIL", "NAME", "PERMISSION LEVEL", "ROLES", "CREATED AT"]);
     for user in users {
         table.push(vec![
             user.id.to_string(),
@@ -144,14 +121,7 @@ pub fn print_service_accounts(accounts: &[ServiceAccount]) {
 }
 
 pub fn print_api_keys(keys: &[CredentialInfo]) {
-    let mut table = Table::new(&[
-        "ID",
-        "SERVICE ACCOUNT",
-        "LAST SIX",
-        "STATUS",
-        "CREATED AT",
-        "LAST USED AT",
-    ]);
+    let mut table = Table::new(&["ID", "SERVICE ACCOUNT", "LAST SIX", "STATUS", "CREATED AT", "LAST USED AT"]);
     for key in keys {
         table.push(vec![
             key.id.to_string(),
@@ -166,16 +136,8 @@ pub fn print_api_keys(keys: &[CredentialInfo]) {
 }
 
 pub fn print_access_tokens(tokens: &[CredentialInfo]) {
-    let mut table = Table::new(&[
-        "ID",
-        "USER",
-        "DESCRIPTION",
-        "LAST SIX",
-        "STATUS",
-        "CREATED AT",
-        "EXPIRES AT",
-        "LAST USED AT",
-    ]);
+    let mut table =
+        Table::new(&["ID", "USER", "DESCRIPTION", "LAST SIX", "STATUS", "CREATED AT", "EXPIRES AT", "LAST USED AT"]);
     for token in tokens {
         table.push(vec![
             token.id.to_string(),
@@ -200,11 +162,7 @@ pub fn print_credential_details(info: &CredentialInfo) {
         ("Last six", info.last_six.clone()),
         ("Status", info.status.clone()),
         ("Created at", time(&info.created_at)),
-        (
-            "Created by",
-            info.created_by
-                .map_or_else(|| "-".to_string(), |id| id.to_string()),
-        ),
+        ("Created by", info.created_by.map_or_else(|| "-".to_string(), |id| id.to_string())),
         ("Expires at", optional_time(&info.expires_at)),
         ("Revoked at", optional_time(&info.revoked_at)),
         ("Last used at", optional_time(&info.last_used_at)),
@@ -220,9 +178,6 @@ mod tests {
         let mut table = Table::new(&["ID", "NAME"]);
         table.push(vec!["1".into(), "a\x1b[2Jb".into()]);
         table.push(vec!["12345".into(), "c".into()]);
-        assert_eq!(
-            table.render(),
-            "ID     NAME\n1      a\\u{1b}[2Jb\n12345  c\n"
-        );
+        assert_eq!(table.render(), "ID     NAME\n1      a\\u{1b}[2Jb\n12345  c\n");
     }
 }

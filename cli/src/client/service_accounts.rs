@@ -36,17 +36,13 @@ pub enum ServiceAccountCommand {
         yes: bool,
     },
     /// Create another API key for a service account (older keys keep working).
-    #[command(
-        after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer"
-    )]
+    #[command(after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer")]
     CreateApiKey {
         #[command(flatten)]
         account: AccountRef,
     },
     /// Create a new API key and revoke every older key of the service account.
-    #[command(
-        after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)"
-    )]
+    #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
     RotateApiKeys {
         #[command(flatten)]
         account: AccountRef,
@@ -76,10 +72,7 @@ pub struct AccountRef {
 impl AccountRef {
     /// The API takes a name or an email in the same path segment.
     fn reference(&self) -> &str {
-        self.name
-            .as_deref()
-            .or(self.email.as_deref())
-            .unwrap_or_default()
+        self.name.as_deref().or(self.email.as_deref()).unwrap_or_default()
     }
 }
 
@@ -87,16 +80,11 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
     let session = context.session()?;
     let accounts = session.client.service_accounts();
     match command {
-        ServiceAccountCommand::Create {
-            name,
-            permission_level,
-        } => {
+        ServiceAccountCommand::Create { name, permission_level } => {
             let created = accounts.create(&name, Some(&permission_level)).await?;
             eprintln!(
                 "latchkey: created service account {} ({}, {})",
-                created.service_account.name,
-                created.service_account.email,
-                created.service_account.permission_level
+                created.service_account.name, created.service_account.email, created.service_account.permission_level
             );
             print_secret_once(context, "API key", &created.api_key, &created);
         }
@@ -110,14 +98,9 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
         }
         ServiceAccountCommand::Delete { account, yes } => {
             let reference = account.reference();
-            confirm(
-                &format!("Delete service account {reference} and revoke all its API keys"),
-                yes,
-            )?;
+            confirm(&format!("Delete service account {reference} and revoke all its API keys"), yes)?;
             accounts.delete(reference).await?;
-            context.say(format!(
-                "Deleted service account {reference}; its API keys no longer work."
-            ));
+            context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
         ServiceAccountCommand::CreateApiKey { account } => {
             let issued = accounts.create_api_key(account.reference()).await?;

@@ -66,21 +66,12 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
     let tokens = session.client.tokens();
     match command {
         TokenCommand::Login(_) => {}
-        TokenCommand::Create {
-            user,
-            expiration_days,
-            description,
-        } => {
-            let issued = tokens
-                .create(user.as_deref(), expiration_days, description.as_deref())
-                .await?;
+        TokenCommand::Create { user, expiration_days, description } => {
+            let issued = tokens.create(user.as_deref(), expiration_days, description.as_deref()).await?;
             if context.json() {
                 print_json(&issued);
             } else {
-                print_details(&[
-                    ("Token ID", issued.token_info.id.to_string()),
-                    ("Token", issued.token.clone()),
-                ]);
+                print_details(&[("Token ID", issued.token_info.id.to_string()), ("Token", issued.token.clone())]);
             }
             eprintln!(
                 "latchkey: access token for {} expires {}; this is the only time the token is shown.",
@@ -88,10 +79,7 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
                 super::output::optional_time(&issued.token_info.expires_at)
             );
         }
-        TokenCommand::List {
-            show_inactive,
-            user,
-        } => {
+        TokenCommand::List { show_inactive, user } => {
             let list = tokens.list(user.as_deref(), show_inactive).await?;
             if context.json() {
                 print_json(&list);
@@ -115,10 +103,7 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
                 }
             }
         }
-        TokenCommand::Edit {
-            token_id,
-            description,
-        } => {
+        TokenCommand::Edit { token_id, description } => {
             let info = tokens.edit(token_id, &description).await?;
             if context.json() {
                 print_json(&info);

@@ -72,12 +72,7 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
     let session = context.session()?;
     let users = session.client.users();
     match command {
-        UserCommand::Add {
-            email,
-            name,
-            owner,
-            token_creator,
-        } => {
+        UserCommand::Add { email, name, owner, token_creator } => {
             let request = CreateUser {
                 email,
                 name,
@@ -99,13 +94,7 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
                 print_users(&list);
             }
         }
-        UserCommand::Update {
-            user_id,
-            owner,
-            collaborator,
-            token_creator,
-            no_token_creator,
-        } => {
+        UserCommand::Update { user_id, owner, collaborator, token_creator, no_token_creator } => {
             let permission_level = match (owner, collaborator) {
                 (true, _) => Some("OWNER".to_string()),
                 (_, true) => Some("COLLABORATOR".to_string()),
@@ -113,13 +102,8 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             };
             // Roles are sent as the whole set, so start from the user's current roles.
             let roles = if token_creator || no_token_creator {
-                let mut roles: Vec<String> = users
-                    .get(user_id)
-                    .await?
-                    .roles
-                    .into_iter()
-                    .filter(|r| r != TOKEN_CREATOR)
-                    .collect();
+                let mut roles: Vec<String> =
+                    users.get(user_id).await?.roles.into_iter().filter(|r| r != TOKEN_CREATOR).collect();
                 if token_creator {
                     roles.push(TOKEN_CREATOR.to_string());
                 }
@@ -129,18 +113,11 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             };
             if permission_level.is_none() && roles.is_none() {
                 return Err(Failure::InvalidInput(
-                    "nothing to change: give --owner, --collaborator, --token-creator or --no-token-creator".to_string(),
+                    "nothing to change: give --owner, --collaborator, --token-creator or --no-token-creator"
+                        .to_string(),
                 ));
             }
-            let user = users
-                .update(
-                    user_id,
-                    &UpdateUser {
-                        permission_level,
-                        roles,
-                    },
-                )
-                .await?;
+            let user = users.update(user_id, &UpdateUser { permission_level, roles }).await?;
             if context.json() {
                 print_json(&user);
             } else {
@@ -148,22 +125,13 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             }
         }
         UserCommand::Remove { user_id, yes } => {
-            confirm(
-                &format!("Remove user {user_id} and revoke all their credentials"),
-                yes,
-            )?;
+            confirm(&format!("Remove user {user_id} and revoke all their credentials"), yes)?;
             users.remove(user_id).await?;
-            context.say(format!(
-                "Removed user {user_id}; their credentials no longer work."
-            ));
+            context.say(format!("Removed user {user_id}; their credentials no longer work."));
         }
-        UserCommand::RotateCliToken {
-            user_id: Some(user_id),
-        } => {
+        UserCommand::RotateCliToken { user_id: Some(user_id) } => {
             let issued = users.rotate_cli_token(user_id).await?;
-            eprintln!(
-                "latchkey: rotated the CLI tokens of user {user_id}; older ones no longer work"
-            );
+            eprintln!("latchkey: rotated the CLI tokens of user {user_id}; older ones no longer work");
             print_secret_once(context, "CLI token", &issued.cli_token, &issued);
         }
         UserCommand::RotateCliToken { user_id: None } => {
@@ -171,10 +139,8 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             eprintln!("latchkey: rotated your CLI tokens; older ones no longer work");
             // The stored login held a token that just stopped working: replace it.
             if let TokenSource::File(path) = &session.token_source {
-                let credentials = Credentials {
-                    token: issued.cli_token.clone().into(),
-                    api_url: Some(session.api_url.clone()),
-                };
+                let credentials =
+                    Credentials { token: issued.cli_token.clone().into(), api_url: Some(session.api_url.clone()) };
                 credentials.save(path)?;
                 eprintln!("latchkey: saved the new token to {}", path.display());
             }

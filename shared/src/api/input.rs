@@ -17,7 +17,8 @@ pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
     if raw.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::validation("request body must be a JSON object"));
     }
-    serde_json::from_slice(raw).map_err(|e| ApiError::Validation(format!("request body: {}", redact_serde_message(&e.to_string()))))
+    serde_json::from_slice(raw)
+        .map_err(|e| ApiError::Validation(format!("request body: {}", redact_serde_message(&e.to_string()))))
 }
 
 /// For routes without a body: accepts nothing, whitespace or `{}`.

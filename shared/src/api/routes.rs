@@ -68,7 +68,14 @@ const LIST_INACTIVE: &[&str] = &["max_items", "cursor", "show_inactive"];
 
 macro_rules! route {
     ($id:ident, $method:literal, $path:literal, $function:literal, $access:ident, $query:expr) => {
-        Route { id: RouteId::$id, method: $method, path: $path, function: $function, access: Access::$access, query: $query }
+        Route {
+            id: RouteId::$id,
+            method: $method,
+            path: $path,
+            function: $function,
+            access: Access::$access,
+            query: $query,
+        }
     };
 }
 
@@ -88,13 +95,34 @@ pub const ROUTES: &[Route] = &[
     route!(GetServiceAccount, "GET", "/api/v1/service-accounts/{ref}", "service-accounts-get", Owner, &[]),
     route!(DeleteServiceAccount, "DELETE", "/api/v1/service-accounts/{ref}", "service-accounts-delete", Owner, &[]),
     route!(CreateApiKey, "POST", "/api/v1/service-accounts/{ref}/api-keys", "api-keys-create", Owner, &[]),
-    route!(ListServiceAccountApiKeys, "GET", "/api/v1/service-accounts/{ref}/api-keys", "api-keys-list-for-account", Owner, LIST_INACTIVE),
+    route!(
+        ListServiceAccountApiKeys,
+        "GET",
+        "/api/v1/service-accounts/{ref}/api-keys",
+        "api-keys-list-for-account",
+        Owner,
+        LIST_INACTIVE
+    ),
     route!(RotateApiKeys, "POST", "/api/v1/service-accounts/{ref}/api-keys/rotate", "api-keys-rotate", Owner, &[]),
     route!(RevokeApiKeys, "DELETE", "/api/v1/service-accounts/{ref}/api-keys", "api-keys-revoke-all", Owner, &[]),
-    route!(ListApiKeys, "GET", "/api/v1/api-keys", "api-keys-list", Owner, &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"]),
+    route!(
+        ListApiKeys,
+        "GET",
+        "/api/v1/api-keys",
+        "api-keys-list",
+        Owner,
+        &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"]
+    ),
     route!(RevokeApiKey, "DELETE", "/api/v1/api-keys/{key_id}", "api-keys-revoke", Owner, &[]),
     route!(CreateAccessToken, "POST", "/api/v1/tokens", "tokens-create", Authenticated, &[]),
-    route!(ListAccessTokens, "GET", "/api/v1/tokens", "tokens-list", Authenticated, &["max_items", "cursor", "show_inactive", "user"]),
+    route!(
+        ListAccessTokens,
+        "GET",
+        "/api/v1/tokens",
+        "tokens-list",
+        Authenticated,
+        &["max_items", "cursor", "show_inactive", "user"]
+    ),
     route!(GetAccessToken, "GET", "/api/v1/tokens/{token_id}", "tokens-get", Authenticated, &[]),
     route!(UpdateAccessToken, "PATCH", "/api/v1/tokens/{token_id}", "tokens-update", Authenticated, &[]),
     route!(ConsolePage, "GET", "/console", "console", Public, &[]),
@@ -111,7 +139,10 @@ impl RouteId {
 /// A request path matched against the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteMatch {
-    Found { route: &'static Route, params: Vec<(String, String)> },
+    Found {
+        route: &'static Route,
+        params: Vec<(String, String)>,
+    },
     /// The path exists but not with this method.
     MethodNotAllowed,
     NotFound,
@@ -163,7 +194,9 @@ pub fn match_path(method: &str, path: &str) -> RouteMatch {
     match best {
         // A more specific static path that exists with another method still wins over a
         // parameter match: `DELETE /users/me/cli-tokens` must never reach `{user_id}` routes.
-        Some((statics, route, params)) if !more_specific_path_exists(&segments, statics) => RouteMatch::Found { route, params },
+        Some((statics, route, params)) if !more_specific_path_exists(&segments, statics) => {
+            RouteMatch::Found { route, params }
+        }
         Some(_) => RouteMatch::MethodNotAllowed,
         None if path_exists => RouteMatch::MethodNotAllowed,
         None => RouteMatch::NotFound,

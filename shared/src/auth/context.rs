@@ -46,7 +46,8 @@ pub fn from_context<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Caller,
         id: FromStr::from_str(field("principal_id")?).map_err(|_| ContextError("principal_id"))?,
         email: Email::parse(field("email")?).map_err(|_| ContextError("email"))?,
         organization_id: FromStr::from_str(field("organization_id")?).map_err(|_| ContextError("organization_id"))?,
-        permission_level: FromStr::from_str(field("permission_level")?).map_err(|_| ContextError("permission_level"))?,
+        permission_level: FromStr::from_str(field("permission_level")?)
+            .map_err(|_| ContextError("permission_level"))?,
         roles: Roles::parse_joined(field("roles")?).map_err(|_| ContextError("roles"))?,
         credential: CallerCredential {
             id: FromStr::from_str(field("credential_id")?).map_err(|_| ContextError("credential_id"))?,

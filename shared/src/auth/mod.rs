@@ -62,7 +62,8 @@ impl Authorizer {
             Err(_) => return Ok(Decision::Deny(DenyReason::Malformed)),
         };
         let locator = token.locator();
-        let (credential, owner) = self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
+        let (credential, owner) =
+            self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
         let (Some(credential), Some(owner)) = (credential, owner) else {
             return Ok(Decision::Deny(DenyReason::UnknownCredential));
         };

@@ -75,11 +75,7 @@ pub fn may_access_token(caller: &Caller, token: &CredentialRecord) -> Decision {
 
 /// Listing access tokens: one's own always; anyone's for an OWNER.
 pub fn may_list_tokens_of(caller: &Caller, owner_is_caller: bool) -> Decision {
-    if owner_is_caller {
-        require_user(caller)
-    } else {
-        require_owner(caller)
-    }
+    if owner_is_caller { require_user(caller) } else { require_owner(caller) }
 }
 
 /// The principal type a caller must be for user-only routes, for documentation and tests.
@@ -101,7 +97,12 @@ mod tests {
             organization_id: OrganizationId::new_random(),
             permission_level: level,
             roles,
-            credential: CallerCredential { id: CredentialId::new_random(), kind, last_six: "abcdef".into(), expires_at: None },
+            credential: CallerCredential {
+                id: CredentialId::new_random(),
+                kind,
+                last_six: "abcdef".into(),
+                expires_at: None,
+            },
         }
     }
 
@@ -128,7 +129,8 @@ mod tests {
 
     #[test]
     fn token_creator_role_gates_self_service() {
-        let mut c = caller(PermissionLevel::Collaborator, Roles::default(), CredentialKind::CliToken, PrincipalType::User);
+        let mut c =
+            caller(PermissionLevel::Collaborator, Roles::default(), CredentialKind::CliToken, PrincipalType::User);
         let mut me = user(&c, PermissionLevel::Collaborator);
         me.id = c.id;
         assert!(may_create_access_token_for(&c, &me).is_err());

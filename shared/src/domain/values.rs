@@ -186,12 +186,7 @@ impl ServiceAccountName {
     }
     /// `<name>@org-<organization-id>.<domain>`.
     pub fn email(&self, organization: OrganizationId, service_account_domain: &str) -> Email {
-        Email(format!(
-            "{}@org-{}.{}",
-            self.0,
-            organization,
-            service_account_domain.to_ascii_lowercase()
-        ))
+        Email(format!("{}@org-{}.{}", self.0, organization, service_account_domain.to_ascii_lowercase()))
     }
 }
 

@@ -44,7 +44,9 @@ pub async fn handle_event(api: &Api, function: &str, event: Request) -> Response
 
 fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiError> {
     let (resource, request_id, authorizer) = match event.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(ctx)) => (ctx.resource_path.clone(), ctx.request_id.clone(), Some(&ctx.authorizer.fields)),
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            (ctx.resource_path.clone(), ctx.request_id.clone(), Some(&ctx.authorizer.fields))
+        }
         _ => (None, None, None),
     };
     // This function was deployed for its routes; anything else reaching it is not found.
@@ -67,7 +69,8 @@ fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiErro
     };
     // Whether the gateway has decoded `%40` in a path parameter or not, decoding here gives
     // the same value: no valid name, email or id contains '%'.
-    let path_params = event.path_parameters().iter().map(|(k, v)| (k.to_string(), crate::api::routes::percent_decode(v))).collect();
+    let path_params =
+        event.path_parameters().iter().map(|(k, v)| (k.to_string(), crate::api::routes::percent_decode(v))).collect();
     let query = event.query_string_parameters().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let body = match event.body() {
         Body::Empty => Vec::new(),
@@ -75,14 +78,7 @@ fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiErro
         Body::Binary(b) => b.clone(),
         _ => Vec::new(),
     };
-    Ok(ApiRequest {
-        route: route.id,
-        path_params,
-        query,
-        body,
-        caller,
-        request_id: request_id.unwrap_or_default(),
-    })
+    Ok(ApiRequest { route: route.id, path_params, query, body, caller, request_id: request_id.unwrap_or_default() })
 }
 
 fn to_lambda_response(response: ApiResponse) -> Response<Body> {

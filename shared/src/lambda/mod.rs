@@ -25,10 +25,7 @@ const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_millis(500)
 
 /// How long the handler may run: until the invocation's deadline, less the margin.
 pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duration {
-    deadline
-        .duration_since(std::time::SystemTime::now())
-        .unwrap_or_default()
-        .saturating_sub(ANSWER_MARGIN)
+    deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default().saturating_sub(ANSWER_MARGIN)
 }
 
 /// Configuration, store and clock for one cold start.
@@ -44,7 +41,8 @@ pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duratio
 pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
     crate::logging::init_json();
     let config = Config::from_env()?;
-    let store = DynamoDbStore::new(dynamodb_client(&config, |name| std::env::var(name).ok())?, config.table_name.clone());
+    let store =
+        DynamoDbStore::new(dynamodb_client(&config, |name| std::env::var(name).ok())?, config.table_name.clone());
     if uses_store {
         open_connection(&store).await;
     }
@@ -57,7 +55,10 @@ pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>,
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (the function's role, set by Lambda).
 /// Region: `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries and timeouts as
 /// [`crate::store::dynamodb::request_limits`].
-pub fn dynamodb_client(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<aws_sdk_dynamodb::Client, Error> {
+pub fn dynamodb_client(
+    config: &Config,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<aws_sdk_dynamodb::Client, Error> {
     use aws_config::environment::EnvironmentVariableCredentialsProvider;
     use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
 

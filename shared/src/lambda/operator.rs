@@ -20,8 +20,12 @@ pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
         async move {
             let (store, clock, config) = &*shared;
             let outcome: Result<OperatorOutcome, Error> = match action {
-                OperatorAction::Bootstrap => crate::operator::bootstrap(store.as_ref(), clock.as_ref(), config, &event.payload).await,
-                OperatorAction::Recover => crate::operator::recover(store.as_ref(), clock.as_ref(), config, &event.payload).await,
+                OperatorAction::Bootstrap => {
+                    crate::operator::bootstrap(store.as_ref(), clock.as_ref(), config, &event.payload).await
+                }
+                OperatorAction::Recover => {
+                    crate::operator::recover(store.as_ref(), clock.as_ref(), config, &event.payload).await
+                }
             }
             .map_err(|e| {
                 tracing::warn!(error = %e, "operator action refused");

@@ -139,7 +139,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates an organization, its first OWNER user and that user's first CLI token, all
     /// or nothing. `Conflict("organization")` if the name (case-insensitively) exists.
-    async fn create_organization(&self, org: &Organization, owner: &User, first_token: &CredentialRecord) -> StoreResult<()>;
+    async fn create_organization(
+        &self,
+        org: &Organization,
+        owner: &User,
+        first_token: &CredentialRecord,
+    ) -> StoreResult<()>;
 
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>>;
 
@@ -173,13 +178,23 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>>;
 
-    async fn find_service_account_by_name(&self, org: OrganizationId, name: &ServiceAccountName) -> StoreResult<Option<ServiceAccount>>;
+    async fn find_service_account_by_name(
+        &self,
+        org: OrganizationId,
+        name: &ServiceAccountName,
+    ) -> StoreResult<Option<ServiceAccount>>;
 
     /// Newest first.
-    async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<ServiceAccount>>;
+    async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest)
+    -> StoreResult<Page<ServiceAccount>>;
 
     /// Removes a service account; its keys stop working at once. `NotFound`.
-    async fn delete_service_account(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()>;
+    async fn delete_service_account(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+    ) -> StoreResult<()>;
 
     /// Principals of `org` among `ids` (users and service accounts), in one round trip.
     /// Missing or foreign ids are simply absent from the result.
@@ -212,7 +227,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes one credential (sets `revoked_at` and the purge time). Revoking a revoked
     /// credential keeps its first revocation time. `NotFound` (also for another org's).
-    async fn revoke_credential(&self, org: OrganizationId, id: CredentialId, revocation: Revocation) -> StoreResult<CredentialRecord>;
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord>;
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
 
@@ -225,16 +245,30 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<CredentialRecord>;
 
     /// Credentials of one kind in one organization, per `filter`, in credential order.
-    async fn list_credentials(&self, org: OrganizationId, filter: &CredentialFilter, page: &PageRequest) -> StoreResult<Page<CredentialRecord>>;
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>>;
 
     // ---- the authorizer's path ---------------------------------------------------------
 
     /// The credential and its owner, in one strongly consistent round trip, addressed only
     /// by what the token's locator holds. Either may be absent.
-    async fn lookup_credential_and_owner(&self, owner: PrincipalId, credential: CredentialId) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
+    async fn lookup_credential_and_owner(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
 
     /// Records `at` as the credential's `last_used_at` unless it was recorded after
     /// `unless_used_since` (the once-a-minute throttle). Conditioned on the credential
     /// existing: it never resurrects a purged item. A lost condition is not an error.
-    async fn record_last_used(&self, credential: CredentialId, at: Timestamp, unless_used_since: Timestamp) -> StoreResult<()>;
+    async fn record_last_used(
+        &self,
+        credential: CredentialId,
+        at: Timestamp,
+        unless_used_since: Timestamp,
+    ) -> StoreResult<()>;
 }

@@ -46,7 +46,9 @@ fn serve(name: &str) -> Result<ApiResponse, ApiError> {
     response.headers.push(("x-frame-options", "DENY".into()));
     response.headers.push(("cross-origin-opener-policy", "same-origin".into()));
     response.headers.push(("cross-origin-resource-policy", "same-origin".into()));
-    response.headers.push(("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()".into()));
+    response
+        .headers
+        .push(("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()".into()));
     Ok(response)
 }
 

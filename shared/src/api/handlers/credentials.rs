@@ -33,7 +33,8 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
         owner.map(|o| o.to_string()).unwrap_or_default(),
         last_six.as_deref().unwrap_or("")
     );
-    let filter = CredentialFilter { kind: CredentialKind::ApiKey, owner, last_six, include_inactive, now: api.clock.now() };
+    let filter =
+        CredentialFilter { kind: CredentialKind::ApiKey, owner, last_six, include_inactive, now: api.clock.now() };
     list_credentials(api, req, org, &list, filter).await
 }
 

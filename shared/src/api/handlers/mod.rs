@@ -12,7 +12,9 @@ use super::{Access, Api, ApiError, ApiRequest, ApiResponse, Route, RouteId, view
 use crate::clock::Timestamp;
 use crate::credential::{Locator, Token};
 use crate::domain::policy;
-use crate::domain::{OrganizationId, CredentialId, CredentialKind, CredentialRecord, Description, Email, PrincipalId, Revocation};
+use crate::domain::{
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, OrganizationId, PrincipalId, Revocation,
+};
 use latchkey_wire as wire;
 
 pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Result<ApiResponse, ApiError> {

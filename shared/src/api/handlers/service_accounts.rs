@@ -13,7 +13,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     policy::require_non_expiring_credential(caller)?;
     let body: wire::CreateServiceAccount = input::body(req)?;
     let name = ServiceAccountName::parse(&body.name)?;
-    let permission_level = body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
+    let permission_level =
+        body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
     let account = ServiceAccount {
         id: PrincipalId::new_random(),
         organization_id: caller.organization_id,
@@ -29,7 +30,10 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "service account created");
     Ok(ApiResponse::json(
         201,
-        &wire::CreatedServiceAccount { service_account: views::service_account(&account), api_key: token.expose().to_string() },
+        &wire::CreatedServiceAccount {
+            service_account: views::service_account(&account),
+            api_key: token.expose().to_string(),
+        },
     ))
 }
 
@@ -38,7 +42,10 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
     let caller = input::caller(req)?;
     let params = input::list_params(req)?;
     let after = params.cursor.as_deref().map(|c| cursor::decode(c, caller.organization_id, LIST)).transpose()?;
-    let page = api.store.list_service_accounts(caller.organization_id, &PageRequest { max_items: params.max_items, after }).await?;
+    let page = api
+        .store
+        .list_service_accounts(caller.organization_id, &PageRequest { max_items: params.max_items, after })
+        .await?;
     Ok(ApiResponse::json(
         200,
         &wire::List {
@@ -124,7 +131,13 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
     let org = account.organization_id;
     let after = params.cursor.as_deref().map(|c| cursor::decode(c, org, &list)).transpose()?;
     let now = api.clock.now();
-    let filter = CredentialFilter { kind: CredentialKind::ApiKey, owner: Some(account.id), last_six: None, include_inactive, now };
+    let filter = CredentialFilter {
+        kind: CredentialKind::ApiKey,
+        owner: Some(account.id),
+        last_six: None,
+        include_inactive,
+        now,
+    };
     let page = api.store.list_credentials(org, &filter, &PageRequest { max_items: params.max_items, after }).await?;
     let owner = Principal::ServiceAccount(account);
     let items = page

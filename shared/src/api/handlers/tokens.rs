@@ -14,10 +14,15 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             policy::require_user(caller)?;
             api.store.get_user(org, caller.id).await?.ok_or(ApiError::Unauthorized)?
         }
-        Some(reference) => find_user(api, org, reference).await?.ok_or_else(|| ApiError::validation("user: no such user in this organization"))?,
+        Some(reference) => find_user(api, org, reference)
+            .await?
+            .ok_or_else(|| ApiError::validation("user: no such user in this organization"))?,
     };
     policy::may_create_access_token_for(caller, &target)?;
-    let days = LifespanDays::parse(body.lifespan_days.unwrap_or(i64::from(api.config.access_token_default_days)), api.config.access_token_max_days)?;
+    let days = LifespanDays::parse(
+        body.lifespan_days.unwrap_or(i64::from(api.config.access_token_default_days)),
+        api.config.access_token_max_days,
+    )?;
     let description = body.description.as_deref().filter(|d| !d.is_empty()).map(Description::parse).transpose()?;
     let now = api.clock.now();
     let mut expires_at = now + days.duration();
@@ -68,7 +73,10 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
                 }
                 None => {
                     policy::require_owner(caller)?;
-                    return Ok(ApiResponse::json(200, &wire::List::<wire::CredentialInfo> { items: vec![], next_cursor: None }));
+                    return Ok(ApiResponse::json(
+                        200,
+                        &wire::List::<wire::CredentialInfo> { items: vec![], next_cursor: None },
+                    ));
                 }
             }
         }
@@ -80,7 +88,13 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
         }
     };
     let list = format!("tokens|{}|{include_inactive}", owner.map(|o| o.to_string()).unwrap_or_default());
-    let filter = CredentialFilter { kind: CredentialKind::AccessToken, owner, last_six: None, include_inactive, now: api.clock.now() };
+    let filter = CredentialFilter {
+        kind: CredentialKind::AccessToken,
+        owner,
+        last_six: None,
+        include_inactive,
+        now: api.clock.now(),
+    };
     super::credentials::list_credentials(api, req, org, &list, filter).await
 }
 
@@ -146,4 +160,3 @@ async fn find_user(api: &Api, org: crate::domain::OrganizationId, reference: &st
         }
     }
 }
-

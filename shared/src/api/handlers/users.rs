@@ -11,8 +11,10 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
     input::no_body(req)?;
     let caller = input::caller(req)?;
     let params = input::list_params(req)?;
-    let after = params.cursor.as_deref().map(|c| super::super::cursor::decode(c, caller.organization_id, LIST)).transpose()?;
-    let page = api.store.list_users(caller.organization_id, &PageRequest { max_items: params.max_items, after }).await?;
+    let after =
+        params.cursor.as_deref().map(|c| super::super::cursor::decode(c, caller.organization_id, LIST)).transpose()?;
+    let page =
+        api.store.list_users(caller.organization_id, &PageRequest { max_items: params.max_items, after }).await?;
     Ok(ApiResponse::json(
         200,
         &wire::List {
@@ -39,7 +41,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         return Err(ApiError::validation("email: addresses in the service-account domain are reserved"));
     }
     let name = parse_display_name(body.name.as_deref().unwrap_or(""))?;
-    let permission_level = body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
+    let permission_level =
+        body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
     let roles = parse_roles(body.roles.as_deref())?.unwrap_or_default();
     let user = User {
         id: PrincipalId::new_random(),
@@ -125,7 +128,12 @@ pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRe
 
 /// Rotates `user`'s CLI tokens, as read by the caller; on contention (another rotation
 /// won) the user is read again for its new epoch.
-async fn rotate_cli_tokens(api: &Api, req: &ApiRequest, mut user: User, by: PrincipalId) -> Result<ApiResponse, ApiError> {
+async fn rotate_cli_tokens(
+    api: &Api,
+    req: &ApiRequest,
+    mut user: User,
+    by: PrincipalId,
+) -> Result<ApiResponse, ApiError> {
     let org = user.organization_id;
     for _ in 0..EPOCH_RETRIES {
         let (token, record) = mint(

@@ -54,10 +54,7 @@ pub fn principal_item(principal: &Principal) -> StoreResult<Item> {
     item.extend(principal_key(principal.id()));
     let (index_pk, index_sk) = match principal {
         Principal::User(u) => (users_index_pk(u.organization_id), position::of_user(u)),
-        Principal::ServiceAccount(a) => (
-            service_accounts_index_pk(a.organization_id),
-            position::of_service_account(a),
-        ),
+        Principal::ServiceAccount(a) => (service_accounts_index_pk(a.organization_id), position::of_service_account(a)),
     };
     item.insert(GSI1_PK.into(), s(index_pk));
     item.insert(GSI1_SK.into(), s(index_sk));
@@ -71,13 +68,7 @@ pub fn decode_principal(item: Item) -> StoreResult<Principal> {
 pub fn credential_item(credential: &CredentialRecord) -> StoreResult<Item> {
     let mut item = body("credential", credential)?;
     item.extend(credential_key(credential.id));
-    item.insert(
-        GSI1_PK.into(),
-        s(credentials_index_pk(
-            credential.organization_id,
-            credential.kind,
-        )),
-    );
+    item.insert(GSI1_PK.into(), s(credentials_index_pk(credential.organization_id, credential.kind)));
     item.insert(GSI1_SK.into(), s(position::of_credential(credential)));
     if let Some(purge_at) = &credential.purge_at {
         item.insert(TTL.into(), n(ttl_seconds(purge_at)));
@@ -113,9 +104,9 @@ pub fn guard_item(guard_pk: String, target: impl std::fmt::Display) -> Item {
 
 pub fn guard_target<T: std::str::FromStr>(item: &Item) -> StoreResult<T> {
     match item.get(GUARD_TARGET) {
-        Some(AttributeValue::S(id)) => id
-            .parse()
-            .map_err(|_| StoreError::Internal("corrupt guard item: bad target".into())),
+        Some(AttributeValue::S(id)) => {
+            id.parse().map_err(|_| StoreError::Internal("corrupt guard item: bad target".into()))
+        }
         _ => Err(StoreError::Internal("corrupt guard item: no target".into())),
     }
 }
@@ -123,9 +114,9 @@ pub fn guard_target<T: std::str::FromStr>(item: &Item) -> StoreResult<T> {
 #[cfg(test)]
 pub fn number_attribute(item: &Item, name: &str) -> StoreResult<u64> {
     match item.get(name) {
-        Some(AttributeValue::N(v)) => v
-            .parse()
-            .map_err(|_| StoreError::Internal(format!("corrupt item: {name} is not a count"))),
+        Some(AttributeValue::N(v)) => {
+            v.parse().map_err(|_| StoreError::Internal(format!("corrupt item: {name} is not a count")))
+        }
         _ => Err(StoreError::Internal(format!("corrupt item: no {name}"))),
     }
 }
@@ -163,14 +154,8 @@ mod tests {
         let c = credential(true);
         let item = credential_item(&c).unwrap();
         let purge = c.expires_at.unwrap() + Duration::days(90);
-        assert_eq!(
-            item.get(TTL),
-            Some(&AttributeValue::N(purge.timestamp().to_string()))
-        );
-        assert_eq!(
-            ttl_seconds(&Utc.timestamp_opt(1_700_000_000, 999_999_000).unwrap()),
-            1_700_000_000
-        );
+        assert_eq!(item.get(TTL), Some(&AttributeValue::N(purge.timestamp().to_string())));
+        assert_eq!(ttl_seconds(&Utc.timestamp_opt(1_700_000_000, 999_999_000).unwrap()), 1_700_000_000);
     }
 
     #[test]
@@ -209,12 +194,7 @@ mod tests {
         let whole = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
         let later = whole + Duration::milliseconds(500);
         let as_json = |t: &Timestamp| serde_json::to_string(t).unwrap();
-        assert!(
-            as_json(&whole) > as_json(&later),
-            "{} vs {}",
-            as_json(&whole),
-            as_json(&later)
-        );
+        assert!(as_json(&whole) > as_json(&later), "{} vs {}", as_json(&whole), as_json(&later));
         assert!(epoch_micros(&whole) < epoch_micros(&later));
     }
 
@@ -234,10 +214,7 @@ mod tests {
         let p = Principal::User(u.clone());
         let item = principal_item(&p).unwrap();
         assert_eq!(item.get("principal_type"), Some(&s("user")));
-        assert_eq!(
-            item.get(GSI1_PK),
-            Some(&s(users_index_pk(u.organization_id)))
-        );
+        assert_eq!(item.get(GSI1_PK), Some(&s(users_index_pk(u.organization_id))));
         assert_eq!(decode_principal(item).unwrap(), p);
     }
 }

@@ -4,8 +4,7 @@
 //! and a raw item tells what it is.
 
 use crate::domain::{
-    CredentialId, CredentialKind, Email, OrganizationId, OrganizationName, PrincipalId,
-    ServiceAccountName,
+    CredentialId, CredentialKind, Email, OrganizationId, OrganizationName, PrincipalId, ServiceAccountName,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
@@ -117,53 +116,29 @@ mod tests {
     fn keys_carry_type_prefixes() {
         let org = OrganizationId(Uuid::nil());
         let id = PrincipalId(Uuid::nil());
-        assert_eq!(
-            organization_pk(org),
-            "O#00000000-0000-0000-0000-000000000000"
-        );
+        assert_eq!(organization_pk(org), "O#00000000-0000-0000-0000-000000000000");
         assert_eq!(principal_pk(id), "P#00000000-0000-0000-0000-000000000000");
-        assert_eq!(
-            credential_pk(CredentialId(Uuid::nil())),
-            "C#00000000-0000-0000-0000-000000000000"
-        );
+        assert_eq!(credential_pk(CredentialId(Uuid::nil())), "C#00000000-0000-0000-0000-000000000000");
         let name = OrganizationName::parse("Acme Corp").unwrap();
         assert_eq!(organization_name_guard_pk(&name), "ORGNAME#acme corp");
         let email = Email::parse("a@example.com").unwrap();
-        assert_eq!(
-            email_guard_pk(org, &email),
-            "EMAIL#00000000-0000-0000-0000-000000000000#a@example.com"
-        );
+        assert_eq!(email_guard_pk(org, &email), "EMAIL#00000000-0000-0000-0000-000000000000#a@example.com");
         let sa = ServiceAccountName::parse("ci-bot").unwrap();
-        assert_eq!(
-            service_account_name_guard_pk(org, &sa),
-            "SANAME#00000000-0000-0000-0000-000000000000#ci-bot"
-        );
+        assert_eq!(service_account_name_guard_pk(org, &sa), "SANAME#00000000-0000-0000-0000-000000000000#ci-bot");
         assert_eq!(
             credentials_index_pk(org, CredentialKind::ApiKey),
             "ORG#00000000-0000-0000-0000-000000000000#CRED#api_key"
         );
-        assert_eq!(
-            users_index_pk(org),
-            "ORG#00000000-0000-0000-0000-000000000000#USERS"
-        );
-        assert_eq!(
-            service_accounts_index_pk(org),
-            "ORG#00000000-0000-0000-0000-000000000000#SAS"
-        );
+        assert_eq!(users_index_pk(org), "ORG#00000000-0000-0000-0000-000000000000#USERS");
+        assert_eq!(service_accounts_index_pk(org), "ORG#00000000-0000-0000-0000-000000000000#SAS");
         let k = principal_key(id);
         assert_eq!(k.get(SK), Some(&s("P")));
     }
 
     #[test]
     fn epochs_per_kind() {
-        assert_eq!(
-            epoch_attribute(CredentialKind::CliToken),
-            Some("cli_token_epoch")
-        );
-        assert_eq!(
-            epoch_attribute(CredentialKind::ApiKey),
-            Some("api_key_epoch")
-        );
+        assert_eq!(epoch_attribute(CredentialKind::CliToken), Some("cli_token_epoch"));
+        assert_eq!(epoch_attribute(CredentialKind::ApiKey), Some("api_key_epoch"));
         assert_eq!(epoch_attribute(CredentialKind::AccessToken), None);
         assert_eq!(holder_type(CredentialKind::ApiKey), "service_account");
         assert_eq!(holder_type(CredentialKind::AccessToken), "user");

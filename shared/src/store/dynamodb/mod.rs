@@ -15,22 +15,18 @@ mod tests;
 use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization,
-    OrganizationId, OrganizationName, PermissionLevel, Principal, PrincipalId, Revocation,
-    ServiceAccount, ServiceAccountName, User,
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
+    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
-use crate::store::{
-    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position,
-};
+use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
-    ReturnValue, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TransactWriteItem,
-    Update, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType,
+    TableStatus, TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use items::*;
 use keys::*;
@@ -56,7 +52,8 @@ pub struct DynamoDbStore {
 
 /// Retries and timeouts of every DynamoDB client latchkey builds, chosen to fit inside an
 /// API Gateway / Lambda budget: at most 3 attempts, connect 2 s, 3 s per attempt, 8 s in all.
-pub fn request_limits() -> (aws_sdk_dynamodb::config::retry::RetryConfig, aws_sdk_dynamodb::config::timeout::TimeoutConfig) {
+pub fn request_limits()
+-> (aws_sdk_dynamodb::config::retry::RetryConfig, aws_sdk_dynamodb::config::timeout::TimeoutConfig) {
     let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(3))
@@ -67,10 +64,7 @@ pub fn request_limits() -> (aws_sdk_dynamodb::config::retry::RetryConfig, aws_sd
 
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 
     /// Builds the client from the environment (region, credentials) and `cfg`. Retries and
@@ -81,20 +75,14 @@ impl DynamoDbStore {
         use aws_config::meta::region::RegionProviderChain;
 
         let (retries, timeouts) = request_limits();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retries)
-            .timeout_config(timeouts);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retries).timeout_config(timeouts);
         if let Some(endpoint) = &cfg.dynamodb_endpoint {
             // An emulator ignores the region, but the SDK refuses to sign without one.
-            loader = loader
-                .endpoint_url(endpoint)
-                .region(RegionProviderChain::default_provider().or_else("us-east-1"));
+            loader = loader.endpoint_url(endpoint).region(RegionProviderChain::default_provider().or_else("us-east-1"));
         }
         let sdk_config = loader.load().await;
         if sdk_config.region().is_none() {
-            return Err(StoreError::Internal(
-                "no AWS region configured (set AWS_REGION)".into(),
-            ));
+            return Err(StoreError::Internal("no AWS region configured (set AWS_REGION)".into()));
         }
         Ok(Self::new(Client::new(&sdk_config), cfg.table_name.clone()))
     }
@@ -110,20 +98,9 @@ impl DynamoDbStore {
     /// Creates the table (pk/sk, GSI `gsi1`, on-demand) if it does not exist, waits until
     /// it is ACTIVE, and enables TTL on `ttl`. Safe to run concurrently and repeatedly.
     pub async fn create_table_if_missing(&self) -> StoreResult<()> {
-        let exists = match self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-        {
+        let exists = match self.client.describe_table().table_name(&self.table).send().await {
             Ok(_) => true,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                false
-            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => false,
             Err(e) => return Err(classify("DescribeTable", e)),
         };
         if !exists {
@@ -142,21 +119,13 @@ impl DynamoDbStore {
                 .map_err(build_error)
         };
         let key_element = |name: &str, key_type: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(key_type)
-                .build()
-                .map_err(build_error)
+            KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(build_error)
         };
         let index = GlobalSecondaryIndex::builder()
             .index_name(GSI1)
             .key_schema(key_element(GSI1_PK, KeyType::Hash)?)
             .key_schema(key_element(GSI1_SK, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
             .build()
             .map_err(build_error)?;
         let created = self
@@ -176,12 +145,7 @@ impl DynamoDbStore {
         match created {
             Ok(_) => Ok(()),
             // Someone else created it between our describe and create.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => Ok(()),
             Err(e) => Err(classify("CreateTable", e)),
         }
     }
@@ -208,33 +172,18 @@ impl DynamoDbStore {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(StoreError::Unavailable(format!(
-            "table {} did not become ACTIVE within a minute",
-            self.table
-        )))
+        Err(StoreError::Unavailable(format!("table {} did not become ACTIVE within a minute", self.table)))
     }
 
     async fn enable_ttl(&self) -> StoreResult<()> {
-        let spec = TimeToLiveSpecification::builder()
-            .attribute_name(TTL)
-            .enabled(true)
-            .build()
-            .map_err(build_error)?;
-        match self
-            .client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(spec)
-            .send()
-            .await
-        {
+        let spec = TimeToLiveSpecification::builder().attribute_name(TTL).enabled(true).build().map_err(build_error)?;
+        match self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(spec).send().await {
             Ok(_) => Ok(()),
             // "TimeToLive is already enabled": the desired state.
             Err(e)
                 if e.as_service_error().is_some_and(|s| {
                     s.code() == Some("ValidationException")
-                        && s.message()
-                            .is_some_and(|m| m.to_ascii_lowercase().contains("already enabled"))
+                        && s.message().is_some_and(|m| m.to_ascii_lowercase().contains("already enabled"))
                 }) =>
             {
                 Ok(())
@@ -260,32 +209,16 @@ impl DynamoDbStore {
     }
 
     async fn get_principal(&self, id: PrincipalId) -> StoreResult<Option<Principal>> {
-        self.get_item(principal_key(id))
-            .await?
-            .map(decode_principal)
-            .transpose()
+        self.get_item(principal_key(id)).await?.map(decode_principal).transpose()
     }
 
     /// The principal `id` if it belongs to `org` (tenant isolation: a foreign one is absent).
-    async fn get_principal_in(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-    ) -> StoreResult<Option<Principal>> {
-        Ok(self
-            .get_principal(id)
-            .await?
-            .filter(|p| p.organization_id() == org))
+    async fn get_principal_in(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<Principal>> {
+        Ok(self.get_principal(id).await?.filter(|p| p.organization_id() == org))
     }
 
-    async fn get_guard_target<T: std::str::FromStr>(
-        &self,
-        guard_pk: String,
-    ) -> StoreResult<Option<T>> {
-        self.get_item(guard_key(guard_pk))
-            .await?
-            .map(|item| guard_target(&item))
-            .transpose()
+    async fn get_guard_target<T: std::str::FromStr>(&self, guard_pk: String) -> StoreResult<Option<T>> {
+        self.get_item(guard_key(guard_pk)).await?.map(|item| guard_target(&item)).transpose()
     }
 
     // ---- batches -------------------------------------------------------------------------
@@ -323,10 +256,7 @@ impl DynamoDbStore {
                 if let Some(mut responses) = out.responses {
                     found.extend(responses.remove(&self.table).unwrap_or_default());
                 }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys().is_empty());
             }
         }
         Ok(found)
@@ -364,10 +294,7 @@ impl DynamoDbStore {
                     .send()
                     .await
                     .map_err(|e| classify("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
             }
         }
         Ok(())
@@ -393,12 +320,7 @@ impl DynamoDbStore {
         self.tx_put(item, not_exists())
     }
 
-    fn tx_update(
-        &self,
-        key: Item,
-        update: Expr,
-        condition: Expr,
-    ) -> StoreResult<TransactWriteItem> {
+    fn tx_update(&self, key: Item, update: Expr, condition: Expr) -> StoreResult<TransactWriteItem> {
         let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
         let update = Update::builder()
             .table_name(&self.table)
@@ -452,40 +374,27 @@ impl DynamoDbStore {
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            let sent = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
+            let sent = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
             let err = match sent {
                 Ok(_) => return Ok(Ok(())),
                 Err(err) => err,
             };
-            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                err.as_service_error()
-            else {
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() else {
                 return Err(classify("TransactWriteItems", err));
             };
             match read_cancellation(cancelled.cancellation_reasons().iter().map(|r| r.code())) {
                 Cancellation::ConditionFailed(index) => {
                     let meaning = meanings.get(index).copied().ok_or_else(|| {
-                        StoreError::Internal(
-                            "TransactWriteItems: cancellation reason for an unknown item".into(),
-                        )
+                        StoreError::Internal("TransactWriteItems: cancellation reason for an unknown item".into())
                     })?;
                     return Ok(Err(meaning));
                 }
                 Cancellation::Conflict => continue,
                 Cancellation::Throttled => {
-                    return Err(StoreError::Unavailable(
-                        "TransactWriteItems: throttled".into(),
-                    ));
+                    return Err(StoreError::Unavailable("TransactWriteItems: throttled".into()));
                 }
                 Cancellation::Other(codes) => {
-                    return Err(StoreError::Internal(format!(
-                        "TransactWriteItems cancelled: {codes}"
-                    )));
+                    return Err(StoreError::Internal(format!("TransactWriteItems cancelled: {codes}")));
                 }
             }
         }
@@ -497,10 +406,7 @@ impl DynamoDbStore {
     /// Why an owner condition failed: the owner is gone, foreign or cannot hold this kind
     /// (`NotFound`), or its epoch moved (`Contention`).
     async fn owner_failure(&self, credential: &CredentialRecord) -> StoreError {
-        match self
-            .get_principal_in(credential.organization_id, credential.owner_id)
-            .await
-        {
+        match self.get_principal_in(credential.organization_id, credential.owner_id).await {
             Ok(Some(owner)) if owner.epoch_for(credential.kind).is_some() => StoreError::Contention,
             Ok(_) => StoreError::NotFound,
             Err(e) => e,
@@ -517,14 +423,11 @@ impl DynamoDbStore {
         start: Option<Item>,
         limit: usize,
     ) -> StoreResult<(Vec<Item>, Option<Item>)> {
-        let mut key_condition = Expr::new("#ipk = :ipk")
-            .name("#ipk", GSI1_PK)
-            .value(":ipk", s(query.partition.clone()));
+        let mut key_condition =
+            Expr::new("#ipk = :ipk").name("#ipk", GSI1_PK).value(":ipk", s(query.partition.clone()));
         if let Some(prefix) = &query.sort_prefix {
             key_condition.text.push_str(" AND begins_with(#isk, :isk)");
-            key_condition = key_condition
-                .name("#isk", GSI1_SK)
-                .value(":isk", s(prefix.clone()));
+            key_condition = key_condition.name("#isk", GSI1_SK).value(":isk", s(prefix.clone()));
         }
         let (names, values) = match &query.filter {
             Some(filter) => Expr::merged_placeholders(&[&key_condition, filter]),
@@ -554,30 +457,20 @@ impl DynamoDbStore {
     /// the index is exhausted. If the round-trip budget runs out first, the page is short
     /// and `next` is the position of the last item *examined*, so the next page does not
     /// examine the filtered-out ones again.
-    async fn query_index_page(
-        &self,
-        query: &IndexQuery,
-        max_items: usize,
-    ) -> StoreResult<(Vec<Item>, Option<String>)> {
+    async fn query_index_page(&self, query: &IndexQuery, max_items: usize) -> StoreResult<(Vec<Item>, Option<String>)> {
         let wanted = max_items + 1;
         let mut collected: Vec<Item> = Vec::with_capacity(wanted);
         let mut start = query.start_after.clone();
         for _ in 0..MAX_QUERY_CALLS_PER_PAGE {
             let remaining = wanted - collected.len();
             // With a filter, read more per call: most of what is read may be dropped.
-            let limit = if query.filter.is_some() {
-                remaining.max(100)
-            } else {
-                remaining
-            };
+            let limit = if query.filter.is_some() { remaining.max(100) } else { remaining };
             let (items, last_evaluated) = self.query_index_once(query, start.take(), limit).await?;
             collected.extend(items);
             if collected.len() >= wanted {
                 collected.truncate(max_items);
-                let next = collected
-                    .last()
-                    .map(|item| string_attribute(item, GSI1_SK).map(str::to_string))
-                    .transpose()?;
+                let next =
+                    collected.last().map(|item| string_attribute(item, GSI1_SK).map(str::to_string)).transpose()?;
                 return Ok((collected, next));
             }
             match last_evaluated {
@@ -585,10 +478,7 @@ impl DynamoDbStore {
                 Some(key) => start = Some(key),
             }
         }
-        let next = start
-            .as_ref()
-            .map(|key| string_attribute(key, GSI1_SK).map(str::to_string))
-            .transpose()?;
+        let next = start.as_ref().map(|key| string_attribute(key, GSI1_SK).map(str::to_string)).transpose()?;
         Ok((collected, next))
     }
 
@@ -604,9 +494,7 @@ impl DynamoDbStore {
                 Some(key) => start = Some(key),
             }
         }
-        Err(StoreError::Unavailable(
-            "too many credentials to sweep in one go".into(),
-        ))
+        Err(StoreError::Unavailable("too many credentials to sweep in one go".into()))
     }
 
     async fn list_principals(
@@ -622,18 +510,9 @@ impl DynamoDbStore {
                 Some(index_start_key(principal_key(id), &partition, after))
             }
         };
-        let query = IndexQuery {
-            partition,
-            sort_prefix: None,
-            filter: None,
-            newest_first,
-            start_after,
-        };
+        let query = IndexQuery { partition, sort_prefix: None, filter: None, newest_first, start_after };
         let (items, next) = self.query_index_page(&query, page.max_items).await?;
-        let principals = items
-            .into_iter()
-            .map(decode_principal)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let principals = items.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
         Ok((principals, next))
     }
 
@@ -650,10 +529,7 @@ impl DynamoDbStore {
         below_epoch: Option<u64>,
         revocation: &Revocation,
     ) {
-        match self
-            .try_sweep(org, owner, kind, below_epoch, revocation)
-            .await
-        {
+        match self.try_sweep(org, owner, kind, below_epoch, revocation).await {
             Ok(count) => {
                 tracing::debug!(%owner, kind = kind.as_str(), count, "marked credentials revoked")
             }
@@ -676,11 +552,7 @@ impl DynamoDbStore {
     ) -> StoreResult<usize> {
         let mut filter = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
         if let Some(epoch) = below_epoch {
-            filter = filter.and(
-                Expr::new("#epoch < :epoch")
-                    .name("#epoch", "epoch")
-                    .value(":epoch", n(epoch)),
-            );
+            filter = filter.and(Expr::new("#epoch < :epoch").name("#epoch", "epoch").value(":epoch", n(epoch)));
         }
         let query = IndexQuery {
             partition: credentials_index_pk(org, kind),
@@ -709,10 +581,9 @@ impl DynamoDbStore {
         revocation: &Revocation,
     ) -> StoreResult<()> {
         match self.get_principal_in(org, owner).await? {
-            Some(Principal::User(_)) => self
-                .try_sweep(org, owner, CredentialKind::AccessToken, None, revocation)
-                .await
-                .map(|_| ()),
+            Some(Principal::User(_)) => {
+                self.try_sweep(org, owner, CredentialKind::AccessToken, None, revocation).await.map(|_| ())
+            }
             _ => Err(StoreError::NotFound),
         }
     }
@@ -801,21 +672,15 @@ fn timestamp_attribute(t: &Timestamp) -> StoreResult<AttributeValue> {
 fn one_owner_fewer(org: OrganizationId) -> (Item, Expr, Expr) {
     (
         organization_key(org),
-        Expr::new("SET #owners = #owners - :one")
-            .name("#owners", OWNER_COUNT)
-            .value(":one", n(1)),
-        Expr::new("#owners > :one")
-            .name("#owners", OWNER_COUNT)
-            .value(":one", n(1)),
+        Expr::new("SET #owners = #owners - :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
+        Expr::new("#owners > :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
     )
 }
 
 fn one_owner_more(org: OrganizationId) -> (Item, Expr, Expr) {
     (
         organization_key(org),
-        Expr::new("ADD #owners :one")
-            .name("#owners", OWNER_COUNT)
-            .value(":one", n(1)),
+        Expr::new("ADD #owners :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
         Expr::new("attribute_exists(#pk)").name("#pk", PK),
     )
 }
@@ -826,9 +691,7 @@ fn step_error(meaning: OnConditionFailed) -> StoreError {
         OnConditionFailed::NotFound => StoreError::NotFound,
         OnConditionFailed::LastOwner => StoreError::LastOwner,
         OnConditionFailed::Reread | OnConditionFailed::OwnerCheck => StoreError::Contention,
-        OnConditionFailed::DuplicateId => {
-            StoreError::Internal("a newly generated id exists already".into())
-        }
+        OnConditionFailed::DuplicateId => StoreError::Internal("a newly generated id exists already".into()),
     }
 }
 
@@ -842,73 +705,40 @@ impl Store for DynamoDbStore {
     ) -> StoreResult<()> {
         let owner_count = u64::from(owner.permission_level == PermissionLevel::Owner);
         let steps = vec![
-            (
-                self.tx_create(organization_item(org, owner_count)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_create(organization_item(org, owner_count)?)?, OnConditionFailed::DuplicateId),
             (
                 self.tx_create(guard_item(organization_name_guard_pk(&org.name), org.id))?,
                 OnConditionFailed::Conflict("organization"),
             ),
+            (self.tx_create(principal_item(&Principal::User(owner.clone()))?)?, OnConditionFailed::DuplicateId),
             (
-                self.tx_create(principal_item(&Principal::User(owner.clone()))?)?,
-                OnConditionFailed::DuplicateId,
-            ),
-            (
-                self.tx_create(guard_item(
-                    email_guard_pk(owner.organization_id, &owner.email),
-                    owner.id,
-                ))?,
+                self.tx_create(guard_item(email_guard_pk(owner.organization_id, &owner.email), owner.id))?,
                 OnConditionFailed::Conflict("email"),
             ),
-            (
-                self.tx_create(credential_item(first_token)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_create(credential_item(first_token)?)?, OnConditionFailed::DuplicateId),
         ];
         self.transact(steps).await?.map_err(step_error)
     }
 
-    async fn find_organization_by_name(
-        &self,
-        name: &OrganizationName,
-    ) -> StoreResult<Option<Organization>> {
-        let Some(org) = self
-            .get_guard_target::<OrganizationId>(organization_name_guard_pk(name))
-            .await?
-        else {
+    async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
+        let Some(org) = self.get_guard_target::<OrganizationId>(organization_name_guard_pk(name)).await? else {
             return Ok(None);
         };
-        self.get_item(organization_key(org))
-            .await?
-            .map(decode_organization)
-            .transpose()
+        self.get_item(organization_key(org)).await?.map(decode_organization).transpose()
     }
 
     async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
         let mut steps = vec![
+            (self.tx_create(principal_item(&Principal::User(user.clone()))?)?, OnConditionFailed::DuplicateId),
             (
-                self.tx_create(principal_item(&Principal::User(user.clone()))?)?,
-                OnConditionFailed::DuplicateId,
-            ),
-            (
-                self.tx_create(guard_item(
-                    email_guard_pk(user.organization_id, &user.email),
-                    user.id,
-                ))?,
+                self.tx_create(guard_item(email_guard_pk(user.organization_id, &user.email), user.id))?,
                 OnConditionFailed::Conflict("email"),
             ),
-            (
-                self.tx_create(credential_item(first_token)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_create(credential_item(first_token)?)?, OnConditionFailed::DuplicateId),
         ];
         if user.permission_level == PermissionLevel::Owner {
             let (key, update, condition) = one_owner_more(user.organization_id);
-            steps.push((
-                self.tx_update(key, update, condition)?,
-                OnConditionFailed::NotFound,
-            ));
+            steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::NotFound));
         }
         self.transact(steps).await?.map_err(step_error)
     }
@@ -920,42 +750,26 @@ impl Store for DynamoDbStore {
         })
     }
 
-    async fn find_user_by_email(
-        &self,
-        org: OrganizationId,
-        email: &Email,
-    ) -> StoreResult<Option<User>> {
-        match self
-            .get_guard_target::<PrincipalId>(email_guard_pk(org, email))
-            .await?
-        {
+    async fn find_user_by_email(&self, org: OrganizationId, email: &Email) -> StoreResult<Option<User>> {
+        match self.get_guard_target::<PrincipalId>(email_guard_pk(org, email)).await? {
             Some(id) => self.get_user(org, id).await,
             None => Ok(None),
         }
     }
 
     async fn list_users(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<User>> {
-        let (principals, next) = self
-            .list_principals(users_index_pk(org), false, page)
-            .await?;
+        let (principals, next) = self.list_principals(users_index_pk(org), false, page).await?;
         let items = principals
             .into_iter()
             .map(|p| match p {
                 Principal::User(u) if u.organization_id == org => Ok(u),
-                _ => Err(StoreError::Internal(
-                    "a non-user item in the users index".into(),
-                )),
+                _ => Err(StoreError::Internal("a non-user item in the users index".into())),
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page { items, next })
     }
 
-    async fn update_user(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-        update: &UserUpdate,
-    ) -> StoreResult<User> {
+    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let user = self.get_user(org, id).await?.ok_or(StoreError::NotFound)?;
             let updated = User {
@@ -985,17 +799,11 @@ impl Store for DynamoDbStore {
             match (user.permission_level, updated.permission_level) {
                 (PermissionLevel::Owner, PermissionLevel::Collaborator) => {
                     let (key, update, condition) = one_owner_fewer(org);
-                    steps.push((
-                        self.tx_update(key, update, condition)?,
-                        OnConditionFailed::LastOwner,
-                    ));
+                    steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::LastOwner));
                 }
                 (PermissionLevel::Collaborator, PermissionLevel::Owner) => {
                     let (key, update, condition) = one_owner_more(org);
-                    steps.push((
-                        self.tx_update(key, update, condition)?,
-                        OnConditionFailed::NotFound,
-                    ));
+                    steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::NotFound));
                 }
                 _ => {}
             }
@@ -1008,12 +816,7 @@ impl Store for DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    async fn delete_user(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-        revocation: Revocation,
-    ) -> StoreResult<()> {
+    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let user = self.get_user(org, id).await?.ok_or(StoreError::NotFound)?;
             let mut steps = vec![
@@ -1030,25 +833,17 @@ impl Store for DynamoDbStore {
                     )?,
                     OnConditionFailed::Reread,
                 ),
-                (
-                    self.tx_delete(guard_key(email_guard_pk(org, &user.email)), None)?,
-                    OnConditionFailed::Reread,
-                ),
+                (self.tx_delete(guard_key(email_guard_pk(org, &user.email)), None)?, OnConditionFailed::Reread),
             ];
             if user.permission_level == PermissionLevel::Owner {
                 let (key, update, condition) = one_owner_fewer(org);
-                steps.push((
-                    self.tx_update(key, update, condition)?,
-                    OnConditionFailed::LastOwner,
-                ));
+                steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::LastOwner));
             }
             match self.transact(steps).await? {
                 Ok(()) => {
                     // The user item is gone, so its credentials fail already; this is housekeeping.
-                    self.sweep(org, id, CredentialKind::CliToken, None, &revocation)
-                        .await;
-                    self.sweep(org, id, CredentialKind::AccessToken, None, &revocation)
-                        .await;
+                    self.sweep(org, id, CredentialKind::CliToken, None, &revocation).await;
+                    self.sweep(org, id, CredentialKind::AccessToken, None, &revocation).await;
                     return Ok(());
                 }
                 Err(OnConditionFailed::Reread) => continue,
@@ -1058,11 +853,7 @@ impl Store for DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    async fn create_service_account(
-        &self,
-        account: &ServiceAccount,
-        first_key: &CredentialRecord,
-    ) -> StoreResult<()> {
+    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
         let steps = vec![
             (
                 self.tx_create(principal_item(&Principal::ServiceAccount(account.clone()))?)?,
@@ -1075,19 +866,12 @@ impl Store for DynamoDbStore {
                 ))?,
                 OnConditionFailed::Conflict("service account"),
             ),
-            (
-                self.tx_create(credential_item(first_key)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_create(credential_item(first_key)?)?, OnConditionFailed::DuplicateId),
         ];
         self.transact(steps).await?.map_err(step_error)
     }
 
-    async fn get_service_account(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-    ) -> StoreResult<Option<ServiceAccount>> {
+    async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
         Ok(match self.get_principal_in(org, id).await? {
             Some(Principal::ServiceAccount(a)) => Some(a),
             _ => None,
@@ -1099,10 +883,7 @@ impl Store for DynamoDbStore {
         org: OrganizationId,
         name: &ServiceAccountName,
     ) -> StoreResult<Option<ServiceAccount>> {
-        match self
-            .get_guard_target::<PrincipalId>(service_account_name_guard_pk(org, name))
-            .await?
-        {
+        match self.get_guard_target::<PrincipalId>(service_account_name_guard_pk(org, name)).await? {
             Some(id) => self.get_service_account(org, id).await,
             None => Ok(None),
         }
@@ -1113,16 +894,12 @@ impl Store for DynamoDbStore {
         org: OrganizationId,
         page: &PageRequest,
     ) -> StoreResult<Page<ServiceAccount>> {
-        let (principals, next) = self
-            .list_principals(service_accounts_index_pk(org), true, page)
-            .await?;
+        let (principals, next) = self.list_principals(service_accounts_index_pk(org), true, page).await?;
         let items = principals
             .into_iter()
             .map(|p| match p {
                 Principal::ServiceAccount(a) if a.organization_id == org => Ok(a),
-                _ => Err(StoreError::Internal(
-                    "a non-service-account item in the service accounts index".into(),
-                )),
+                _ => Err(StoreError::Internal("a non-service-account item in the service accounts index".into())),
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page { items, next })
@@ -1134,77 +911,41 @@ impl Store for DynamoDbStore {
         id: PrincipalId,
         revocation: Revocation,
     ) -> StoreResult<()> {
-        let account = self
-            .get_service_account(org, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let account = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
         let steps = vec![
+            (self.tx_delete(principal_key(id), Some(in_organization(org)))?, OnConditionFailed::NotFound),
             (
-                self.tx_delete(principal_key(id), Some(in_organization(org)))?,
-                OnConditionFailed::NotFound,
-            ),
-            (
-                self.tx_delete(
-                    guard_key(service_account_name_guard_pk(org, &account.name)),
-                    None,
-                )?,
+                self.tx_delete(guard_key(service_account_name_guard_pk(org, &account.name)), None)?,
                 OnConditionFailed::NotFound,
             ),
         ];
         self.transact(steps).await?.map_err(step_error)?;
-        self.sweep(org, id, CredentialKind::ApiKey, None, &revocation)
-            .await;
+        self.sweep(org, id, CredentialKind::ApiKey, None, &revocation).await;
         Ok(())
     }
 
-    async fn get_principals(
-        &self,
-        org: OrganizationId,
-        ids: &[PrincipalId],
-    ) -> StoreResult<Vec<Principal>> {
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
         let mut seen = HashSet::new();
-        let keys: Vec<Item> = ids
-            .iter()
-            .filter(|id| seen.insert(**id))
-            .map(|id| principal_key(*id))
-            .collect();
+        let keys: Vec<Item> = ids.iter().filter(|id| seen.insert(**id)).map(|id| principal_key(*id)).collect();
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let principals = self
-            .batch_get(keys)
-            .await?
-            .into_iter()
-            .map(decode_principal)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(principals
-            .into_iter()
-            .filter(|p| p.organization_id() == org)
-            .collect())
+        let principals =
+            self.batch_get(keys).await?.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
+        Ok(principals.into_iter().filter(|p| p.organization_id() == org).collect())
     }
 
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
         let mut owner_condition = in_organization(credential.organization_id).and(
-            Expr::new("#type = :type")
-                .name("#type", "principal_type")
-                .value(":type", s(holder_type(credential.kind))),
+            Expr::new("#type = :type").name("#type", "principal_type").value(":type", s(holder_type(credential.kind))),
         );
         if let Some(epoch_attr) = epoch_attribute(credential.kind) {
-            owner_condition = owner_condition.and(
-                Expr::new("#epoch = :epoch")
-                    .name("#epoch", epoch_attr)
-                    .value(":epoch", n(credential.epoch)),
-            );
+            owner_condition = owner_condition
+                .and(Expr::new("#epoch = :epoch").name("#epoch", epoch_attr).value(":epoch", n(credential.epoch)));
         }
         let steps = vec![
-            (
-                self.tx_check(principal_key(credential.owner_id), owner_condition)?,
-                OnConditionFailed::OwnerCheck,
-            ),
-            (
-                self.tx_create(credential_item(credential)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_check(principal_key(credential.owner_id), owner_condition)?, OnConditionFailed::OwnerCheck),
+            (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
         ];
         match self.transact(steps).await? {
             Ok(()) => Ok(()),
@@ -1213,21 +954,16 @@ impl Store for DynamoDbStore {
         }
     }
 
-    async fn rotate_credentials(
-        &self,
-        credential: &CredentialRecord,
-        revocation: Revocation,
-    ) -> StoreResult<()> {
+    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
         let epoch_attr = epoch_attribute(credential.kind)
             .ok_or_else(|| StoreError::Internal("access tokens have no epoch to rotate".into()))?;
-        let previous = credential.epoch.checked_sub(1).ok_or_else(|| {
-            StoreError::Internal("a rotated credential's epoch must follow an existing one".into())
-        })?;
+        let previous = credential
+            .epoch
+            .checked_sub(1)
+            .ok_or_else(|| StoreError::Internal("a rotated credential's epoch must follow an existing one".into()))?;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
-            Expr::new("SET #epoch = :epoch")
-                .name("#epoch", epoch_attr)
-                .value(":epoch", n(credential.epoch)),
+            Expr::new("SET #epoch = :epoch").name("#epoch", epoch_attr).value(":epoch", n(credential.epoch)),
             in_organization(credential.organization_id).and(
                 Expr::new("#type = :type AND #epoch = :previous")
                     .name("#type", "principal_type")
@@ -1238,10 +974,7 @@ impl Store for DynamoDbStore {
         )?;
         let steps = vec![
             (owner_step, OnConditionFailed::OwnerCheck),
-            (
-                self.tx_create(credential_item(credential)?)?,
-                OnConditionFailed::DuplicateId,
-            ),
+            (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
         ];
         match self.transact(steps).await? {
             Ok(()) => {}
@@ -1271,21 +1004,15 @@ impl Store for DynamoDbStore {
             return self.revoke_all_access_tokens(org, owner, &revocation).await;
         };
         for _ in 0..OPTIMISTIC_ATTEMPTS {
-            let principal = self
-                .get_principal_in(org, owner)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let principal = self.get_principal_in(org, owner).await?.ok_or(StoreError::NotFound)?;
             let current = principal.epoch_for(kind).ok_or(StoreError::NotFound)?;
             let next = current + 1;
             let guards_last_owner = keep_an_owner
                 && matches!(&principal, Principal::User(u) if u.permission_level == PermissionLevel::Owner);
             // Conditioned on the epoch read (so we know which one we set) and, when it
             // matters, on still being an OWNER (so the org check below is the right one).
-            let mut condition = in_organization(org).and(
-                Expr::new("#epoch = :current")
-                    .name("#epoch", epoch_attr)
-                    .value(":current", n(current)),
-            );
+            let mut condition = in_organization(org)
+                .and(Expr::new("#epoch = :current").name("#epoch", epoch_attr).value(":current", n(current)));
             if guards_last_owner {
                 condition = condition.and(
                     Expr::new("#level = :owner")
@@ -1295,18 +1022,13 @@ impl Store for DynamoDbStore {
             }
             let owner_step = self.tx_update(
                 principal_key(owner),
-                Expr::new("SET #epoch = :next")
-                    .name("#epoch", epoch_attr)
-                    .value(":next", n(next)),
+                Expr::new("SET #epoch = :next").name("#epoch", epoch_attr).value(":next", n(next)),
                 condition,
             )?;
             let mut steps = vec![(owner_step, OnConditionFailed::Reread)];
             if guards_last_owner {
                 let (key, _, more_than_one) = one_owner_fewer(org);
-                steps.push((
-                    self.tx_check(key, more_than_one)?,
-                    OnConditionFailed::LastOwner,
-                ));
+                steps.push((self.tx_check(key, more_than_one)?, OnConditionFailed::LastOwner));
             }
             match self.transact(steps).await? {
                 Ok(()) => {
@@ -1333,12 +1055,8 @@ impl Store for DynamoDbStore {
             .value(":revoked", timestamp_attribute(&revocation.at)?)
             .value(":purge", timestamp_attribute(&revocation.purge_at)?)
             .value(":ttl", n(ttl_seconds(&revocation.purge_at)));
-        let not_revoked =
-            Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
-        if let Some(record) = self
-            .update_credential(org, id, update, Some(not_revoked))
-            .await?
-        {
+        let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
+        if let Some(record) = self.update_credential(org, id, update, Some(not_revoked)).await? {
             return Ok(record);
         }
         // Missing, foreign, or revoked already (then its first revocation stands).
@@ -1349,11 +1067,7 @@ impl Store for DynamoDbStore {
         }
     }
 
-    async fn get_credential(
-        &self,
-        org: OrganizationId,
-        id: CredentialId,
-    ) -> StoreResult<Option<CredentialRecord>> {
+    async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
         Ok(self
             .get_item(credential_key(id))
             .await?
@@ -1374,9 +1088,7 @@ impl Store for DynamoDbStore {
                 .value(":description", attribute(d)?),
             None => Expr::new("REMOVE #description").name("#description", "description"),
         };
-        self.update_credential(org, id, update, None)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.update_credential(org, id, update, None).await?.ok_or(StoreError::NotFound)
     }
 
     async fn list_credentials(
@@ -1439,10 +1151,7 @@ impl Store for DynamoDbStore {
         let credential_pk_value = s(credential_pk(credential));
         let mut found_credential = None;
         let mut found_owner = None;
-        for item in self
-            .batch_get(vec![credential_key(credential), principal_key(owner)])
-            .await?
-        {
+        for item in self.batch_get(vec![credential_key(credential), principal_key(owner)]).await? {
             if item.get(PK) == Some(&credential_pk_value) {
                 found_credential = Some(decode_credential(item)?);
             } else {
@@ -1464,10 +1173,11 @@ impl Store for DynamoDbStore {
             .name("#last_used_us", LAST_USED_AT_US)
             .value(":at", timestamp_attribute(&at)?)
             .value(":at_us", n(epoch_micros(&at)));
-        let condition = Expr::new("attribute_exists(#pk) AND (attribute_not_exists(#last_used_us) OR #last_used_us <= :since_us)")
-            .name("#pk", PK)
-            .name("#last_used_us", LAST_USED_AT_US)
-            .value(":since_us", n(epoch_micros(&unless_used_since)));
+        let condition =
+            Expr::new("attribute_exists(#pk) AND (attribute_not_exists(#last_used_us) OR #last_used_us <= :since_us)")
+                .name("#pk", PK)
+                .name("#last_used_us", LAST_USED_AT_US)
+                .value(":since_us", n(epoch_micros(&unless_used_since)));
         let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
         let result = self
             .client

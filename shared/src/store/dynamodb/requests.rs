@@ -28,10 +28,7 @@ pub struct Expr {
 
 impl Expr {
     pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            ..Self::default()
-        }
+        Self { text: text.into(), ..Self::default() }
     }
     pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
         self.names.insert(placeholder.into(), attribute.into());
@@ -43,11 +40,7 @@ impl Expr {
     }
     /// `self AND other` (placeholders must not clash).
     pub fn and(mut self, other: Expr) -> Self {
-        self.text = if self.text.is_empty() {
-            other.text
-        } else {
-            format!("({}) AND ({})", self.text, other.text)
-        };
+        self.text = if self.text.is_empty() { other.text } else { format!("({}) AND ({})", self.text, other.text) };
         self.names.extend(other.names);
         self.values.extend(other.values);
         self
@@ -61,19 +54,13 @@ impl Expr {
             names.extend(e.names.clone());
             values.extend(e.values.clone());
         }
-        (
-            (!names.is_empty()).then_some(names),
-            (!values.is_empty()).then_some(values),
-        )
+        ((!names.is_empty()).then_some(names), (!values.is_empty()).then_some(values))
     }
 }
 
 /// `ExpressionAttributeNames` and `ExpressionAttributeValues` of one request, `None` when
 /// empty (DynamoDB rejects empty maps).
-pub type Placeholders = (
-    Option<HashMap<String, String>>,
-    Option<HashMap<String, AttributeValue>>,
-);
+pub type Placeholders = (Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>);
 
 /// What a failed condition of one transaction item means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,24 +160,13 @@ pub enum Cancellation {
 
 pub fn read_cancellation<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Cancellation {
     let codes: Vec<Option<&str>> = codes.collect();
-    if let Some(index) = codes
-        .iter()
-        .position(|c| *c == Some("ConditionalCheckFailed"))
-    {
+    if let Some(index) = codes.iter().position(|c| *c == Some("ConditionalCheckFailed")) {
         return Cancellation::ConditionFailed(index);
     }
-    let failing: Vec<&str> = codes
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|c| *c != "None")
-        .collect();
+    let failing: Vec<&str> = codes.iter().flatten().copied().filter(|c| *c != "None").collect();
     if !failing.is_empty() && failing.iter().all(|c| *c == "TransactionConflict") {
         Cancellation::Conflict
-    } else if failing
-        .iter()
-        .any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded"))
-    {
+    } else if failing.iter().any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded")) {
         Cancellation::Throttled
     } else {
         Cancellation::Other(failing.join(","))
@@ -215,26 +191,15 @@ mod tests {
     #[test]
     fn write_batches_hold_at_most_25() {
         assert!(write_batches(Vec::<u32>::new()).is_empty());
-        let sizes = |n: u32| {
-            write_batches((0..n).collect())
-                .iter()
-                .map(Vec::len)
-                .collect::<Vec<_>>()
-        };
+        let sizes = |n: u32| write_batches((0..n).collect()).iter().map(Vec::len).collect::<Vec<_>>();
         assert_eq!(sizes(1), vec![1]);
         assert_eq!(sizes(25), vec![25]);
         assert_eq!(sizes(26), vec![25, 1]);
         assert_eq!(sizes(60), vec![25, 25, 10]);
         // Nothing lost, order kept.
-        let flat: Vec<u32> = write_batches((0..60).collect())
-            .into_iter()
-            .flatten()
-            .collect();
+        let flat: Vec<u32> = write_batches((0..60).collect()).into_iter().flatten().collect();
         assert_eq!(flat, (0..60).collect::<Vec<_>>());
-        assert_eq!(
-            chunks((0..250).collect::<Vec<u32>>(), BATCH_GET_LIMIT).len(),
-            3
-        );
+        assert_eq!(chunks((0..250).collect::<Vec<u32>>(), BATCH_GET_LIMIT).len(), 3);
     }
 
     #[test]
@@ -247,30 +212,16 @@ mod tests {
     #[test]
     fn cancellation_reasons() {
         let r = |codes: &[Option<&'static str>]| read_cancellation(codes.iter().copied());
-        assert_eq!(
-            r(&[Some("None"), Some("ConditionalCheckFailed")]),
-            Cancellation::ConditionFailed(1)
-        );
-        assert_eq!(
-            r(&[Some("TransactionConflict"), Some("ConditionalCheckFailed")]),
-            Cancellation::ConditionFailed(1)
-        );
-        assert_eq!(
-            r(&[Some("None"), Some("TransactionConflict")]),
-            Cancellation::Conflict
-        );
+        assert_eq!(r(&[Some("None"), Some("ConditionalCheckFailed")]), Cancellation::ConditionFailed(1));
+        assert_eq!(r(&[Some("TransactionConflict"), Some("ConditionalCheckFailed")]), Cancellation::ConditionFailed(1));
+        assert_eq!(r(&[Some("None"), Some("TransactionConflict")]), Cancellation::Conflict);
         assert_eq!(r(&[Some("ThrottlingError"), None]), Cancellation::Throttled);
-        assert_eq!(
-            r(&[Some("ValidationError")]),
-            Cancellation::Other("ValidationError".into())
-        );
+        assert_eq!(r(&[Some("ValidationError")]), Cancellation::Other("ValidationError".into()));
     }
 
     #[test]
     fn expressions_combine() {
-        let e = Expr::new("a")
-            .name("#a", "x")
-            .and(Expr::new("b").value(":b", AttributeValue::N("1".into())));
+        let e = Expr::new("a").name("#a", "x").and(Expr::new("b").value(":b", AttributeValue::N("1".into())));
         assert_eq!(e.text, "(a) AND (b)");
         assert_eq!(Expr::default().and(Expr::new("c")).text, "c");
         let (names, values) = Expr::merged_placeholders(&[&e]);

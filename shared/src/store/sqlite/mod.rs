@@ -18,18 +18,13 @@ mod tests;
 
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization,
-    OrganizationId, OrganizationName, PermissionLevel, Principal, PrincipalId, Revocation,
-    ServiceAccount, ServiceAccountName, User,
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
+    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
-use crate::store::{
-    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position,
-};
+use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
 use async_trait::async_trait;
 use rusqlite::types::ToSql;
-use rusqlite::{
-    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
-};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -56,9 +51,7 @@ struct Inner {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.inner.path)
-            .finish()
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish()
     }
 }
 
@@ -72,13 +65,7 @@ impl SqliteStore {
         create_private_file(&path)?;
         let mut writer = connect(&path)?;
         schema::migrate(&mut writer)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                path,
-                writer: Mutex::new(writer),
-                idle_readers: Mutex::new(Vec::new()),
-            }),
-        })
+        Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), idle_readers: Mutex::new(Vec::new()) }) })
     }
 
     /// The database file's path.
@@ -95,13 +82,9 @@ impl SqliteStore {
     {
         let inner = Arc::clone(&self.inner);
         run_blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .map_err(|_| StoreError::Internal("the SQLite writer mutex is poisoned".into()))?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .db()?;
+            let mut conn =
+                inner.writer.lock().map_err(|_| StoreError::Internal("the SQLite writer mutex is poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
             let out = f(&tx)?;
             tx.commit().db()?;
             Ok(out)
@@ -170,9 +153,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> StoreResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Internal(format!("SQLite task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Internal(format!("SQLite task failed: {e}")))?
 }
 
 // ---- opening ---------------------------------------------------------------------------
@@ -191,17 +172,13 @@ fn create_private_dir(dir: &Path) -> StoreResult<()> {
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         builder.mode(0o700);
-        builder
-            .create(dir)
-            .map_err(|e| io_error("cannot create", dir, e))?;
+        builder.create(dir).map_err(|e| io_error("cannot create", dir, e))?;
         // The mode given to mkdir is filtered through the umask; set it explicitly.
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| io_error("cannot set permissions of", dir, e))?;
     }
     #[cfg(not(unix))]
-    builder
-        .create(dir)
-        .map_err(|e| io_error("cannot create", dir, e))?;
+    builder.create(dir).map_err(|e| io_error("cannot create", dir, e))?;
     Ok(())
 }
 
@@ -214,33 +191,23 @@ fn create_private_file(path: &Path) -> StoreResult<()> {
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         options.mode(0o600);
-        options
-            .open(path)
-            .map_err(|e| io_error("cannot create", path, e))?;
+        options.open(path).map_err(|e| io_error("cannot create", path, e))?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| io_error("cannot set permissions of", path, e))?;
     }
     #[cfg(not(unix))]
-    options
-        .open(path)
-        .map_err(|e| io_error("cannot create", path, e))?;
+    options.open(path).map_err(|e| io_error("cannot create", path, e))?;
     Ok(())
 }
 
 fn connect(path: &Path) -> StoreResult<Connection> {
     // No SQLITE_OPEN_CREATE: `open` created the file with the right mode.
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).db()?;
     conn.busy_timeout(BUSY_TIMEOUT).db()?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-        .db()?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).db()?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Internal(format!(
-            "SQLite refused WAL mode (journal_mode is {mode})"
-        )));
+        return Err(StoreError::Internal(format!("SQLite refused WAL mode (journal_mode is {mode})")));
     }
     conn.pragma_update(None, "synchronous", "FULL").db()?;
     conn.pragma_update(None, "foreign_keys", "ON").db()?;
@@ -276,8 +243,7 @@ impl<T> DbResultExt<T> for rusqlite::Result<T> {
 }
 
 fn to_body<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| StoreError::Internal(format!("cannot serialize a record: {e}")))
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("cannot serialize a record: {e}")))
 }
 
 fn from_body<T: DeserializeOwned>(body: &str) -> StoreResult<T> {
@@ -285,11 +251,7 @@ fn from_body<T: DeserializeOwned>(body: &str) -> StoreResult<T> {
 }
 
 /// The `body` column of the rows `sql` selects (it must select `body` alone).
-fn bodies<T: DeserializeOwned>(
-    tx: &Transaction<'_>,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> StoreResult<Vec<T>> {
+fn bodies<T: DeserializeOwned>(tx: &Transaction<'_>, sql: &str, params: &[&dyn ToSql]) -> StoreResult<Vec<T>> {
     let mut stmt = tx.prepare_cached(sql).db()?;
     let rows = stmt.query_map(params, |row| row.get::<_, String>(0)).db()?;
     let mut out = Vec::new();
@@ -299,15 +261,8 @@ fn bodies<T: DeserializeOwned>(
     Ok(out)
 }
 
-fn one_body<T: DeserializeOwned>(
-    tx: &Transaction<'_>,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> StoreResult<Option<T>> {
-    let body: Option<String> = tx
-        .query_row(sql, params, |row| row.get(0))
-        .optional()
-        .db()?;
+fn one_body<T: DeserializeOwned>(tx: &Transaction<'_>, sql: &str, params: &[&dyn ToSql]) -> StoreResult<Option<T>> {
+    let body: Option<String> = tx.query_row(sql, params, |row| row.get(0)).optional().db()?;
     body.as_deref().map(from_body).transpose()
 }
 
@@ -320,11 +275,7 @@ fn epoch_column(epoch: u64) -> StoreResult<i64> {
 fn page_of<T>(mut items: Vec<T>, max_items: usize, position: impl Fn(&T) -> String) -> Page<T> {
     let more = items.len() > max_items;
     items.truncate(max_items);
-    let next = if more {
-        items.last().map(position)
-    } else {
-        None
-    };
+    let next = if more { items.last().map(position) } else { None };
     Page { items, next }
 }
 
@@ -335,11 +286,7 @@ fn fetch_limit(page: &PageRequest) -> i64 {
 
 // ---- row access (all within a transaction) ----------------------------------------------
 
-fn load_user(
-    tx: &Transaction<'_>,
-    org: OrganizationId,
-    id: PrincipalId,
-) -> StoreResult<Option<User>> {
+fn load_user(tx: &Transaction<'_>, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>> {
     one_body(
         tx,
         "SELECT body FROM users WHERE id = ?1 AND organization_id = ?2",
@@ -372,19 +319,12 @@ fn load_credential(
 }
 
 /// A principal by id alone (the authorizer's path: the locator names no organization).
-fn load_principal_anywhere(
-    tx: &Transaction<'_>,
-    id: PrincipalId,
-) -> StoreResult<Option<Principal>> {
+fn load_principal_anywhere(tx: &Transaction<'_>, id: PrincipalId) -> StoreResult<Option<Principal>> {
     let id = id.to_string();
     if let Some(user) = one_body(tx, "SELECT body FROM users WHERE id = ?1", params![id])? {
         return Ok(Some(Principal::User(user)));
     }
-    let account = one_body(
-        tx,
-        "SELECT body FROM service_accounts WHERE id = ?1",
-        params![id],
-    )?;
+    let account = one_body(tx, "SELECT body FROM service_accounts WHERE id = ?1", params![id])?;
     Ok(account.map(Principal::ServiceAccount))
 }
 
@@ -397,12 +337,8 @@ fn load_owner_for(
     kind: CredentialKind,
 ) -> StoreResult<Option<Principal>> {
     Ok(match kind {
-        CredentialKind::CliToken | CredentialKind::AccessToken => {
-            load_user(tx, org, owner)?.map(Principal::User)
-        }
-        CredentialKind::ApiKey => {
-            load_service_account(tx, org, owner)?.map(Principal::ServiceAccount)
-        }
+        CredentialKind::CliToken | CredentialKind::AccessToken => load_user(tx, org, owner)?.map(Principal::User),
+        CredentialKind::ApiKey => load_service_account(tx, org, owner)?.map(Principal::ServiceAccount),
     })
 }
 
@@ -418,8 +354,7 @@ fn owner_count(tx: &Transaction<'_>, org: OrganizationId) -> StoreResult<i64> {
 /// Whether `user` is the organization's only OWNER user (service accounts do not count:
 /// the rule keeps a human able to get in).
 fn is_last_owner(tx: &Transaction<'_>, user: &User) -> StoreResult<bool> {
-    Ok(user.permission_level == PermissionLevel::Owner
-        && owner_count(tx, user.organization_id)? <= 1)
+    Ok(user.permission_level == PermissionLevel::Owner && owner_count(tx, user.organization_id)? <= 1)
 }
 
 fn insert_organization(tx: &Transaction<'_>, org: &Organization) -> StoreResult<()> {
@@ -548,12 +483,7 @@ fn mark_revoked(
         "SELECT body FROM credentials
          WHERE owner_id = ?1 AND organization_id = ?2 AND revoked_at IS NULL
            AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR epoch < ?4)",
-        params![
-            owner.to_string(),
-            org.to_string(),
-            kind.map(|k| k.as_str()),
-            below_epoch
-        ],
+        params![owner.to_string(), org.to_string(), kind.map(|k| k.as_str()), below_epoch],
     )?;
     for mut record in records {
         record.revoked_at = Some(revocation.at);
@@ -564,9 +494,7 @@ fn mark_revoked(
 }
 
 fn check_principal_position(after: Option<&String>) -> StoreResult<Option<String>> {
-    after
-        .map(|p| position::parse_principal(p).map(|_| p.clone()))
-        .transpose()
+    after.map(|p| position::parse_principal(p).map(|_| p.clone())).transpose()
 }
 
 // ---- the trait ---------------------------------------------------------------------------
@@ -582,11 +510,9 @@ impl Store for SqliteStore {
         let (org, owner, first_token) = (org.clone(), owner.clone(), first_token.clone());
         self.write(move |tx| {
             let taken: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM organizations WHERE name_key = ?1",
-                    params![org.name.unique_key()],
-                    |row| row.get(0),
-                )
+                .query_row("SELECT 1 FROM organizations WHERE name_key = ?1", params![org.name.unique_key()], |row| {
+                    row.get(0)
+                })
                 .optional()
                 .db()?;
             if taken.is_some() {
@@ -599,19 +525,9 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn find_organization_by_name(
-        &self,
-        name: &OrganizationName,
-    ) -> StoreResult<Option<Organization>> {
+    async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
         let key = name.unique_key();
-        self.read(move |tx| {
-            one_body(
-                tx,
-                "SELECT body FROM organizations WHERE name_key = ?1",
-                params![key],
-            )
-        })
-        .await
+        self.read(move |tx| one_body(tx, "SELECT body FROM organizations WHERE name_key = ?1", params![key])).await
     }
 
     async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
@@ -631,11 +547,7 @@ impl Store for SqliteStore {
         self.read(move |tx| load_user(tx, org, id)).await
     }
 
-    async fn find_user_by_email(
-        &self,
-        org: OrganizationId,
-        email: &Email,
-    ) -> StoreResult<Option<User>> {
+    async fn find_user_by_email(&self, org: OrganizationId, email: &Email) -> StoreResult<Option<User>> {
         let email = email.clone();
         self.read(move |tx| find_user(tx, org, &email)).await
     }
@@ -655,12 +567,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_user(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-        update: &UserUpdate,
-    ) -> StoreResult<User> {
+    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User> {
         let update = update.clone();
         self.write(move |tx| {
             let mut user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
@@ -679,19 +586,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_user(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-        revocation: Revocation,
-    ) -> StoreResult<()> {
+    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
         self.write(move |tx| {
             let user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
             if is_last_owner(tx, &user)? {
                 return Err(StoreError::LastOwner);
             }
-            tx.execute("DELETE FROM users WHERE id = ?1", params![id.to_string()])
-                .db()?;
+            tx.execute("DELETE FROM users WHERE id = ?1", params![id.to_string()]).db()?;
             Ok(())
         })
         .await?;
@@ -702,11 +603,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_service_account(
-        &self,
-        account: &ServiceAccount,
-        first_key: &CredentialRecord,
-    ) -> StoreResult<()> {
+    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
         let (account, first_key) = (account.clone(), first_key.clone());
         self.write(move |tx| {
             if find_service_account(tx, account.organization_id, &account.name)?.is_some() {
@@ -719,11 +616,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_service_account(
-        &self,
-        org: OrganizationId,
-        id: PrincipalId,
-    ) -> StoreResult<Option<ServiceAccount>> {
+    async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
         self.read(move |tx| load_service_account(tx, org, id)).await
     }
 
@@ -733,8 +626,7 @@ impl Store for SqliteStore {
         name: &ServiceAccountName,
     ) -> StoreResult<Option<ServiceAccount>> {
         let name = name.clone();
-        self.read(move |tx| find_service_account(tx, org, &name))
-            .await
+        self.read(move |tx| find_service_account(tx, org, &name)).await
     }
 
     async fn list_service_accounts(
@@ -775,19 +667,14 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        self.housekeeping(
-            "marking a deleted service account's keys revoked",
-            move |tx| mark_revoked(tx, org, id, None, None, revocation),
-        )
+        self.housekeeping("marking a deleted service account's keys revoked", move |tx| {
+            mark_revoked(tx, org, id, None, None, revocation)
+        })
         .await;
         Ok(())
     }
 
-    async fn get_principals(
-        &self,
-        org: OrganizationId,
-        ids: &[PrincipalId],
-    ) -> StoreResult<Vec<Principal>> {
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
         let ids = ids.to_vec();
         self.read(move |tx| {
             let mut found = Vec::with_capacity(ids.len());
@@ -806,13 +693,8 @@ impl Store for SqliteStore {
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
         let credential = credential.clone();
         self.write(move |tx| {
-            let owner = load_owner_for(
-                tx,
-                credential.organization_id,
-                credential.owner_id,
-                credential.kind,
-            )?
-            .ok_or(StoreError::NotFound)?;
+            let owner = load_owner_for(tx, credential.organization_id, credential.owner_id, credential.kind)?
+                .ok_or(StoreError::NotFound)?;
             // Access tokens have no epoch: they are revoked one by one.
             if credential.kind != CredentialKind::AccessToken
                 && owner.epoch_for(credential.kind) != Some(credential.epoch)
@@ -824,18 +706,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn rotate_credentials(
-        &self,
-        credential: &CredentialRecord,
-        revocation: Revocation,
-    ) -> StoreResult<()> {
+    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
         let credential = credential.clone();
-        let (org, owner_id, kind, new_epoch) = (
-            credential.organization_id,
-            credential.owner_id,
-            credential.kind,
-            credential.epoch,
-        );
+        let (org, owner_id, kind, new_epoch) =
+            (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
         self.write(move |tx| {
             let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
             let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
@@ -855,10 +729,7 @@ impl Store for SqliteStore {
                     update_service_account_row(tx, &account)?;
                 }
                 Principal::User(_) => {
-                    return Err(StoreError::Internal(format!(
-                        "{} credentials have no epoch to rotate",
-                        kind.as_str()
-                    )));
+                    return Err(StoreError::Internal(format!("{} credentials have no epoch to rotate", kind.as_str())));
                 }
             }
             insert_credential(tx, &credential)
@@ -881,8 +752,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let new_epoch = self
             .write(move |tx| {
-                let principal =
-                    load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
+                let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
                 if let Principal::User(user) = &principal
                     && keep_an_owner
                     && is_last_owner(tx, user)?
@@ -910,10 +780,9 @@ impl Store for SqliteStore {
             })
             .await?;
         if let Some(new_epoch) = new_epoch {
-            self.housekeeping(
-                "marking credentials revoked after an epoch bump",
-                move |tx| mark_revoked(tx, org, owner, Some(kind), Some(new_epoch), revocation),
-            )
+            self.housekeeping("marking credentials revoked after an epoch bump", move |tx| {
+                mark_revoked(tx, org, owner, Some(kind), Some(new_epoch), revocation)
+            })
             .await;
         }
         Ok(())
@@ -937,11 +806,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_credential(
-        &self,
-        org: OrganizationId,
-        id: CredentialId,
-    ) -> StoreResult<Option<CredentialRecord>> {
+    async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
         self.read(move |tx| load_credential(tx, org, id)).await
     }
 
@@ -967,11 +832,7 @@ impl Store for SqliteStore {
         filter: &CredentialFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<CredentialRecord>> {
-        let after = page
-            .after
-            .as_ref()
-            .map(|p| position::parse_credential(p).map(|_| p.clone()))
-            .transpose()?;
+        let after = page.after.as_ref().map(|p| position::parse_credential(p).map(|_| p.clone())).transpose()?;
         let (limit, max_items) = (fetch_limit(page), page.max_items);
         let filter = filter.clone();
         self.read(move |tx| {
@@ -1042,11 +903,7 @@ impl Store for SqliteStore {
     }
 }
 
-fn find_user(
-    tx: &Transaction<'_>,
-    org: OrganizationId,
-    email: &Email,
-) -> StoreResult<Option<User>> {
+fn find_user(tx: &Transaction<'_>, org: OrganizationId, email: &Email) -> StoreResult<Option<User>> {
     one_body(
         tx,
         "SELECT body FROM users WHERE organization_id = ?1 AND email = ?2",
@@ -1070,11 +927,7 @@ fn find_service_account(
 /// failing on the foreign key with an opaque error.
 fn require_organization(tx: &Transaction<'_>, org: OrganizationId) -> StoreResult<()> {
     let exists: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM organizations WHERE id = ?1",
-            params![org.to_string()],
-            |row| row.get(0),
-        )
+        .query_row("SELECT 1 FROM organizations WHERE id = ?1", params![org.to_string()], |row| row.get(0))
         .optional()
         .db()?;
     exists.map(|_| ()).ok_or(StoreError::NotFound)

@@ -67,12 +67,8 @@ CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (owner_id, kind, 
 /// Brings the database to [`CURRENT_VERSION`]. Runs in an immediate transaction, so two
 /// processes opening a new data directory at once cannot interleave their migrations.
 pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .db()?;
-    let version: i64 = tx
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .db()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).db()?;
     if version > CURRENT_VERSION {
         return Err(StoreError::Internal(format!(
             "the database has schema version {version}, newer than this build's {CURRENT_VERSION}"
@@ -81,7 +77,6 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     if version < 1 {
         tx.execute_batch(VERSION_1).db()?;
     }
-    tx.pragma_update(None, "user_version", CURRENT_VERSION)
-        .db()?;
+    tx.pragma_update(None, "user_version", CURRENT_VERSION).db()?;
     tx.commit().db()
 }

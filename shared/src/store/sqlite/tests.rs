@@ -63,9 +63,7 @@ async fn open_creates_the_schema_at_the_current_version() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
     let conn = Connection::open(store.path()).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, schema::CURRENT_VERSION);
     let mut tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -75,13 +73,8 @@ async fn open_creates_the_schema_at_the_current_version() {
         .collect::<Result<_, _>>()
         .unwrap();
     tables.sort();
-    assert_eq!(
-        tables,
-        ["credentials", "organizations", "service_accounts", "users"]
-    );
-    let journal: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
+    assert_eq!(tables, ["credentials", "organizations", "service_accounts", "users"]);
+    let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");
     // Reopening an existing database migrates nothing and loses nothing.
     drop(store);
@@ -92,15 +85,9 @@ async fn open_creates_the_schema_at_the_current_version() {
 async fn a_database_from_a_newer_build_is_refused() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
-    Connection::open(store.path())
-        .unwrap()
-        .pragma_update(None, "user_version", schema::CURRENT_VERSION + 1)
-        .unwrap();
+    Connection::open(store.path()).unwrap().pragma_update(None, "user_version", schema::CURRENT_VERSION + 1).unwrap();
     drop(store);
-    assert!(matches!(
-        SqliteStore::open(&dir.0),
-        Err(StoreError::Internal(_))
-    ));
+    assert!(matches!(SqliteStore::open(&dir.0), Err(StoreError::Internal(_))));
 }
 
 #[cfg(unix)]
@@ -111,10 +98,7 @@ async fn the_directory_is_0700_and_the_database_files_0600() {
     let data_dir = dir.0.join("nested").join("data");
     let store = SqliteStore::open(&data_dir).unwrap();
     let (org, owner, token) = organization("Perms");
-    store
-        .create_organization(&org, &owner, &token)
-        .await
-        .unwrap();
+    store.create_organization(&org, &owner, &token).await.unwrap();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data_dir), 0o700);
     assert_eq!(mode(&data_dir.join(DATABASE_FILE)), 0o600);
@@ -132,10 +116,7 @@ async fn an_existing_database_file_is_made_private_again() {
     std::fs::write(&file, b"").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     SqliteStore::open(&dir.0).unwrap();
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
 }
 
 #[tokio::test]
@@ -144,14 +125,8 @@ async fn a_second_opener_of_the_same_directory_sees_the_first_ones_writes() {
     let serving = SqliteStore::open(&dir.0).unwrap();
     let beside = SqliteStore::open(&dir.0).unwrap();
     let (org, owner, token) = organization("Shared Dir");
-    serving
-        .create_organization(&org, &owner, &token)
-        .await
-        .unwrap();
-    assert_eq!(
-        beside.find_organization_by_name(&org.name).await.unwrap(),
-        Some(org.clone())
-    );
+    serving.create_organization(&org, &owner, &token).await.unwrap();
+    assert_eq!(beside.find_organization_by_name(&org.name).await.unwrap(), Some(org.clone()));
     // And the other way round, with the uniqueness check spanning both connections.
     let (again, owner2, token2) = organization("shared dir");
     assert!(matches!(
@@ -177,21 +152,12 @@ async fn a_corrupt_row_is_an_internal_error_not_a_panic() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
     let (org, owner, token) = organization("Corrupt");
-    store
-        .create_organization(&org, &owner, &token)
-        .await
-        .unwrap();
+    store.create_organization(&org, &owner, &token).await.unwrap();
     Connection::open(store.path())
         .unwrap()
-        .execute(
-            "UPDATE users SET body = '{\"id\": 42}' WHERE id = ?1",
-            params![owner.id.to_string()],
-        )
+        .execute("UPDATE users SET body = '{\"id\": 42}' WHERE id = ?1", params![owner.id.to_string()])
         .unwrap();
-    assert!(matches!(
-        store.get_user(org.id, owner.id).await,
-        Err(StoreError::Internal(_))
-    ));
+    assert!(matches!(store.get_user(org.id, owner.id).await, Err(StoreError::Internal(_))));
 }
 
 #[tokio::test]
@@ -201,20 +167,12 @@ async fn a_held_write_lock_beyond_the_busy_timeout_is_unavailable() {
     let (org, owner, token) = organization("Locked");
     // Another "process" holds the write lock for longer than the busy timeout.
     let mut other = Connection::open(store.path()).unwrap();
-    let held = other
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .unwrap();
+    let held = other.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
     let result = store.create_organization(&org, &owner, &token).await;
     held.rollback().unwrap();
-    assert!(
-        matches!(result, Err(StoreError::Unavailable(_))),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
     // Once released, the write goes through.
-    store
-        .create_organization(&org, &owner, &token)
-        .await
-        .unwrap();
+    store.create_organization(&org, &owner, &token).await.unwrap();
 }
 
 /// Two stores on one directory stand for two processes (separate connections, separate
@@ -225,16 +183,10 @@ async fn the_last_owner_rule_holds_across_two_openers() {
     let dir = TempDir::new();
     let serving = Arc::new(SqliteStore::open(&dir.0).unwrap());
     let beside = Arc::new(SqliteStore::open(&dir.0).unwrap());
-    let demote = UserUpdate {
-        permission_level: Some(PermissionLevel::Collaborator),
-        roles: None,
-    };
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
     for round in 0..10 {
         let (org, first, token) = organization(&format!("Two openers {round}"));
-        serving
-            .create_organization(&org, &first, &token)
-            .await
-            .unwrap();
+        serving.create_organization(&org, &first, &token).await.unwrap();
         let mut second = first.clone();
         second.id = PrincipalId::new_random();
         second.email = Email::parse("second@example.com").unwrap();
@@ -251,10 +203,7 @@ async fn the_last_owner_rule_holds_across_two_openers() {
         );
         let outcomes = [r1.unwrap(), r2.unwrap()];
         let won = outcomes.iter().filter(|o| o.is_ok()).count();
-        let refused = outcomes
-            .iter()
-            .filter(|o| matches!(o, Err(StoreError::LastOwner)))
-            .count();
+        let refused = outcomes.iter().filter(|o| matches!(o, Err(StoreError::LastOwner))).count();
         assert_eq!((won, refused), (1, 1), "round {round}: {outcomes:?}");
     }
 }
