@@ -24,6 +24,8 @@ fn command(bin: &Path, data_dir: &Path) -> Command {
 impl ServerProcess {
     /// Starts `latchkey serve --listen 127.0.0.1:0 --data-dir <data_dir>` with `RUST_LOG`
     /// = `log_level`, stderr appended to `log_path`; waits (up to 20 s) for its address.
+    // The child is returned inside `Self`, which kills and waits for it.
+    #[allow(clippy::zombie_processes)]
     pub fn start(bin: &Path, data_dir: &Path, log_path: &Path, log_level: &str) -> Self {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).expect("open the log file");
         let start_len = std::fs::metadata(log_path).map(|m| m.len()).unwrap_or(0) as usize;
