@@ -17,7 +17,8 @@ use latchkey::config::Config;
 use latchkey::gateway::{LocalGateway, RawRequest};
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::Store;
-use latchkey_tests::counting::{CountingStore, Counts};
+use latchkey_tests::counting::{Counts, take_counts};
+use latchkey_tests::faults::FaultyStore;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,14 +27,14 @@ const LOOKUP: &str = "lookup_credential_and_owner";
 
 struct Harness {
     gateway: LocalGateway,
-    store: Arc<CountingStore>,
+    store: Arc<FaultyStore>,
     clock: Arc<ManualClock>,
     owner_token: String,
 }
 
 impl Harness {
     async fn new() -> Harness {
-        let store = CountingStore::new(latchkey_tests::sqlite_store().await);
+        let store = FaultyStore::new(latchkey_tests::sqlite_store().await);
         let clock = Arc::new(ManualClock::starting_now());
         let config = Config::default();
         let outcome = operator::bootstrap(
@@ -49,7 +50,7 @@ impl Harness {
         let h = Harness { gateway, store, clock, owner_token: outcome.cli_token };
         // The owner's token has now been used this minute: its later uses record nothing.
         h.call("GET", "/api/v1/me", &h.owner_token.clone(), None).await;
-        h.store.take();
+        take_counts(&h.store);
         h
     }
 
@@ -76,9 +77,9 @@ impl Harness {
 
     /// Sends a request and returns its status, body and the store calls it made (only).
     async fn measure(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value, Counts) {
-        self.store.take();
+        take_counts(&self.store);
         let (status, body) = self.call(method, path, token, body).await;
-        (status, body, self.store.take())
+        (status, body, take_counts(&self.store))
     }
 
     /// A fixture made through the API, its store calls not counted; `token` is warmed (used
@@ -86,14 +87,14 @@ impl Harness {
     async fn setup(&self, method: &str, path: &str, token: &str, body: Value) -> Value {
         let (status, v) = self.call(method, path, token, Some(body)).await;
         assert!((200..300).contains(&status), "setup {method} {path}: {status} {v}");
-        self.store.take();
+        take_counts(&self.store);
         v
     }
 
     async fn warm(&self, token: &str) {
         let (status, v) = self.call("GET", "/api/v1/me", token, None).await;
         assert_eq!(status, 200, "{v}");
-        self.store.take();
+        take_counts(&self.store);
     }
 }
 
