@@ -46,7 +46,11 @@ impl LocalGateway {
             match self.authorizer.authorize(raw.authorization).await {
                 Ok(Decision::Allow(caller)) => Some(caller),
                 Ok(Decision::Deny(reason)) => {
-                    tracing::info!(request_id = %raw.request_id, ?reason, "denied");
+                    if reason.is_noise() {
+                        tracing::debug!(request_id = %raw.request_id, ?reason, "denied");
+                    } else {
+                        tracing::info!(request_id = %raw.request_id, ?reason, "denied");
+                    }
                     return ApiError::Unauthorized.into_response();
                 }
                 Err(failure) => {

@@ -19,6 +19,7 @@ pub fn init_json() {
     let format = tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(false)
+        .with_span_list(false)
         .with_target(false)
         .with_writer(std::io::stderr);
     let _ = tracing_subscriber::registry().with(format).with(filter).try_init();

@@ -37,6 +37,16 @@ pub enum DenyReason {
     Expired,
 }
 
+impl DenyReason {
+    /// Whether the presented string could be a credential of ours at all. Garbage is refused
+    /// before any store access and logged only at debug: a flood of it must not turn into a
+    /// flood of log lines (each one costs CPU at 128 MB and CloudWatch money); the gateway's
+    /// access log still counts the 401s.
+    pub fn is_noise(self) -> bool {
+        matches!(self, DenyReason::MissingHeader | DenyReason::NotBearer | DenyReason::Malformed)
+    }
+}
+
 /// The store failed: never an allow, never a 401 (a client would discard a good token).
 #[derive(Debug, thiserror::Error)]
 #[error("authorizer failure: {0}")]

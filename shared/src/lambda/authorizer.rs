@@ -63,7 +63,11 @@ pub async fn handle_event(
             Ok(response)
         }
         Ok(Decision::Deny(reason)) => {
-            tracing::info!(?reason, "denied");
+            if reason.is_noise() {
+                tracing::debug!(?reason, "denied");
+            } else {
+                tracing::info!(?reason, "denied");
+            }
             Err(AuthorizerError::Unauthorized)
         }
         Err(failure) => {
