@@ -1,6 +1,8 @@
 //! A minimal Lambda Runtime API on loopback, one per function process: `GET .../next`
-//! hands out the queued event, `POST .../{id}/response` and `.../{id}/error` complete it.
-//! The time of the first `/next` poll is recorded: Lambda's init phase ends there.
+//! hands out the queued event, `POST .../{id}/response` and `.../{id}/error` complete it,
+//! `/init/error` records an init failure. The time of the first `/next` poll is recorded:
+//! Lambda's init phase ends there. Used by the tests (`tests/runtime_api.rs`) and the
+//! benchmark (`bench/`), so both run the binaries the same way.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,6 +29,8 @@ struct Shared {
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     first_poll: Mutex<Option<Instant>>,
     init_error: Mutex<Option<Bytes>>,
+    /// How long each invocation may run (the `Lambda-Runtime-Deadline-Ms` it is given).
+    time_limit: Mutex<Duration>,
 }
 
 pub struct Function {
@@ -49,6 +53,7 @@ impl Function {
             waiting: Mutex::new(HashMap::new()),
             first_poll: Mutex::new(None),
             init_error: Mutex::new(None),
+            time_limit: Mutex::new(Duration::from_secs(30)),
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -71,7 +76,7 @@ impl Function {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "standin")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
@@ -80,6 +85,16 @@ impl Function {
         let spawned_at = Instant::now();
         let child = cmd.spawn()?;
         Ok(Function { sender, shared, child, spawned_at, server, next_id: 0 })
+    }
+
+    /// Gives later invocations `limit` before their deadline (default 30 s).
+    pub fn set_time_limit(&self, limit: Duration) {
+        *self.shared.time_limit.lock().unwrap_or_else(|p| p.into_inner()) = limit;
+    }
+
+    /// Whether the process has asked for work yet (its init is over).
+    pub fn ready(&self) -> bool {
+        self.shared.first_poll.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -111,7 +126,7 @@ impl Function {
     /// received by the Runtime API).
     pub async fn invoke(&mut self, event: Bytes) -> Result<(Outcome, Duration), String> {
         self.next_id += 1;
-        let id = format!("bench-{:016x}", self.next_id);
+        let id = format!("invocation-{:016x}", self.next_id);
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), tx);
         let started = Instant::now();
@@ -136,7 +151,8 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         return StatusCode::GONE.into_response();
     };
     drop(queue);
-    let deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+    let limit = *shared.time_limit.lock().unwrap_or_else(|p| p.into_inner());
+    let deadline = (std::time::SystemTime::now() + limit)
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
@@ -148,7 +164,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     };
     set("lambda-runtime-aws-request-id", &id);
     set("lambda-runtime-deadline-ms", &deadline.to_string());
-    set("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:bench");
+    set("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:standin");
     set("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0");
     set("content-type", "application/json");
     (StatusCode::OK, headers, event).into_response()
