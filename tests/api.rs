@@ -69,6 +69,14 @@ async fn health_and_me(app: &TestApp) {
     // Unknown path or method: 404 problem+json.
     app.raw("GET", "/api/v1/nothing-here", Some(&app.owner_token), None, None).await.assert_problem(404, "not_found");
     app.raw("PUT", "/api/v1/me", Some(&app.owner_token), None, None).await.assert_problem(404, "not_found");
+    // One spelling per path: a trailing slash redirects (308) to the path without it, and
+    // never to another host.
+    let r = app.raw("GET", "/console/", None, None, None).await;
+    assert_eq!((r.status, r.headers["location"].to_str().unwrap()), (308, "/console"));
+    let r = app.raw("GET", "/api/v1/me/?x=1", Some(&app.owner_token), None, None).await;
+    assert_eq!((r.status, r.headers["location"].to_str().unwrap()), (308, "/api/v1/me?x=1"));
+    let r = app.raw("GET", "//evil.example/", None, None, None).await;
+    assert_eq!((r.status, r.headers["location"].to_str().unwrap()), (308, "/evil.example"));
     // Responses carrying credentials must not be cached.
     assert_eq!(app.get("/me", &app.owner_token).await.headers["cache-control"], "no-store");
 }

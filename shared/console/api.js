@@ -2,7 +2,10 @@
 // it closes or the user signs out): never persistent storage, cookies or URLs.
 
 const STORAGE_KEY = 'latchkey.console.token';
-const BASE = '/api/v1';
+// The console is served at <prefix>/console, where <prefix> is empty locally and the stage
+// (e.g. /prod) behind API Gateway's default endpoint: the API lives beside it.
+const PREFIX = location.pathname.slice(0, Math.max(0, location.pathname.lastIndexOf('/console')));
+const BASE = `${PREFIX}/api/v1`;
 
 export const session = {
   token() {

@@ -36,6 +36,19 @@ impl LocalGateway {
     }
 
     pub async fn handle(&self, raw: RawRequest<'_>) -> ApiResponse {
+        // One spelling per resource: `/console/` would load the console's relative asset
+        // links from the wrong place, and an API path with a slash is a typo worth showing.
+        if raw.path.len() > 1 && raw.path.ends_with('/') {
+            // Leading slashes collapse too: `//evil.example/` must not become a
+            // protocol-relative redirect to another host.
+            let mut location = format!("/{}", raw.path.trim_matches('/'));
+            if let Some(q) = raw.query {
+                location = format!("{location}?{q}");
+            }
+            let mut response = ApiResponse::bytes(308, "text/plain; charset=utf-8", Vec::new());
+            response.headers.push(("location", location));
+            return response;
+        }
         let (route, path_params) = match routes::match_path(raw.method, raw.path) {
             RouteMatch::Found { route, params } => (route, params),
             RouteMatch::MethodNotAllowed | RouteMatch::NotFound => return ApiError::NotFound.into_response(),

@@ -439,6 +439,29 @@ async function main() {
     equal(await page.evaluate(() => sessionStorage.length), 0, 'session cleared');
   });
 
+  await step('under a stage prefix (API Gateway: /prod/console) the page finds its assets and the API', async () => {
+    // API Gateway's default endpoint puts the stage in every path; the local server has
+    // none. Requests under /prod are answered by the local server without the prefix.
+    const seen = [];
+    const staged = await context.newPage();
+    await staged.route(`${base}/prod/**`, async (route) => {
+      const url = new URL(route.request().url());
+      seen.push(url.pathname);
+      url.pathname = url.pathname.replace(/^\/prod/, '');
+      const response = await route.fetch({ url: url.toString() });
+      await route.fulfill({ response });
+    });
+    await staged.goto(`${base}/prod/console`);
+    await staged.waitForSelector('#sign-in:not([hidden])');
+    await staged.fill('#sign-in-token', ownerToken);
+    await staged.click('#sign-in-submit');
+    await staged.waitForSelector('#app:not([hidden])');
+    equal(await staged.textContent('#whoami-email'), 'admin@acme.com', 'signed in under /prod');
+    ok(seen.includes('/prod/console/app.js'), 'app.js loaded from under the stage');
+    ok(seen.includes('/prod/api/v1/me'), 'the API called under the stage');
+    await staged.close();
+  });
+
   await step('no script dialogs, page errors or CSP violations', async () => {
     equal(jsDialogs.length, 0, `no alert/confirm dialogs (${jsDialogs.join(', ')})`);
     equal(pageErrors.length, 0, `no page errors (${pageErrors.join(' | ')})`);

@@ -83,7 +83,8 @@ pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
         owner_token: outcome.cli_token,
         organization_id: outcome.organization_id.to_string(),
         owner_id: outcome.user_id.to_string(),
-        http: reqwest::Client::new(),
+        // Redirects are asserted, not followed.
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client"),
         _shutdown: tx,
     }
 }
