@@ -93,7 +93,7 @@ async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     match command {
         Command::Serve { listen, store } => {
-            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, true).await?;
             let api = Arc::new(Api::new(store, Arc::new(SystemClock), config));
             let gateway = Arc::new(LocalGateway::new(api));
             let listener = latchkey_cli::server::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
@@ -103,7 +103,7 @@ async fn run(command: Command) -> Result<(), String> {
             latchkey_cli::server::serve(listener, gateway, shutdown_signal()).await.map_err(|e| e.to_string())
         }
         Command::Bootstrap { organization, owner_email, store } => {
-            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, false).await?;
             let outcome = operator::bootstrap(
                 store.as_ref(),
                 &SystemClock,
@@ -116,7 +116,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Recover { organization, owner_email, store } => {
-            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb).await?;
+            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, false).await?;
             let outcome = operator::recover(
                 store.as_ref(),
                 &SystemClock,

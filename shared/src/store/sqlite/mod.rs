@@ -39,6 +39,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle read connections kept open; more are opened under load and closed afterwards.
 const MAX_IDLE_READERS: usize = 4;
 
+/// Cheap to clone: clones share the connections.
+#[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
 }
@@ -71,6 +73,17 @@ impl SqliteStore {
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Deletes credentials whose purge time has passed: the embedded store's counterpart of
+    /// the DynamoDB table's TTL (expiry or revocation + retention). `latchkey serve` runs it
+    /// at start and hourly. Returns how many rows went.
+    pub async fn purge_expired(&self, now: Timestamp) -> StoreResult<usize> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM credentials WHERE purge_at IS NOT NULL AND purge_at <= ?1", params![sortable(&now)])
+                .db()
+        })
+        .await
     }
 
     /// Runs `f` in an immediate (write-locked) transaction; commits when it returns `Ok`,

@@ -207,3 +207,29 @@ async fn the_last_owner_rule_holds_across_two_openers() {
         assert_eq!((won, refused), (1, 1), "round {round}: {outcomes:?}");
     }
 }
+
+#[tokio::test]
+async fn purging_removes_only_credentials_past_their_purge_time() {
+    let dir = TempDir::new();
+    let store = SqliteStore::open(&dir.0).unwrap();
+    let (org, owner, token) = organization("Purge");
+    store.create_organization(&org, &owner, &token).await.unwrap();
+    let now = truncate(chrono::Utc::now());
+    let expiring = |expires_in: chrono::Duration| CredentialRecord {
+        id: CredentialId::new_random(),
+        kind: CredentialKind::AccessToken,
+        expires_at: Some(now + expires_in),
+        purge_at: Some(now + expires_in + chrono::Duration::days(90)),
+        ..token.clone()
+    };
+    let long_gone = expiring(chrono::Duration::days(-91));
+    let recently_expired = expiring(chrono::Duration::days(-1));
+    for c in [&long_gone, &recently_expired] {
+        store.issue_credential(c).await.unwrap();
+    }
+    assert_eq!(store.purge_expired(now).await.unwrap(), 1);
+    assert_eq!(store.get_credential(org.id, long_gone.id).await.unwrap(), None);
+    assert!(store.get_credential(org.id, recently_expired.id).await.unwrap().is_some());
+    // The never-expiring CLI token has no purge time and stays.
+    assert!(store.get_credential(org.id, token.id).await.unwrap().is_some());
+}
