@@ -7,7 +7,7 @@ use latchkey::api::Api;
 use latchkey::clock::SystemClock;
 use latchkey::config::Config;
 use latchkey::gateway::LocalGateway;
-use latchkey::operator::{self, OperatorError, OperatorRequest};
+use latchkey::operator::{self, OperatorAction, OperatorError, OperatorRequest};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,33 +103,28 @@ async fn run(command: Command) -> Result<(), String> {
             latchkey_cli::server::serve(listener, gateway, shutdown_signal()).await.map_err(|e| e.to_string())
         }
         Command::Bootstrap { organization, owner_email, store } => {
-            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, false).await?;
-            let outcome = operator::bootstrap(
-                store.as_ref(),
-                &SystemClock,
-                &config,
-                &OperatorRequest { organization, owner_email },
-            )
-            .await
-            .map_err(describe)?;
-            println!("{}", outcome.cli_token);
-            Ok(())
+            operator_action(OperatorAction::Bootstrap, &config, store, OperatorRequest { organization, owner_email })
+                .await
         }
         Command::Recover { organization, owner_email, store } => {
-            let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, false).await?;
-            let outcome = operator::recover(
-                store.as_ref(),
-                &SystemClock,
-                &config,
-                &OperatorRequest { organization, owner_email },
-            )
-            .await
-            .map_err(describe)?;
-            println!("{}", outcome.cli_token);
-            Ok(())
+            operator_action(OperatorAction::Recover, &config, store, OperatorRequest { organization, owner_email })
+                .await
         }
         Command::Client(_) => Err("client commands are run by client::run".to_string()),
     }
+}
+
+/// `bootstrap` / `recover`: the new CLI token alone on stdout, so `TOKEN=$(...)` works.
+async fn operator_action(
+    action: OperatorAction,
+    config: &Config,
+    store: StoreArgs,
+    request: OperatorRequest,
+) -> Result<(), String> {
+    let store = latchkey_cli::stores::open(config, &store.data_dir, store.dynamodb, false).await?;
+    let outcome = operator::run(action, store.as_ref(), &SystemClock, config, &request).await.map_err(describe)?;
+    println!("{}", outcome.cli_token);
+    Ok(())
 }
 
 fn describe(e: OperatorError) -> String {

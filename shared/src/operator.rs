@@ -55,6 +55,27 @@ pub enum OperatorError {
     Store(#[from] StoreError),
 }
 
+/// Which operator action: the CLI's `bootstrap`/`recover` and the two Lambda functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorAction {
+    Bootstrap,
+    Recover,
+}
+
+/// Runs `action`: what both the `latchkey` command and the Lambda functions call.
+pub async fn run(
+    action: OperatorAction,
+    store: &dyn Store,
+    clock: &dyn Clock,
+    config: &Config,
+    req: &OperatorRequest,
+) -> Result<OperatorOutcome, OperatorError> {
+    match action {
+        OperatorAction::Bootstrap => bootstrap(store, clock, config, req).await,
+        OperatorAction::Recover => recover(store, clock, config, req).await,
+    }
+}
+
 pub async fn bootstrap(
     store: &dyn Store,
     clock: &dyn Clock,

@@ -2,15 +2,10 @@
 //! by an operator (`sam remote invoke`) with `{"organization", "owner_email"}`.
 
 use super::Error;
-use crate::operator::{OperatorOutcome, OperatorRequest};
+pub use crate::operator::OperatorAction;
+use crate::operator::OperatorRequest;
 use lambda_runtime::{LambdaEvent, service_fn};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OperatorAction {
-    Bootstrap,
-    Recover,
-}
 
 pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
     let (store, clock, config) = super::init(true).await?;
@@ -19,19 +14,10 @@ pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
         let shared = Arc::clone(&shared);
         async move {
             let (store, clock, config) = &*shared;
-            let outcome: Result<OperatorOutcome, Error> = match action {
-                OperatorAction::Bootstrap => {
-                    crate::operator::bootstrap(store.as_ref(), clock.as_ref(), config, &event.payload).await
-                }
-                OperatorAction::Recover => {
-                    crate::operator::recover(store.as_ref(), clock.as_ref(), config, &event.payload).await
-                }
-            }
-            .map_err(|e| {
+            crate::operator::run(action, store.as_ref(), clock.as_ref(), config, &event.payload).await.map_err(|e| {
                 tracing::warn!(error = %e, "operator action refused");
                 Error::from(e.to_string())
-            });
-            outcome
+            })
         }
     }))
     .await
