@@ -17,6 +17,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
 
+mod sweeps;
+
 // ---- helpers -----------------------------------------------------------------------------
 
 fn revocation(clock: &ManualClock) -> Revocation {

@@ -9,40 +9,51 @@ use latchkey::store::sqlite::SqliteStore;
 use std::path::Path;
 use std::sync::Arc;
 
-/// How often a long-running `serve` purges credentials past their purge time from the
-/// embedded store (DynamoDB's TTL does this for the table).
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often a long-running `serve` does its housekeeping: pending sweeps finished (both
+/// stores) and, on the embedded store, credentials past their purge time deleted (DynamoDB's
+/// TTL does that for the table).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Opens the store. With `housekeeping` (for `serve`), the embedded store is also purged of
-/// credentials past their purge time, now and then hourly, in the background.
+/// Opens the store. With `housekeeping` (for `serve`), housekeeping runs now and then hourly,
+/// in the background.
 pub async fn open(
     config: &Config,
     data_dir: &Path,
     force_dynamodb: bool,
     housekeeping: bool,
 ) -> Result<Arc<dyn Store>, String> {
-    if force_dynamodb || config.dynamodb_endpoint.is_some() {
+    let (store, embedded): (Arc<dyn Store>, Option<SqliteStore>) = if force_dynamodb
+        || config.dynamodb_endpoint.is_some()
+    {
         let store = DynamoDbStore::from_config(config).await.map_err(|e| format!("DynamoDB: {e}"))?;
         store.create_table_if_missing().await.map_err(|e| format!("DynamoDB table {}: {e}", config.table_name))?;
-        Ok(Arc::new(store))
+        (Arc::new(store), None)
     } else {
         let store = SqliteStore::open(data_dir).map_err(|e| format!("data directory {}: {e}", data_dir.display()))?;
-        if housekeeping {
-            tokio::spawn(purge_forever(store.clone()));
-        }
-        Ok(Arc::new(store))
+        (Arc::new(store.clone()), Some(store))
+    };
+    if housekeeping {
+        tokio::spawn(housekeeping_forever(Arc::clone(&store), embedded));
     }
+    Ok(store)
 }
 
-async fn purge_forever(store: SqliteStore) {
+async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStore>) {
     use latchkey::clock::{Clock, SystemClock};
-    let mut every = tokio::time::interval(PURGE_EVERY);
+    let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
         every.tick().await;
-        match store.purge_expired(SystemClock.now()).await {
+        match store.complete_pending_sweeps().await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "purged credentials past their purge time"),
-            Err(e) => tracing::warn!(error = %e, "purging the embedded store failed"),
+            Ok(n) => tracing::info!(sweeps = n, "finished pending sweeps"),
+            Err(e) => tracing::warn!(error = %e, "finishing pending sweeps failed; the next run resumes them"),
+        }
+        if let Some(embedded) = &embedded {
+            match embedded.purge_expired(SystemClock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "purged credentials past their purge time"),
+                Err(e) => tracing::warn!(error = %e, "purging the embedded store failed"),
+            }
         }
     }
 }

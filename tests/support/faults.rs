@@ -262,6 +262,9 @@ impl Store for FaultyStore {
     ) -> StoreResult<()> {
         pass!(self.record_last_used(credential, at, unless_used_since))
     }
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
+        pass!(self.complete_pending_sweeps())
+    }
 }
 
 /// `spawn_app` on a [`FaultyStore`] wrapping `inner`: bootstrapped while no rule is armed,

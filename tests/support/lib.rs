@@ -56,6 +56,11 @@ pub async fn sqlite_store() -> Arc<dyn Store> {
 /// `scripts/test`). Panics when the endpoint is unset: a suite that skips itself silently
 /// would pass without testing anything.
 pub async fn dynamodb_store() -> Arc<dyn Store> {
+    Arc::new(dynamodb_store_concrete().await)
+}
+
+/// [`dynamodb_store`], as its concrete type (for tests that reach the SDK client).
+pub async fn dynamodb_store_concrete() -> latchkey::store::dynamodb::DynamoDbStore {
     use latchkey::config::Config;
     use latchkey::store::dynamodb::DynamoDbStore;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok().filter(|e| !e.is_empty());
@@ -69,7 +74,7 @@ pub async fn dynamodb_store() -> Arc<dyn Store> {
     .expect("configuration from the environment");
     let store = DynamoDbStore::from_config(&config).await.expect("connect to DynamoDB");
     store.create_table_if_missing().await.expect("create the test table");
-    Arc::new(store)
+    store
 }
 
 // ---- time --------------------------------------------------------------------------------

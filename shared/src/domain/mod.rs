@@ -2,7 +2,10 @@
 //! built through a validating constructor ("parse, don't validate").
 
 pub mod policy;
+mod sweep;
 mod values;
+
+pub use sweep::SweepTask;
 
 pub use values::*;
 

@@ -11,7 +11,9 @@
 //! - Multi-item changes are all or nothing.
 //! - Revoke-all works by bumping the owner's epoch for that kind, in one write whatever the
 //!   number of credentials; marking the old credentials revoked (and setting their purge
-//!   time) is housekeeping done afterwards, and a failure there is logged, not returned.
+//!   time) is housekeeping done afterwards: recorded as a pending sweep in the same write,
+//!   each item marked conditionally, a failure logged (not returned) and the sweep finished
+//!   by the next [`Store::complete_pending_sweeps`].
 
 pub mod dynamodb;
 pub mod sqlite;
@@ -251,6 +253,15 @@ pub trait Store: Send + Sync + 'static {
         filter: &CredentialFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<CredentialRecord>>;
+
+    // ---- housekeeping --------------------------------------------------------------------
+
+    /// Carries out the sweeps a failure left pending ([`crate::domain::SweepTask`]: each
+    /// revoke-all, rotation and removal records its sweep in its own atomic write), oldest
+    /// first, resuming a half-done one where it stopped. Returns how many tasks it ran; stops
+    /// at the first failure, leaving the rest for the next run. `latchkey serve` runs it at
+    /// start and hourly; in AWS the scheduled housekeeping function does.
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize>;
 
     // ---- the authorizer's path ---------------------------------------------------------
 

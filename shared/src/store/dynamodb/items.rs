@@ -4,7 +4,7 @@
 
 use super::keys::*;
 use crate::clock::Timestamp;
-use crate::domain::{CredentialRecord, Organization, Principal, Revocation};
+use crate::domain::{CredentialRecord, Organization, Principal};
 use crate::store::{StoreError, StoreResult, position};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
@@ -84,16 +84,6 @@ pub fn credential_item(credential: &CredentialRecord) -> StoreResult<Item> {
 
 pub fn decode_credential(item: Item) -> StoreResult<CredentialRecord> {
     decode("credential", item)
-}
-
-/// The credential as a revocation leaves it (first revocation wins: a revoked one is
-/// returned unchanged).
-pub fn revoked(mut credential: CredentialRecord, revocation: &Revocation) -> CredentialRecord {
-    if credential.revoked_at.is_none() {
-        credential.revoked_at = Some(revocation.at);
-        credential.purge_at = Some(revocation.purge_at);
-    }
-    credential
 }
 
 pub fn guard_item(guard_pk: String, target: impl std::fmt::Display) -> Item {
@@ -176,16 +166,6 @@ mod tests {
         assert_eq!(item.get(PK), Some(&s(format!("C#{}", c.id))));
         assert_eq!(item.get(GSI1_SK), Some(&s(position::of_credential(&c))));
         assert_eq!(decode_credential(item).unwrap(), c);
-    }
-
-    #[test]
-    fn revocation_keeps_the_first_time() {
-        let c = credential(false);
-        let first = Revocation::new(c.created_at, Duration::days(90));
-        let second = Revocation::new(c.created_at + Duration::days(1), Duration::days(90));
-        let once = revoked(c, &first);
-        assert_eq!(once.revoked_at, Some(first.at));
-        assert_eq!(revoked(once.clone(), &second), once);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod items;
 mod keys;
 mod requests;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -16,7 +17,7 @@ use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
 use async_trait::async_trait;
@@ -25,8 +26,8 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType,
-    TableStatus, TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use items::*;
 use keys::*;
@@ -262,44 +263,6 @@ impl DynamoDbStore {
         Ok(found)
     }
 
-    /// Puts `items` with BatchWriteItem, 25 at a time, retrying unprocessed ones with a
-    /// bounded backoff. Unconditional: only for housekeeping rewrites.
-    async fn batch_put(&self, items: Vec<Item>) -> StoreResult<()> {
-        for batch in write_batches(items) {
-            let mut pending = batch
-                .into_iter()
-                .map(|item| {
-                    PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .map(|put| WriteRequest::builder().put_request(put).build())
-                        .map_err(build_error)
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt > 0 {
-                    if attempt > BATCH_RETRIES {
-                        return Err(StoreError::Unavailable(
-                            "BatchWriteItem: items left unprocessed after retries".into(),
-                        ));
-                    }
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut pending))
-                    .send()
-                    .await
-                    .map_err(|e| classify("BatchWriteItem", e))?;
-                pending = out.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-            }
-        }
-        Ok(())
-    }
-
     // ---- transactions ----------------------------------------------------------------------
 
     fn tx_put(&self, item: Item, condition: Expr) -> StoreResult<TransactWriteItem> {
@@ -516,64 +479,8 @@ impl DynamoDbStore {
         Ok((principals, next))
     }
 
-    // ---- housekeeping ---------------------------------------------------------------------
-
-    /// Marks `owner`'s credentials of `kind` revoked (those issued under an epoch below
-    /// `below_epoch`, or all of them), setting their purge time and TTL. Their owner's
-    /// epoch (or absence) already revokes them, so a failure here is only logged.
-    async fn sweep(
-        &self,
-        org: OrganizationId,
-        owner: PrincipalId,
-        kind: CredentialKind,
-        below_epoch: Option<u64>,
-        revocation: &Revocation,
-    ) {
-        match self.try_sweep(org, owner, kind, below_epoch, revocation).await {
-            Ok(count) => {
-                tracing::debug!(%owner, kind = kind.as_str(), count, "marked credentials revoked")
-            }
-            Err(error) => tracing::warn!(
-                %owner,
-                kind = kind.as_str(),
-                %error,
-                "could not mark revoked credentials (they are revoked already; only their purge time is late)"
-            ),
-        }
-    }
-
-    async fn try_sweep(
-        &self,
-        org: OrganizationId,
-        owner: PrincipalId,
-        kind: CredentialKind,
-        below_epoch: Option<u64>,
-        revocation: &Revocation,
-    ) -> StoreResult<usize> {
-        let mut filter = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
-        if let Some(epoch) = below_epoch {
-            filter = filter.and(Expr::new("#epoch < :epoch").name("#epoch", "epoch").value(":epoch", n(epoch)));
-        }
-        let query = IndexQuery {
-            partition: credentials_index_pk(org, kind),
-            sort_prefix: Some(credentials_of_owner_prefix(owner)),
-            filter: Some(filter),
-            newest_first: false,
-            start_after: None,
-        };
-        // Rebuilt from the index copy (projection ALL): the whole record is there.
-        let rewritten = self
-            .query_index_all(&query)
-            .await?
-            .into_iter()
-            .map(|item| credential_item(&revoked(decode_credential(item)?, revocation)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let count = rewritten.len();
-        self.batch_put(rewritten).await?;
-        Ok(count)
-    }
-
-    /// Revokes all access tokens of a user one by one: they have no epoch.
+    /// Revokes all access tokens of a user one by one: they have no epoch, so here the
+    /// marking is the revocation itself, done within the request.
     async fn revoke_all_access_tokens(
         &self,
         org: OrganizationId,
@@ -582,7 +489,8 @@ impl DynamoDbStore {
     ) -> StoreResult<()> {
         match self.get_principal_in(org, owner).await? {
             Some(Principal::User(_)) => {
-                self.try_sweep(org, owner, CredentialKind::AccessToken, None, revocation).await.map(|_| ())
+                let task = SweepTask::all_credentials_of(org, owner, &[CredentialKind::AccessToken], *revocation);
+                self.mark_covered(&task).await.map(|_| ())
             }
             _ => Err(StoreError::NotFound),
         }
@@ -839,11 +747,13 @@ impl Store for DynamoDbStore {
                 let (key, update, condition) = one_owner_fewer(org);
                 steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::LastOwner));
             }
+            let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
+            let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
+            steps.push(self.tx_record_sweep(&task)?);
             match self.transact(steps).await? {
                 Ok(()) => {
                     // The user item is gone, so its credentials fail already; this is housekeeping.
-                    self.sweep(org, id, CredentialKind::CliToken, None, &revocation).await;
-                    self.sweep(org, id, CredentialKind::AccessToken, None, &revocation).await;
+                    self.sweep(&task).await;
                     return Ok(());
                 }
                 Err(OnConditionFailed::Reread) => continue,
@@ -912,15 +822,17 @@ impl Store for DynamoDbStore {
         revocation: Revocation,
     ) -> StoreResult<()> {
         let account = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
+        let task = SweepTask::all_credentials_of(org, id, &[CredentialKind::ApiKey], revocation);
         let steps = vec![
             (self.tx_delete(principal_key(id), Some(in_organization(org)))?, OnConditionFailed::NotFound),
             (
                 self.tx_delete(guard_key(service_account_name_guard_pk(org, &account.name)), None)?,
                 OnConditionFailed::NotFound,
             ),
+            self.tx_record_sweep(&task)?,
         ];
         self.transact(steps).await?.map_err(step_error)?;
-        self.sweep(org, id, CredentialKind::ApiKey, None, &revocation).await;
+        self.sweep(&task).await;
         Ok(())
     }
 
@@ -972,23 +884,24 @@ impl Store for DynamoDbStore {
                     .value(":previous", n(previous)),
             ),
         )?;
+        let task = SweepTask::after_epoch_bump(
+            credential.organization_id,
+            credential.owner_id,
+            credential.kind,
+            credential.epoch,
+            revocation,
+        );
         let steps = vec![
             (owner_step, OnConditionFailed::OwnerCheck),
             (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
+            self.tx_record_sweep(&task)?,
         ];
         match self.transact(steps).await? {
             Ok(()) => {}
             Err(OnConditionFailed::OwnerCheck) => return Err(self.owner_failure(credential).await),
             Err(other) => return Err(step_error(other)),
         }
-        self.sweep(
-            credential.organization_id,
-            credential.owner_id,
-            credential.kind,
-            Some(credential.epoch),
-            &revocation,
-        )
-        .await;
+        self.sweep(&task).await;
         Ok(())
     }
 
@@ -1030,9 +943,11 @@ impl Store for DynamoDbStore {
                 let (key, _, more_than_one) = one_owner_fewer(org);
                 steps.push((self.tx_check(key, more_than_one)?, OnConditionFailed::LastOwner));
             }
+            let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);
+            steps.push(self.tx_record_sweep(&task)?);
             match self.transact(steps).await? {
                 Ok(()) => {
-                    self.sweep(org, owner, kind, Some(next), &revocation).await;
+                    self.sweep(&task).await;
                     return Ok(());
                 }
                 Err(OnConditionFailed::Reread) => continue,
@@ -1141,6 +1056,10 @@ impl Store for DynamoDbStore {
             .filter(|c| c.organization_id == org)
             .collect();
         Ok(Page { items, next })
+    }
+
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
+        self.complete_pending().await
     }
 
     async fn lookup_credential_and_owner(

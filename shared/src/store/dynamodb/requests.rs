@@ -8,8 +8,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// BatchWriteItem accepts at most 25 requests (moto accepts more; DynamoDB does not).
-pub const BATCH_WRITE_LIMIT: usize = 25;
 /// BatchGetItem accepts at most 100 keys.
 pub const BATCH_GET_LIMIT: usize = 100;
 /// How often unprocessed batch entries are retried before giving up.
@@ -75,11 +73,6 @@ pub enum OnConditionFailed {
     OwnerCheck,
     /// A freshly generated id exists already: not a state a caller can cause.
     DuplicateId,
-}
-
-/// A chunking of `items` into BatchWriteItem-sized requests.
-pub fn write_batches<T>(items: Vec<T>) -> Vec<Vec<T>> {
-    chunks(items, BATCH_WRITE_LIMIT)
 }
 
 pub fn chunks<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
@@ -189,15 +182,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn write_batches_hold_at_most_25() {
-        assert!(write_batches(Vec::<u32>::new()).is_empty());
-        let sizes = |n: u32| write_batches((0..n).collect()).iter().map(Vec::len).collect::<Vec<_>>();
+    fn chunks_hold_at_most_their_size() {
+        assert!(chunks(Vec::<u32>::new(), 25).is_empty());
+        let sizes = |n: u32| chunks((0..n).collect(), 25).iter().map(Vec::len).collect::<Vec<_>>();
         assert_eq!(sizes(1), vec![1]);
         assert_eq!(sizes(25), vec![25]);
         assert_eq!(sizes(26), vec![25, 1]);
         assert_eq!(sizes(60), vec![25, 25, 10]);
         // Nothing lost, order kept.
-        let flat: Vec<u32> = write_batches((0..60).collect()).into_iter().flatten().collect();
+        let flat: Vec<u32> = chunks((0..60).collect(), 25).into_iter().flatten().collect();
         assert_eq!(flat, (0..60).collect::<Vec<_>>());
         assert_eq!(chunks((0..250).collect::<Vec<u32>>(), BATCH_GET_LIMIT).len(), 3);
     }

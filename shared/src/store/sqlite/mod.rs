@@ -13,13 +13,14 @@
 //! acknowledged write survives a crash or SIGKILL of the process (and of the machine).
 
 mod schema;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
 use async_trait::async_trait;
@@ -125,17 +126,6 @@ impl SqliteStore {
             out
         })
         .await
-    }
-
-    /// Housekeeping after a change that already took effect: a failure is logged, not
-    /// returned (the change stands; the records only show it later).
-    async fn housekeeping<F>(&self, what: &'static str, f: F)
-    where
-        F: FnOnce(&Transaction<'_>) -> StoreResult<()> + Send + 'static,
-    {
-        if let Err(e) = self.write(f).await {
-            tracing::warn!(error = %e, "store housekeeping failed: {what}");
-        }
     }
 }
 
@@ -480,32 +470,6 @@ fn update_credential_row(tx: &Transaction<'_>, c: &CredentialRecord) -> StoreRes
     Ok(())
 }
 
-/// Marks `owner`'s unrevoked credentials revoked with `revocation`: all of them, or those of
-/// `kind` issued under an epoch below `below_epoch`.
-fn mark_revoked(
-    tx: &Transaction<'_>,
-    org: OrganizationId,
-    owner: PrincipalId,
-    kind: Option<CredentialKind>,
-    below_epoch: Option<u64>,
-    revocation: Revocation,
-) -> StoreResult<()> {
-    let below_epoch = below_epoch.map(epoch_column).transpose()?;
-    let records: Vec<CredentialRecord> = bodies(
-        tx,
-        "SELECT body FROM credentials
-         WHERE owner_id = ?1 AND organization_id = ?2 AND revoked_at IS NULL
-           AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR epoch < ?4)",
-        params![owner.to_string(), org.to_string(), kind.map(|k| k.as_str()), below_epoch],
-    )?;
-    for mut record in records {
-        record.revoked_at = Some(revocation.at);
-        record.purge_at = Some(revocation.purge_at);
-        update_credential_row(tx, &record)?;
-    }
-    Ok(())
-}
-
 fn check_principal_position(after: Option<&String>) -> StoreResult<Option<String>> {
     after.map(|p| position::parse_principal(p).map(|_| p.clone())).transpose()
 }
@@ -600,19 +564,19 @@ impl Store for SqliteStore {
     }
 
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
+        let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
+        let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
+        let swept = task.clone();
         self.write(move |tx| {
             let user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
             if is_last_owner(tx, &user)? {
                 return Err(StoreError::LastOwner);
             }
             tx.execute("DELETE FROM users WHERE id = ?1", params![id.to_string()]).db()?;
-            Ok(())
+            sweep::record(tx, &task)
         })
         .await?;
-        self.housekeeping("marking a deleted user's credentials revoked", move |tx| {
-            mark_revoked(tx, org, id, None, None, revocation)
-        })
-        .await;
+        self.sweep(swept).await;
         Ok(())
     }
 
@@ -667,6 +631,8 @@ impl Store for SqliteStore {
         id: PrincipalId,
         revocation: Revocation,
     ) -> StoreResult<()> {
+        let task = SweepTask::all_credentials_of(org, id, &[CredentialKind::ApiKey], revocation);
+        let swept = task.clone();
         self.write(move |tx| {
             let deleted = tx
                 .execute(
@@ -677,13 +643,10 @@ impl Store for SqliteStore {
             if deleted == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(())
+            sweep::record(tx, &task)
         })
         .await?;
-        self.housekeeping("marking a deleted service account's keys revoked", move |tx| {
-            mark_revoked(tx, org, id, None, None, revocation)
-        })
-        .await;
+        self.sweep(swept).await;
         Ok(())
     }
 
@@ -723,6 +686,8 @@ impl Store for SqliteStore {
         let credential = credential.clone();
         let (org, owner_id, kind, new_epoch) =
             (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
+        let task = SweepTask::after_epoch_bump(org, owner_id, kind, new_epoch, revocation);
+        let swept = task.clone();
         self.write(move |tx| {
             let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
             let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
@@ -745,13 +710,11 @@ impl Store for SqliteStore {
                     return Err(StoreError::Internal(format!("{} credentials have no epoch to rotate", kind.as_str())));
                 }
             }
-            insert_credential(tx, &credential)
+            insert_credential(tx, &credential)?;
+            sweep::record(tx, &task)
         })
         .await?;
-        self.housekeeping("marking rotated credentials revoked", move |tx| {
-            mark_revoked(tx, org, owner_id, Some(kind), Some(new_epoch), revocation)
-        })
-        .await;
+        self.sweep(swept).await;
         Ok(())
     }
 
@@ -763,7 +726,7 @@ impl Store for SqliteStore {
         revocation: Revocation,
         keep_an_owner: bool,
     ) -> StoreResult<()> {
-        let new_epoch = self
+        let task = self
             .write(move |tx| {
                 let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
                 if let Principal::User(user) = &principal
@@ -772,31 +735,32 @@ impl Store for SqliteStore {
                 {
                     return Err(StoreError::LastOwner);
                 }
-                match principal {
+                let new_epoch = match principal {
                     Principal::User(mut user) if kind == CredentialKind::CliToken => {
                         user.cli_token_epoch += 1;
                         update_user_row(tx, &user)?;
-                        Ok(Some(user.cli_token_epoch))
+                        user.cli_token_epoch
                     }
                     Principal::ServiceAccount(mut account) => {
                         account.api_key_epoch += 1;
                         update_service_account_row(tx, &account)?;
-                        Ok(Some(account.api_key_epoch))
+                        account.api_key_epoch
                     }
                     // Access tokens have no epoch: revoking them all marks each one, here,
                     // inside the transaction, because that marking is the revocation.
                     Principal::User(_) => {
-                        mark_revoked(tx, org, owner, Some(kind), None, revocation)?;
-                        Ok(None)
+                        let task = SweepTask::all_credentials_of(org, owner, &[kind], revocation);
+                        sweep::mark_covered(tx, &task)?;
+                        return Ok(None);
                     }
-                }
+                };
+                let task = SweepTask::after_epoch_bump(org, owner, kind, new_epoch, revocation);
+                sweep::record(tx, &task)?;
+                Ok(Some(task))
             })
             .await?;
-        if let Some(new_epoch) = new_epoch {
-            self.housekeeping("marking credentials revoked after an epoch bump", move |tx| {
-                mark_revoked(tx, org, owner, Some(kind), Some(new_epoch), revocation)
-            })
-            .await;
+        if let Some(task) = task {
+            self.sweep(task).await;
         }
         Ok(())
     }
@@ -872,6 +836,10 @@ impl Store for SqliteStore {
             Ok(page_of(records, max_items, position::of_credential))
         })
         .await
+    }
+
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
+        self.complete_pending().await
     }
 
     async fn lookup_credential_and_owner(

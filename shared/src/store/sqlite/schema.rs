@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes. A database from a newer build is refused rather
 /// than misread.
-pub(super) const CURRENT_VERSION: i64 = 1;
+pub(super) const CURRENT_VERSION: i64 = 2;
 
 const VERSION_1: &str = r#"
 CREATE TABLE IF NOT EXISTS organizations (
@@ -64,6 +64,16 @@ CREATE INDEX IF NOT EXISTS credentials_by_position ON credentials (organization_
 CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (owner_id, kind, epoch);
 "#;
 
+/// Pending sweeps (`domain::SweepTask`), each recorded with the revocation that owes it and
+/// removed when carried out.
+const VERSION_2: &str = r#"
+CREATE TABLE IF NOT EXISTS sweep_tasks (
+    key         TEXT PRIMARY KEY NOT NULL,
+    revoked_at  TEXT NOT NULL,
+    body        TEXT NOT NULL
+) STRICT;
+"#;
+
 /// Brings the database to [`CURRENT_VERSION`]. Runs in an immediate transaction, so two
 /// processes opening a new data directory at once cannot interleave their migrations.
 pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -76,6 +86,9 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     }
     if version < 1 {
         tx.execute_batch(VERSION_1).db()?;
+    }
+    if version < 2 {
+        tx.execute_batch(VERSION_2).db()?;
     }
     tx.pragma_update(None, "user_version", CURRENT_VERSION).db()?;
     tx.commit().db()

@@ -73,7 +73,7 @@ async fn open_creates_the_schema_at_the_current_version() {
         .collect::<Result<_, _>>()
         .unwrap();
     tables.sort();
-    assert_eq!(tables, ["credentials", "organizations", "service_accounts", "users"]);
+    assert_eq!(tables, ["credentials", "organizations", "service_accounts", "sweep_tasks", "users"]);
     let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");
     // Reopening an existing database migrates nothing and loses nothing.
