@@ -16,6 +16,7 @@
 //!   by the next [`Store::complete_pending_sweeps`].
 
 pub mod dynamodb;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use crate::clock::{Timestamp, sortable};
