@@ -1,0 +1,107 @@
+"""latchkey: the Python SDK of the latchkey credential service.
+
+    import latchkey
+
+    api_key = latchkey.service_account.create(name="ci-deployer")
+    print(latchkey.me().email)
+
+Module functions (`latchkey.me()`, `latchkey.service_account.*`, `latchkey.api_key.*`,
+`latchkey.token.*`, `latchkey.user.*`) use a default client configured like the
+`latchkey` CLI: `LATCHKEY_API_URL` (default http://127.0.0.1:8080) and
+`LATCHKEY_CLI_TOKEN`, else what `latchkey login` stored in ~/.latchkey/credentials.json.
+`latchkey.Client(api_url=..., token=...)` has the same namespaces, on a client of your own.
+
+Routes of later server releases get modules of their own beside these
+(`latchkey.organization`, `latchkey.audit`).
+"""
+
+from __future__ import annotations
+
+from . import api_key, models, service_account, token, user
+from ._default import get_default_client, set_default_client
+from ._enums import (
+    TOKEN_CREATOR,
+    CredentialKind,
+    CredentialStatus,
+    OrganizationPermissionLevel,
+    PrincipalType,
+)
+from ._secret import Secret
+from ._version import __version__
+from .client import Client
+from .errors import (
+    ApiConnectionError,
+    ApiError,
+    ConfigurationError,
+    ConflictError,
+    CredentialsFileError,
+    CredentialsFilePermissionError,
+    ForbiddenError,
+    InsufficientScopeError,
+    InternalError,
+    InvalidResponseError,
+    LatchkeyError,
+    NoCredentialsError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    UnauthorizedError,
+    UnavailableError,
+    ValidationFailedError,
+)
+from .models import CreatedUser, CredentialInfo, IssuedAccessToken, Me, MeCredential, ServiceAccount, User
+
+__all__ = [
+    "TOKEN_CREATOR",
+    "ApiConnectionError",
+    "ApiError",
+    "Client",
+    "ConfigurationError",
+    "ConflictError",
+    "CreatedUser",
+    "CredentialInfo",
+    "CredentialKind",
+    "CredentialStatus",
+    "CredentialsFileError",
+    "CredentialsFilePermissionError",
+    "ForbiddenError",
+    "InsufficientScopeError",
+    "InternalError",
+    "InvalidResponseError",
+    "IssuedAccessToken",
+    "LatchkeyError",
+    "Me",
+    "MeCredential",
+    "NoCredentialsError",
+    "NotFoundError",
+    "OrganizationPermissionLevel",
+    "PayloadTooLargeError",
+    "PrincipalType",
+    "RateLimitedError",
+    "Secret",
+    "ServiceAccount",
+    "UnauthorizedError",
+    "UnavailableError",
+    "User",
+    "ValidationFailedError",
+    "__version__",
+    "api_key",
+    "get_default_client",
+    "health",
+    "me",
+    "models",
+    "service_account",
+    "set_default_client",
+    "token",
+    "user",
+]
+
+
+def me() -> Me:
+    """The caller (the principal the default client's token belongs to), as `/me` shows it."""
+    return get_default_client().me()
+
+
+def health() -> str:
+    """The API's health (`"ok"`)."""
+    return get_default_client().health()

@@ -1,0 +1,42 @@
+"""`/api-keys` (OWNER): API keys across the organization."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from ..models import CredentialInfo
+from ._args import IdLike, bool_param, object_id
+from ._session import Session
+
+
+class ApiKeyApi:
+    """API keys of every service account, as `client.api_key` (and `latchkey.api_key`)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def list(
+        self,
+        service_account_email: Optional[str] = None,
+        last_six: Optional[str] = None,
+        show_inactive: bool = False,
+        max_items: Optional[int] = 20,
+    ) -> List[CredentialInfo]:
+        """List API keys: at most `max_items` (None: all of them).
+
+        Filters: the keys of one service account (`service_account_email`), the key whose
+        last six characters are `last_six` (how a key found in a log is traced), and
+        `show_inactive=True` to include revoked keys.
+        """
+        filters: List[Tuple[str, str]] = [("show_inactive", bool_param(show_inactive))]
+        if service_account_email is not None:
+            filters.append(("service_account_email", service_account_email))
+        if last_six is not None:
+            filters.append(("last_six", last_six))
+        return self._session.collect(
+            "/api-keys", CredentialInfo.from_dict, max_items=max_items, filters=filters
+        )
+
+    def revoke(self, key_id: IdLike) -> None:
+        """Revoke one API key by its id; it stops working on the next request."""
+        self._session.call("DELETE", f"/api-keys/{object_id(key_id)}")

@@ -1,0 +1,85 @@
+"""`/service-accounts` (OWNER): non-human members and their API keys."""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional
+
+from .._fields import req_str
+from .._secret import Secret
+from ..models import CredentialInfo, ServiceAccount
+from ._args import PermissionLevelLike, account_ref, bool_param, level_value
+from ._session import Session, parse
+
+
+class ServiceAccountApi:
+    """Service accounts, as `client.service_account` (and `latchkey.service_account`).
+
+    A service account is named by `name=` or by `email=`, exactly one. Every API key is
+    returned once, by the call that creates it, and never again.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def create(self, name: str, permission_level: Optional[PermissionLevelLike] = None) -> str:
+        """Create a service account and return its first API key (shown only this once).
+
+        `permission_level` is COLLABORATOR unless given. A name already in use is a
+        ConflictError; a name that is not 1-63 of a-z, 0-9 and '-' (starting with a letter,
+        not ending with '-') is a ValidationFailedError.
+        """
+        body = {"name": name}
+        if permission_level is not None:
+            body["permission_level"] = level_value(permission_level)
+        created = self._session.call("POST", "/service-accounts", body=body)
+        return parse("POST /service-accounts", created, _api_key)
+
+    def create_api_key(self, email: Optional[str] = None, name: Optional[str] = None) -> str:
+        """Create another API key for the service account and return it (shown only this once).
+
+        The account's older keys keep working.
+        """
+        path = f"/service-accounts/{account_ref(email, name)}/api-keys"
+        return parse(f"POST {path}", self._session.call("POST", path), _api_key)
+
+    def list(self, max_items: Optional[int] = 20) -> List[ServiceAccount]:
+        """List service accounts, newest first: at most `max_items` (None: all of them)."""
+        return self._session.collect("/service-accounts", ServiceAccount.from_dict, max_items=max_items)
+
+    def get(self, email: Optional[str] = None, name: Optional[str] = None) -> ServiceAccount:
+        """The service account with this email or name (NotFoundError if none)."""
+        return self._session.fetch(
+            "GET", f"/service-accounts/{account_ref(email, name)}", ServiceAccount.from_dict
+        )
+
+    def delete(self, email: Optional[str] = None, name: Optional[str] = None) -> None:
+        """Delete a service account; its API keys stop working at once."""
+        self._session.call("DELETE", f"/service-accounts/{account_ref(email, name)}")
+
+    def rotate_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> str:
+        """Create a new API key and revoke every older key of the account; return the new key."""
+        path = f"/service-accounts/{account_ref(email, name)}/api-keys/rotate"
+        return parse(f"POST {path}", self._session.call("POST", path), _api_key)
+
+    def revoke_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> None:
+        """Revoke every API key of the account (the account itself stays)."""
+        self._session.call("DELETE", f"/service-accounts/{account_ref(email, name)}/api-keys")
+
+    def list_api_keys(
+        self,
+        email: Optional[str] = None,
+        name: Optional[str] = None,
+        show_inactive: bool = False,
+        max_items: Optional[int] = 20,
+    ) -> List[CredentialInfo]:
+        """Metadata of the account's API keys; `show_inactive=True` adds revoked ones."""
+        return self._session.collect(
+            f"/service-accounts/{account_ref(email, name)}/api-keys",
+            CredentialInfo.from_dict,
+            max_items=max_items,
+            filters=[("show_inactive", bool_param(show_inactive))],
+        )
+
+
+def _api_key(data: Mapping[str, Any]) -> Secret:
+    return Secret(req_str(data, "api_key"))
