@@ -22,6 +22,7 @@ fn binary(name: &str) -> PathBuf {
         "bootstrap" => env!("CARGO_BIN_EXE_bootstrap"),
         "recover" => env!("CARGO_BIN_EXE_recover"),
         "health" => env!("CARGO_BIN_EXE_health"),
+        "housekeeping" => env!("CARGO_BIN_EXE_housekeeping"),
         "console" => env!("CARGO_BIN_EXE_console"),
         "me" => env!("CARGO_BIN_EXE_me"),
         "users-list" => env!("CARGO_BIN_EXE_users-list"),
@@ -319,6 +320,11 @@ async fn every_function_binary_answers_real_events() {
         assert!(!log.contains(secret.as_str()), "a token reached the authorizer's log");
     }
 
+    // The scheduled housekeeping function: nothing was left pending by this walk.
+    let out = d.invoke_once("housekeeping", scheduled_event()).await;
+    assert_eq!(out.response(), &json!({"sweeps": 0}));
+    exercised.insert("housekeeping");
+
     for r in ROUTES {
         exercised.insert(r.function);
     }
@@ -436,4 +442,54 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
     };
     d.store.issue_credential(&record).await.expect("insert an expired token");
     token.expose().to_string()
+}
+
+/// An EventBridge Scheduled Event, as the housekeeping schedule sends it.
+fn scheduled_event() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/events/housekeeping.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("infra/events/housekeeping.json")).expect("JSON")
+}
+
+/// A sweep that a failure interrupted halfway is finished by the scheduled housekeeping
+/// function, invoked with a real Scheduled Event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_finishes_an_interrupted_sweep_on_schedule() {
+    use latchkey::domain::{CredentialKind, Revocation};
+    use latchkey_tests::dynamo_faults::FailingUpdates;
+    let d = deploy().await;
+    let fault = FailingUpdates::default();
+    let store = fault.wrap(&DynamoDbStore::from_config(&d.config).await.expect("DynamoDB client"));
+    let clock = latchkey::clock::ManualClock::starting_now();
+    let org = latchkey_tests::create_org(&store, "scheduled", &clock).await;
+    let (account, first) = latchkey_tests::create_service_account(&store, org.id(), "ci-bot", &clock).await;
+    let mut keys = vec![first];
+    for _ in 0..4 {
+        let key = latchkey_tests::api_key(&account, &clock);
+        store.issue_credential(&key).await.expect("issue a key");
+        keys.push(key);
+    }
+    fault.arm(2);
+    let revocation = Revocation::new(latchkey_tests::tick(&clock), latchkey_tests::RETENTION);
+    store
+        .revoke_all_credentials(org.id(), account.id, CredentialKind::ApiKey, revocation, false)
+        .await
+        .expect("the revoke-all stands");
+    fault.disarm();
+    assert!(unmarked(d.store.as_ref(), &keys).await > 0, "the injected failure left the sweep unfinished");
+
+    let out = d.invoke_once("housekeeping", scheduled_event()).await;
+    assert_eq!(out.response(), &json!({"sweeps": 1}));
+    assert_eq!(unmarked(d.store.as_ref(), &keys).await, 0, "every key marked by the scheduled run");
+    let out = d.invoke_once("housekeeping", scheduled_event()).await;
+    assert_eq!(out.response(), &json!({"sweeps": 0}), "nothing left pending");
+}
+
+/// How many of `keys` carry no `revoked_at` yet.
+async fn unmarked(store: &dyn Store, keys: &[latchkey::domain::CredentialRecord]) -> usize {
+    let mut left = 0;
+    for key in keys {
+        let stored = store.get_credential(key.organization_id, key.id).await.expect("read").expect("stored");
+        left += usize::from(stored.revoked_at.is_none());
+    }
+    left
 }

@@ -4,19 +4,14 @@
 //! at once; the interrupted sweep stays pending and the next housekeeping run finishes it,
 //! without touching what it must not (a first revocation, a newer generation).
 
+use crate::support::dynamo_faults::FailingUpdates;
 use crate::support::{self, RETENTION, tick};
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
-use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use latchkey::clock::{Clock, ManualClock};
 use latchkey::domain::{CredentialKind, CredentialRecord, CredentialStatus, Revocation};
 use latchkey::store::Store;
-use latchkey::store::dynamodb::DynamoDbStore;
 use latchkey::store::sqlite::SqliteStore;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 /// A failure that can be switched on and off around one operation.
 trait Fault {
@@ -44,41 +39,12 @@ impl Fault for SqliteTrigger {
     }
 }
 
-/// Fails every UpdateItem after the first two while armed (clones share the switch).
-#[derive(Debug, Default, Clone)]
-struct FailingUpdates(Arc<Switch>);
-
-#[derive(Debug, Default)]
-struct Switch {
-    armed: AtomicBool,
-    allowed: AtomicI64,
-}
-
-impl Intercept for FailingUpdates {
-    fn name(&self) -> &'static str {
-        "FailingUpdates"
-    }
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let is_update = context.input().downcast_ref::<UpdateItemInput>().is_some();
-        let switch = &self.0;
-        if is_update && switch.armed.load(Ordering::SeqCst) && switch.allowed.fetch_sub(1, Ordering::SeqCst) <= 0 {
-            return Err("injected failure".into());
-        }
-        Ok(())
-    }
-}
-
 impl Fault for FailingUpdates {
     fn arm(&self) {
-        self.0.allowed.store(2, Ordering::SeqCst);
-        self.0.armed.store(true, Ordering::SeqCst);
+        FailingUpdates::arm(self, 2);
     }
     fn disarm(&self) {
-        self.0.armed.store(false, Ordering::SeqCst);
+        FailingUpdates::disarm(self);
     }
 }
 
@@ -149,8 +115,7 @@ async fn sqlite_an_interrupted_sweep_is_finished_by_the_next_run() {
 async fn dynamodb_an_interrupted_sweep_is_finished_by_the_next_run() {
     let plain = support::dynamodb_store_concrete().await;
     let fault = FailingUpdates::default();
-    let config = plain.client().config().to_builder().interceptor(fault.clone()).build();
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), plain.table_name());
+    let store = fault.wrap(&plain);
     an_interrupted_sweep_is_finished_by_the_next_run(Arc::new(store), &fault).await;
 }
 

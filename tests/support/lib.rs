@@ -263,6 +263,7 @@ pub fn credential_record(
 
 pub mod app;
 pub mod counting;
+pub mod dynamo_faults;
 pub mod faults;
 pub mod runtime;
 pub mod server;

@@ -1,11 +1,13 @@
 //! AWS Lambda adapters: the only place API Gateway event types meet the api and auth
 //! layers. Each function binary calls one of [`http::serve_route`],
-//! [`authorizer::serve_authorizer`] or [`operator::serve_operator`].
+//! [`authorizer::serve_authorizer`], [`operator::serve_operator`] or
+//! [`housekeeping::serve_housekeeping`].
 //!
 //! Configuration and the DynamoDB client are built once per cold start, outside the
 //! handler; the handler itself only converts events.
 
 pub mod authorizer;
+pub mod housekeeping;
 pub mod http;
 pub mod operator;
 
