@@ -259,5 +259,6 @@ pub fn credential_record(
 pub mod app;
 pub mod counting;
 pub mod faults;
+pub mod raw_http;
 pub mod runtime;
 pub mod server;
