@@ -10,7 +10,11 @@ use latchkey::api::{ApiError, ApiResponse};
 
 fn refusal(status: u16, detail: &str) -> ApiResponse {
     let code = if status >= 500 { "internal" } else { "validation_failed" };
-    let title = http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Invalid request");
+    // A 400 reads like the handlers' 400s; other statuses by their reason phrase.
+    let title = match status {
+        400 => ApiError::validation(String::new()).title(),
+        _ => http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Invalid request"),
+    };
     ApiResponse::problem(&problem(status, code, title, detail))
 }
 
