@@ -7,11 +7,15 @@ use latchkey::config::Config;
 use latchkey::gateway::LocalGateway;
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::Store;
+use latchkey_cli::server::ServerLimits;
 use serde_json::Value;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub struct TestApp {
     pub base: String,
+    /// The listener's address, for tests that speak raw HTTP over TCP.
+    pub addr: SocketAddr,
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
     pub config: Config,
@@ -57,13 +61,23 @@ pub async fn spawn_app(store: Arc<dyn Store>) -> TestApp {
 }
 
 pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
+    spawn(store, config, ServerLimits::default()).await
+}
+
+/// The server with its HTTP-layer limits (sizes, timeouts, connection cap) shrunk or
+/// widened by the test.
+pub async fn spawn_app_with_limits(store: Arc<dyn Store>, limits: ServerLimits) -> TestApp {
+    spawn(store, Config::default(), limits).await
+}
+
+async fn spawn(store: Arc<dyn Store>, config: Config, limits: ServerLimits) -> TestApp {
     let clock = Arc::new(ManualClock::starting_now());
     let api = Arc::new(Api::new(Arc::clone(&store), clock.clone(), config.clone()));
     let gateway = Arc::new(LocalGateway::new(api));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(latchkey_cli::server::serve(listener, gateway, async move {
+    tokio::spawn(latchkey_cli::server::serve_with_limits(listener, gateway, limits, async move {
         let _ = rx.await;
     }));
     let org = format!("org-{}", uuid::Uuid::new_v4());
@@ -77,6 +91,7 @@ pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
     .expect("bootstrap an organization");
     TestApp {
         base: format!("http://{addr}"),
+        addr,
         clock,
         store,
         config,

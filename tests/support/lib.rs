@@ -265,5 +265,6 @@ pub mod app;
 pub mod counting;
 pub mod dynamo_faults;
 pub mod faults;
+pub mod raw_http;
 pub mod runtime;
 pub mod server;
