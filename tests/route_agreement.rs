@@ -3,6 +3,12 @@
 //! served by the same function, nothing more, and the same public/protected split.
 //!
 //! Every check runs and every disagreement is reported at once, as the differing sets.
+//!
+//! The modules hold the template's other checks: the binaries naming their routes by typed
+//! id (`binaries`).
+
+#[path = "route_agreement/binaries.rs"]
+mod binaries;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;
