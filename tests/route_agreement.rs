@@ -4,12 +4,14 @@
 //!
 //! Every check runs and every disagreement is reported at once, as the differing sets.
 //!
-//! The modules hold the template's other checks: access logs and retention (`logging`), the
-//! gateway's problem+json (`problems`), and the binaries naming their routes by typed id
-//! (`binaries`).
+//! The modules hold the template's other checks: each function's table rights against what
+//! its code sends (`iam`), access logs and retention (`logging`), the gateway's problem+json
+//! (`problems`), and the binaries naming their routes by typed id (`binaries`).
 
 #[path = "route_agreement/binaries.rs"]
 mod binaries;
+#[path = "route_agreement/iam.rs"]
+mod iam;
 #[path = "route_agreement/logging.rs"]
 mod logging;
 #[path = "route_agreement/problems.rs"]
