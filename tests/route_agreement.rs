@@ -3,6 +3,19 @@
 //! served by the same function, nothing more, and the same public/protected split.
 //!
 //! Every check runs and every disagreement is reported at once, as the differing sets.
+//!
+//! The modules hold the template's other checks: each function's table rights against what
+//! its code sends (`iam`), access logs and retention (`logging`), the gateway's problem+json
+//! (`problems`), and the binaries naming their routes by typed id (`binaries`).
+
+#[path = "route_agreement/binaries.rs"]
+mod binaries;
+#[path = "route_agreement/iam.rs"]
+mod iam;
+#[path = "route_agreement/logging.rs"]
+mod logging;
+#[path = "route_agreement/problems.rs"]
+mod problems;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;

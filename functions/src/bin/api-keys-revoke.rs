@@ -5,5 +5,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), latchkey::lambda::Error> {
-    latchkey::lambda::http::serve_function("api-keys-revoke").await
+    latchkey::lambda::http::serve_route(latchkey::api::RouteId::RevokeApiKey).await
 }

@@ -5,5 +5,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), latchkey::lambda::Error> {
-    latchkey::lambda::http::serve_function("service-accounts-create").await
+    latchkey::lambda::http::serve_route(latchkey::api::RouteId::CreateServiceAccount).await
 }

@@ -19,36 +19,6 @@ pub enum Access {
     Owner,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RouteId {
-    Health,
-    Me,
-    ListUsers,
-    CreateUser,
-    GetUser,
-    UpdateUser,
-    DeleteUser,
-    RotateOwnCliTokens,
-    RevokeOwnCliTokens,
-    RotateUserCliTokens,
-    CreateServiceAccount,
-    ListServiceAccounts,
-    GetServiceAccount,
-    DeleteServiceAccount,
-    CreateApiKey,
-    ListServiceAccountApiKeys,
-    RotateApiKeys,
-    RevokeApiKeys,
-    ListApiKeys,
-    RevokeApiKey,
-    CreateAccessToken,
-    ListAccessTokens,
-    GetAccessToken,
-    UpdateAccessToken,
-    ConsolePage,
-    ConsoleAsset,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub id: RouteId,
@@ -66,73 +36,78 @@ pub struct Route {
 const LIST: &[&str] = &["max_items", "cursor"];
 const LIST_INACTIVE: &[&str] = &["max_items", "cursor", "show_inactive"];
 
-macro_rules! route {
-    ($id:ident, $method:literal, $path:literal, $function:literal, $access:ident, $query:expr) => {
-        Route {
-            id: RouteId::$id,
-            method: $method,
-            path: $path,
-            function: $function,
-            access: Access::$access,
-            query: $query,
+/// Declares [`RouteId`], [`RouteId::route`] and [`ROUTES`] from one list of rows: `route()`
+/// is an exhaustive `match` with one arm per id and nothing to fall back to, and the table
+/// is those arms in order. A binary that names a route that does not exist does not compile.
+macro_rules! route_table {
+    ($( $id:ident: $method:literal $path:literal => $function:literal, $access:ident, $query:expr; )+) => {
+        /// One row of the route table. Function binaries name the route they serve by this id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RouteId {
+            $( $id, )+
         }
+
+        impl RouteId {
+            /// This id's row of the table.
+            pub const fn route(self) -> &'static Route {
+                match self {
+                    $(
+                        RouteId::$id => &Route {
+                            id: RouteId::$id,
+                            method: $method,
+                            path: $path,
+                            function: $function,
+                            access: Access::$access,
+                            query: $query,
+                        },
+                    )+
+                }
+            }
+        }
+
+        /// Every route, in [`RouteId`] order.
+        pub const ROUTES: &[Route] = &[ $( *RouteId::$id.route(), )+ ];
     };
 }
 
-pub const ROUTES: &[Route] = &[
-    route!(Health, "GET", "/api/v1/health", "health", Public, &[]),
-    route!(Me, "GET", "/api/v1/me", "me", Authenticated, &[]),
-    route!(ListUsers, "GET", "/api/v1/users", "users-list", Authenticated, LIST),
-    route!(CreateUser, "POST", "/api/v1/users", "users-create", Owner, &[]),
-    route!(GetUser, "GET", "/api/v1/users/{user_id}", "users-get", Authenticated, &[]),
-    route!(UpdateUser, "PATCH", "/api/v1/users/{user_id}", "users-update", Owner, &[]),
-    route!(DeleteUser, "DELETE", "/api/v1/users/{user_id}", "users-delete", Owner, &[]),
-    route!(RotateOwnCliTokens, "POST", "/api/v1/users/me/cli-tokens/rotate", "cli-tokens-rotate-own", User, &[]),
-    route!(RevokeOwnCliTokens, "DELETE", "/api/v1/users/me/cli-tokens", "cli-tokens-revoke-own", User, &[]),
-    route!(RotateUserCliTokens, "POST", "/api/v1/users/{user_id}/cli-tokens/rotate", "cli-tokens-rotate", Owner, &[]),
-    route!(CreateServiceAccount, "POST", "/api/v1/service-accounts", "service-accounts-create", Owner, &[]),
-    route!(ListServiceAccounts, "GET", "/api/v1/service-accounts", "service-accounts-list", Owner, LIST),
-    route!(GetServiceAccount, "GET", "/api/v1/service-accounts/{ref}", "service-accounts-get", Owner, &[]),
-    route!(DeleteServiceAccount, "DELETE", "/api/v1/service-accounts/{ref}", "service-accounts-delete", Owner, &[]),
-    route!(CreateApiKey, "POST", "/api/v1/service-accounts/{ref}/api-keys", "api-keys-create", Owner, &[]),
-    route!(
-        ListServiceAccountApiKeys,
-        "GET",
-        "/api/v1/service-accounts/{ref}/api-keys",
-        "api-keys-list-for-account",
-        Owner,
-        LIST_INACTIVE
-    ),
-    route!(RotateApiKeys, "POST", "/api/v1/service-accounts/{ref}/api-keys/rotate", "api-keys-rotate", Owner, &[]),
-    route!(RevokeApiKeys, "DELETE", "/api/v1/service-accounts/{ref}/api-keys", "api-keys-revoke-all", Owner, &[]),
-    route!(
-        ListApiKeys,
-        "GET",
-        "/api/v1/api-keys",
-        "api-keys-list",
-        Owner,
-        &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"]
-    ),
-    route!(RevokeApiKey, "DELETE", "/api/v1/api-keys/{key_id}", "api-keys-revoke", Owner, &[]),
-    route!(CreateAccessToken, "POST", "/api/v1/tokens", "tokens-create", Authenticated, &[]),
-    route!(
-        ListAccessTokens,
-        "GET",
-        "/api/v1/tokens",
-        "tokens-list",
-        Authenticated,
-        &["max_items", "cursor", "show_inactive", "user"]
-    ),
-    route!(GetAccessToken, "GET", "/api/v1/tokens/{token_id}", "tokens-get", Authenticated, &[]),
-    route!(UpdateAccessToken, "PATCH", "/api/v1/tokens/{token_id}", "tokens-update", Authenticated, &[]),
-    route!(ConsolePage, "GET", "/console", "console", Public, &[]),
-    route!(ConsoleAsset, "GET", "/console/{asset}", "console", Public, &[]),
-];
+route_table! {
+    Health: "GET" "/api/v1/health" => "health", Public, &[];
+    Me: "GET" "/api/v1/me" => "me", Authenticated, &[];
+    ListUsers: "GET" "/api/v1/users" => "users-list", Authenticated, LIST;
+    CreateUser: "POST" "/api/v1/users" => "users-create", Owner, &[];
+    GetUser: "GET" "/api/v1/users/{user_id}" => "users-get", Authenticated, &[];
+    UpdateUser: "PATCH" "/api/v1/users/{user_id}" => "users-update", Owner, &[];
+    DeleteUser: "DELETE" "/api/v1/users/{user_id}" => "users-delete", Owner, &[];
+    RotateOwnCliTokens: "POST" "/api/v1/users/me/cli-tokens/rotate" => "cli-tokens-rotate-own", User, &[];
+    RevokeOwnCliTokens: "DELETE" "/api/v1/users/me/cli-tokens" => "cli-tokens-revoke-own", User, &[];
+    RotateUserCliTokens: "POST" "/api/v1/users/{user_id}/cli-tokens/rotate" => "cli-tokens-rotate", Owner, &[];
+    CreateServiceAccount: "POST" "/api/v1/service-accounts" => "service-accounts-create", Owner, &[];
+    ListServiceAccounts: "GET" "/api/v1/service-accounts" => "service-accounts-list", Owner, LIST;
+    GetServiceAccount: "GET" "/api/v1/service-accounts/{ref}" => "service-accounts-get", Owner, &[];
+    DeleteServiceAccount: "DELETE" "/api/v1/service-accounts/{ref}" => "service-accounts-delete", Owner, &[];
+    CreateApiKey: "POST" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-create", Owner, &[];
+    ListServiceAccountApiKeys:
+        "GET" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-list-for-account", Owner, LIST_INACTIVE;
+    RotateApiKeys: "POST" "/api/v1/service-accounts/{ref}/api-keys/rotate" => "api-keys-rotate", Owner, &[];
+    RevokeApiKeys: "DELETE" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-revoke-all", Owner, &[];
+    ListApiKeys: "GET" "/api/v1/api-keys" => "api-keys-list", Owner,
+        &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"];
+    RevokeApiKey: "DELETE" "/api/v1/api-keys/{key_id}" => "api-keys-revoke", Owner, &[];
+    CreateAccessToken: "POST" "/api/v1/tokens" => "tokens-create", Authenticated, &[];
+    ListAccessTokens: "GET" "/api/v1/tokens" => "tokens-list", Authenticated,
+        &["max_items", "cursor", "show_inactive", "user"];
+    GetAccessToken: "GET" "/api/v1/tokens/{token_id}" => "tokens-get", Authenticated, &[];
+    UpdateAccessToken: "PATCH" "/api/v1/tokens/{token_id}" => "tokens-update", Authenticated, &[];
+    ConsolePage: "GET" "/console" => "console", Public, &[];
+    ConsoleAsset: "GET" "/console/{asset}" => "console", Public, &[];
+}
 
 impl RouteId {
-    pub fn route(self) -> &'static Route {
-        // Every RouteId has exactly one row (checked by a test), so the fallback is unreachable.
-        ROUTES.iter().find(|r| r.id == self).unwrap_or(&ROUTES[0])
+    /// Every route served by this route's function (one route, or the console's two): what
+    /// that function's binary serves.
+    pub fn function_routes(self) -> impl Iterator<Item = &'static Route> {
+        let function = self.route().function;
+        ROUTES.iter().filter(move |r| r.function == function)
     }
 }
 

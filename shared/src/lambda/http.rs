@@ -1,37 +1,52 @@
 //! API Gateway REST proxy events (payload 1.0) ⇄ [`ApiRequest`] / [`ApiResponse`].
 //!
-//! A function serves one route. It recognises its route by the event's resource and
-//! method, not the raw path (a REST API puts the stage name in the path), and reads the
-//! caller from the authorizer context, which it trusts: the token is never seen here.
+//! A function serves the routes of one row's function (one route, or the console's two).
+//! It recognises its route by the event's resource and method, not the raw path (a REST
+//! API puts the stage name in the path), and reads the caller from the authorizer context,
+//! which it trusts: the token is never seen here.
 
 use super::Error;
-use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, ROUTES, RouteId};
+use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, RouteId};
 use crate::auth::context;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use std::sync::Arc;
 
-/// Serves the routes of the route table whose function is `function` (one route, or the
-/// console's two) until the Lambda runtime stops the process.
-pub async fn serve_function(function: &'static str) -> Result<(), Error> {
+/// Serves every route of `route`'s function (the route itself, or the console's two) until
+/// the Lambda runtime stops the process. The route is named by its typed id, so a binary
+/// cannot name a route that does not exist, nor name one by a string:
+///
+/// ```compile_fail
+/// async fn serve() -> Result<(), latchkey::lambda::Error> {
+///     latchkey::lambda::http::serve_route(latchkey::api::RouteId::ListUser).await
+/// }
+/// ```
+///
+/// ```compile_fail
+/// async fn serve() -> Result<(), latchkey::lambda::Error> {
+///     latchkey::lambda::http::serve_route("users-list").await
+/// }
+/// ```
+pub async fn serve_route(route: RouteId) -> Result<(), Error> {
     // Public routes and `/me` answer from the request alone (the authorizer context).
-    let uses_store = ROUTES.iter().any(|r| r.function == function && r.access != Access::Public && r.id != RouteId::Me);
+    let uses_store = route.function_routes().any(|r| r.access != Access::Public && r.id != RouteId::Me);
     let api = super::init_api(uses_store).await?;
     lambda_http::run(service_fn(move |event: Request| {
         let api = Arc::clone(&api);
-        async move { Ok::<_, Error>(handle_event(&api, function, event).await) }
+        async move { Ok::<_, Error>(handle_event(&api, route, event).await) }
     }))
     .await
 }
 
-/// One event through one function: the function's whole job, and what tests drive directly.
-pub async fn handle_event(api: &Api, function: &str, event: Request) -> Response<Body> {
-    let response = match to_api_request(function, &event) {
+/// One event through the function that serves `route`: the function's whole job, and what
+/// tests drive directly. An event for a route of another function is not found.
+pub async fn handle_event(api: &Api, route: RouteId, event: Request) -> Response<Body> {
+    let response = match to_api_request(route, &event) {
         Ok(request) => match event.lambda_context_ref() {
             Some(ctx) => {
                 let budget = super::time_budget(ctx.deadline());
                 tokio::time::timeout(budget, api.handle(request)).await.unwrap_or_else(|_| {
-                    tracing::warn!(function, "out of time before the Lambda deadline");
+                    tracing::warn!(function = route.route().function, "out of time before the Lambda deadline");
                     ApiError::Unavailable("deadline".into()).into_response()
                 })
             }
@@ -42,7 +57,7 @@ pub async fn handle_event(api: &Api, function: &str, event: Request) -> Response
     to_lambda_response(response)
 }
 
-fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiError> {
+fn to_api_request(served: RouteId, event: &Request) -> Result<ApiRequest, ApiError> {
     let (resource, request_id, authorizer) = match event.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(ctx)) => {
             (ctx.resource_path.clone(), ctx.request_id.clone(), Some(&ctx.authorizer.fields))
@@ -50,9 +65,9 @@ fn to_api_request(function: &str, event: &Request) -> Result<ApiRequest, ApiErro
         _ => (None, None, None),
     };
     // This function was deployed for its routes; anything else reaching it is not found.
-    let route = ROUTES
-        .iter()
-        .find(|r| r.function == function && r.method == event.method().as_str() && Some(r.path) == resource.as_deref())
+    let route = served
+        .function_routes()
+        .find(|r| r.method == event.method().as_str() && Some(r.path) == resource.as_deref())
         .ok_or(ApiError::NotFound)?;
     let caller = match (route.access, authorizer) {
         (Access::Public, _) => None,
@@ -95,4 +110,15 @@ fn to_lambda_response(response: ApiResponse) -> Response<Body> {
         }
     };
     builder.body(body).unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spelling the `compile_fail` examples above get wrong compiles when right.
+    #[test]
+    fn a_binary_names_its_route_by_id() {
+        drop(serve_route(RouteId::ListUsers));
+    }
 }

@@ -1,0 +1,392 @@
+//! Least privilege, checked (SPEC section 7): every function's role grants exactly the
+//! DynamoDB actions its code sends, on the resources they address, and nothing else: no
+//! wildcard, no delete right (`DeleteItem`, `BatchWriteItem`) where nothing is deleted, and
+//! the authorizer may change only the `last_used_*` attributes of credential items.
+//!
+//! The tables below are the reading of the code: which store methods each function calls
+//! (shared/src/api/handlers/, shared/src/operator.rs, shared/src/auth/) and which DynamoDB
+//! operations each method of the DynamoDB store sends (shared/src/store/dynamodb/). A change
+//! to either is a change to these tables, and then to template.yaml.
+
+use super::{ROUTELESS, entries, get, get_str, load, logical_id, tag_of, untag};
+use latchkey::api::ROUTES;
+use serde_norway::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// DynamoDB operations each method of the `Store` trait sends in the DynamoDB store.
+/// A transaction (TransactWriteItems) is authorized by the actions of its items (PutItem,
+/// UpdateItem, DeleteItem, ConditionCheckItem). Sweeps (marking the credentials an epoch
+/// bump or a removal revoked) query the index and write each item with one conditional
+/// UpdateItem.
+const STORE_METHODS: &[(&str, &[&str])] = &[
+    ("create_organization", &["PutItem"]),
+    ("find_organization_by_name", &["GetItem"]),
+    // The owner count on the organization item when the new user is an OWNER.
+    ("create_user", &["PutItem", "UpdateItem"]),
+    ("get_user", &["GetItem"]),
+    ("find_user_by_email", &["GetItem"]),
+    ("list_users", &["Query"]),
+    ("update_user", &["GetItem", "UpdateItem"]),
+    ("delete_user", &["GetItem", "DeleteItem", "UpdateItem", "Query"]),
+    ("create_service_account", &["PutItem"]),
+    ("get_service_account", &["GetItem"]),
+    ("find_service_account_by_name", &["GetItem"]),
+    ("list_service_accounts", &["Query"]),
+    ("delete_service_account", &["GetItem", "DeleteItem", "Query", "UpdateItem"]),
+    ("get_principals", &["BatchGetItem"]),
+    // A condition check on the owner's epoch; a failed one reads the owner to tell why.
+    ("issue_credential", &["ConditionCheckItem", "PutItem", "GetItem"]),
+    ("rotate_credentials", &["UpdateItem", "PutItem", "GetItem", "Query"]),
+    // The last-owner guard is a condition check on the organization item.
+    ("revoke_all_credentials", &["GetItem", "UpdateItem", "ConditionCheckItem", "Query"]),
+    ("revoke_credential", &["UpdateItem", "GetItem"]),
+    ("get_credential", &["GetItem"]),
+    ("set_credential_description", &["UpdateItem"]),
+    ("list_credentials", &["Query"]),
+    ("lookup_credential_and_owner", &["BatchGetItem"]),
+    ("record_last_used", &["UpdateItem"]),
+];
+
+/// The store methods each function's code calls. Functions that call none have no table
+/// rights at all (and skip the init-time `DescribeTable`).
+const FUNCTION_CALLS: &[(&str, &[&str])] = &[
+    ("health", &[]),
+    ("me", &[]),
+    ("console", &[]),
+    ("users-list", &["list_users"]),
+    ("users-create", &["create_user"]),
+    ("users-get", &["get_user"]),
+    ("users-update", &["update_user"]),
+    ("users-delete", &["delete_user"]),
+    ("cli-tokens-rotate-own", &["get_user", "rotate_credentials"]),
+    ("cli-tokens-revoke-own", &["revoke_all_credentials"]),
+    ("cli-tokens-rotate", &["get_user", "rotate_credentials"]),
+    ("service-accounts-create", &["create_service_account"]),
+    ("service-accounts-list", &["list_service_accounts"]),
+    ("service-accounts-get", &["find_service_account_by_name"]),
+    ("service-accounts-delete", &["find_service_account_by_name", "delete_service_account"]),
+    ("api-keys-create", &["find_service_account_by_name", "issue_credential"]),
+    ("api-keys-list-for-account", &["find_service_account_by_name", "list_credentials"]),
+    ("api-keys-rotate", &["find_service_account_by_name", "rotate_credentials"]),
+    ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
+    ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
+    ("api-keys-revoke", &["get_credential", "revoke_credential"]),
+    ("tokens-create", &["get_user", "find_user_by_email", "issue_credential"]),
+    ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
+    ("tokens-get", &["get_credential", "get_principals"]),
+    ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),
+    ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
+    ("bootstrap", &["find_organization_by_name", "create_organization"]),
+    ("recover", &["find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
+];
+
+/// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never
+/// query the table itself); everything else addresses the table.
+const TABLE: &str = "table";
+const INDEX: &str = "index/gsi1";
+
+/// What the authorizer's `record_last_used` UpdateItem names: the key (`pk`, `sk`: IAM
+/// evaluates `dynamodb:Attributes` over every attribute name in the request, the key's
+/// included), `last_used_at` and `last_used_at_us` in the update expression, and `pk` and
+/// `last_used_at_us` again in its condition (shared/src/store/dynamodb/mod.rs, keys.rs).
+const LAST_USED_ATTRIBUTES: [&str; 4] = ["pk", "sk", "last_used_at", "last_used_at_us"];
+/// Partition-key patterns of credential items (`C#<id>`) and principal items (`P#<id>`)
+/// (shared/src/store/dynamodb/keys.rs): the only items the authorizer addresses.
+const CREDENTIAL_ITEMS: &str = "C#*";
+const PRINCIPAL_ITEMS: &str = "P#*";
+
+/// (action without the `dynamodb:` prefix, resource) pairs a function needs.
+fn needs(function: &str) -> BTreeSet<(String, String)> {
+    let methods: BTreeMap<&str, &[&str]> = STORE_METHODS.iter().copied().collect();
+    let calls = FUNCTION_CALLS.iter().find(|(f, _)| *f == function).map(|(_, c)| *c).unwrap_or_default();
+    let mut needed = BTreeSet::new();
+    for call in calls {
+        for action in methods.get(call).copied().unwrap_or_default() {
+            let resource = if *action == "Query" { INDEX } else { TABLE };
+            needed.insert((action.to_string(), resource.to_string()));
+        }
+    }
+    if !calls.is_empty() {
+        // Init opens the connection with one DescribeTable (shared/src/lambda/mod.rs).
+        needed.insert(("DescribeTable".to_string(), TABLE.to_string()));
+    }
+    needed
+}
+
+/// One Allow statement as granted: actions, resources (normalised), its Condition.
+struct Grant {
+    actions: Vec<String>,
+    resources: Vec<String>,
+    condition: Option<Value>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<&Value> {
+    match v.map(untag) {
+        None => Vec::new(),
+        Some(Value::Sequence(items)) => items.iter().collect(),
+        Some(_) => v.into_iter().collect(),
+    }
+}
+
+/// `!GetAtt Table.Arn` → "table", `!Sub "${Table.Arn}/index/gsi1"` → "index/gsi1"; any
+/// other resource is kept as written, so it shows in the report (and matches nothing).
+fn resource_name(v: &Value) -> String {
+    let text = untag(v).as_str().unwrap_or("");
+    match (tag_of(v).as_deref(), text) {
+        (Some("!GetAtt"), "Table.Arn") => TABLE.to_string(),
+        (Some("!Sub"), "${Table.Arn}/index/gsi1") => INDEX.to_string(),
+        _ => format!("{v:?}"),
+    }
+}
+
+/// The statements of a policy document, each checked for shape; problems are reported.
+fn statements(document: &Value, at: &str, problems: &mut Vec<String>) -> Vec<Grant> {
+    // Without it IAM reads the document as version 2008-10-17.
+    if get_str(document, "Version") != Some("2012-10-17") {
+        problems.push(format!("{at}: Version must be \"2012-10-17\""));
+    }
+    let mut grants = Vec::new();
+    for (i, statement) in strings(get(document, "Statement")).into_iter().enumerate() {
+        let at = format!("{at}.Statement[{i}]");
+        for broad in ["NotAction", "NotResource", "NotPrincipal"] {
+            if get(statement, broad).is_some() {
+                problems.push(format!("{at}: {broad} grants everything not listed"));
+            }
+        }
+        match get_str(statement, "Effect") {
+            Some("Allow") => {}
+            Some("Deny") => continue,
+            other => problems.push(format!("{at}: Effect {other:?}")),
+        }
+        let actions: Vec<String> =
+            strings(get(statement, "Action")).iter().map(|a| untag(a).as_str().unwrap_or("?").to_string()).collect();
+        let resources: Vec<String> = strings(get(statement, "Resource")).into_iter().map(resource_name).collect();
+        for action in &actions {
+            if action.contains('*') || action.contains('?') {
+                problems.push(format!("{at}: wildcard action {action:?}"));
+            }
+        }
+        for resource in &resources {
+            if resource.contains('*') {
+                problems.push(format!("{at}: wildcard resource {resource}"));
+            }
+        }
+        grants.push(Grant { actions, resources, condition: get(statement, "Condition").cloned() });
+    }
+    grants
+}
+
+/// Every statement a function's role holds through `Policies`: inline documents, and
+/// managed policies of this template by `!Ref`. Anything else (an AWS managed policy, a SAM
+/// policy template, an ARN) cannot be checked here and is a problem.
+fn function_grants(template: &Value, id: &str, function: &Value, problems: &mut Vec<String>) -> Vec<Grant> {
+    let properties = get(function, "Properties");
+    if properties.and_then(|p| get(p, "Role")).is_some() {
+        problems.push(format!("{id}: has its own Role; its rights must come from Policies, where they are checked"));
+    }
+    let mut grants = Vec::new();
+    for (i, policy) in strings(properties.and_then(|p| get(p, "Policies"))).into_iter().enumerate() {
+        let at = format!("{id}.Policies[{i}]");
+        if get(policy, "Statement").is_some() {
+            grants.extend(statements(policy, &at, problems));
+            continue;
+        }
+        let referenced = (tag_of(policy).as_deref() == Some("!Ref"))
+            .then(|| untag(policy).as_str())
+            .flatten()
+            .and_then(|name| get(template, "Resources").and_then(|r| get(r, name)).map(|r| (name, r)));
+        match referenced {
+            Some((name, resource)) if get_str(resource, "Type") == Some("AWS::IAM::ManagedPolicy") => {
+                let document = get(resource, "Properties").and_then(|p| get(p, "PolicyDocument"));
+                match document {
+                    Some(document) => grants.extend(statements(document, &format!("{at} ({name})"), problems)),
+                    None => problems.push(format!("{at}: {name} has no PolicyDocument")),
+                }
+            }
+            _ => problems.push(format!(
+                "{at}: {policy:?} is not an inline policy nor a managed policy of this template: \
+                 its rights cannot be checked"
+            )),
+        }
+    }
+    grants
+}
+
+/// The values of one condition operator and key, as a set (None when absent).
+fn condition_values(condition: Option<&Value>, operator: &str, key: &str) -> Option<BTreeSet<String>> {
+    let values = condition.and_then(|c| get(c, operator)).and_then(|o| get(o, key))?;
+    Some(strings(Some(values)).iter().map(|v| untag(v).as_str().unwrap_or("?").to_string()).collect())
+}
+
+fn set(values: &[&str]) -> BTreeSet<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+/// The authorizer reads only credential and principal items, and writes only the
+/// `last_used_*` attributes of credential items, returning nothing.
+fn check_authorizer_conditions(grant: &Grant, problems: &mut Vec<String>) {
+    let condition = grant.condition.as_ref();
+    for action in &grant.actions {
+        let action = action.strip_prefix("dynamodb:").unwrap_or(action);
+        match action {
+            "GetItem" | "BatchGetItem" => {
+                let keys = condition_values(condition, "ForAllValues:StringLike", "dynamodb:LeadingKeys");
+                if keys.is_none_or(|k| k.is_empty() || !k.is_subset(&set(&[CREDENTIAL_ITEMS, PRINCIPAL_ITEMS]))) {
+                    problems.push(format!(
+                        "AuthorizerFunction: {action} needs Condition ForAllValues:StringLike \
+                         dynamodb:LeadingKeys within [{CREDENTIAL_ITEMS}, {PRINCIPAL_ITEMS}]"
+                    ));
+                }
+            }
+            "UpdateItem" => {
+                let keys = condition_values(condition, "ForAllValues:StringLike", "dynamodb:LeadingKeys");
+                if keys != Some(set(&[CREDENTIAL_ITEMS])) {
+                    problems.push(format!(
+                        "AuthorizerFunction: UpdateItem needs Condition ForAllValues:StringLike \
+                         dynamodb:LeadingKeys [{CREDENTIAL_ITEMS}] (credential items only), has {keys:?}"
+                    ));
+                }
+                let attributes = condition_values(condition, "ForAllValues:StringEquals", "dynamodb:Attributes");
+                if attributes != Some(set(&LAST_USED_ATTRIBUTES)) {
+                    problems.push(format!(
+                        "AuthorizerFunction: UpdateItem needs Condition ForAllValues:StringEquals \
+                         dynamodb:Attributes {LAST_USED_ATTRIBUTES:?} (the key and last_used_*), has {attributes:?}"
+                    ));
+                }
+                let returns = condition_values(condition, "StringEquals", "dynamodb:ReturnValues")
+                    .or_else(|| condition_values(condition, "StringEqualsIfExists", "dynamodb:ReturnValues"));
+                if returns.is_none_or(|r| r.is_empty() || !r.is_subset(&set(&["NONE", "UPDATED_OLD", "UPDATED_NEW"]))) {
+                    problems.push(
+                        "AuthorizerFunction: UpdateItem needs Condition StringEquals \
+                         dynamodb:ReturnValues NONE (never the whole item)"
+                            .into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn every_function_holds_exactly_the_table_rights_its_code_needs() {
+    let template = load("template.yaml");
+    let mut problems = Vec::new();
+
+    // The tables cover the code: every method of the Store trait, every function.
+    let trait_methods = store_trait_methods();
+    let tabled: BTreeSet<String> = STORE_METHODS.iter().map(|(m, _)| m.to_string()).collect();
+    differ(&mut problems, "STORE_METHODS against the Store trait (shared/src/store/mod.rs)", &trait_methods, &tabled);
+    let functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function).chain(ROUTELESS).map(String::from).collect();
+    let described: BTreeSet<String> = FUNCTION_CALLS.iter().map(|(f, _)| f.to_string()).collect();
+    differ(&mut problems, "FUNCTION_CALLS against the deployed functions", &functions, &described);
+    for (function, calls) in FUNCTION_CALLS {
+        for call in calls.iter().filter(|c| !tabled.contains(**c)) {
+            problems.push(format!("FUNCTION_CALLS: {function} calls {call}, which STORE_METHODS does not describe"));
+        }
+    }
+
+    let globals = get(&template, "Globals").and_then(|g| get(g, "Function")).and_then(|f| get(f, "Policies"));
+    if globals.is_some() {
+        problems.push("Globals.Function.Policies: rights for every function cannot be least privilege".into());
+    }
+    let resources = get(&template, "Resources");
+    for function in &functions {
+        let id = logical_id(function);
+        let Some(resource) = resources.and_then(|r| get(r, &id)) else {
+            problems.push(format!("{id}: missing from template.yaml"));
+            continue;
+        };
+        let grants = function_grants(&template, &id, resource, &mut problems);
+        let mut granted = BTreeSet::new();
+        for grant in &grants {
+            for action in &grant.actions {
+                let Some(action) = action.strip_prefix("dynamodb:") else {
+                    problems.push(format!("{id}: grants {action:?}, which no function needs"));
+                    continue;
+                };
+                for resource in &grant.resources {
+                    granted.insert((action.to_string(), resource.clone()));
+                }
+            }
+            if function == "authorizer" {
+                check_authorizer_conditions(grant, &mut problems);
+            } else if grant.condition.is_some() {
+                problems.push(format!("{id}: unexpected Condition {:?}", grant.condition));
+            }
+        }
+        differ(&mut problems, &format!("{id}: table rights (action, resource)"), &needs(function), &granted);
+    }
+
+    // No other IAM resource adds rights to a function's role behind Policies' back.
+    for (name, resource) in entries(resources) {
+        let kind = get_str(resource, "Type").unwrap_or("");
+        let properties = get(resource, "Properties");
+        match kind {
+            "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
+                problems.push(format!("{name}: {kind} attaches rights outside a function's Policies"))
+            }
+            "AWS::IAM::ManagedPolicy" => {
+                for attach in ["Roles", "Users", "Groups"] {
+                    if properties.and_then(|p| get(p, attach)).is_some() {
+                        problems
+                            .push(format!("{name}: attaches itself through {attach}, outside a function's Policies"));
+                    }
+                }
+            }
+            "AWS::IAM::Role" if format!("{properties:?}").contains("dynamodb") => {
+                problems.push(format!("{name}: a role of its own with DynamoDB rights"))
+            }
+            _ => {}
+        }
+    }
+
+    assert!(
+        problems.is_empty(),
+        "template.yaml grants other table rights than the code needs:\n  - {}\n",
+        problems.join("\n  - ")
+    );
+}
+
+/// Reports what `expected` (the code's needs) has that `actual` (the template) lacks, and
+/// the other way round.
+fn differ<T: Ord + std::fmt::Debug>(
+    problems: &mut Vec<String>,
+    what: &str,
+    expected: &BTreeSet<T>,
+    actual: &BTreeSet<T>,
+) {
+    let mut lines = Vec::new();
+    for missing in expected.difference(actual) {
+        lines.push(format!("\n    missing (needed, not there): {missing:?}"));
+    }
+    for extra in actual.difference(expected) {
+        lines.push(format!("\n    extra (there, not needed):   {extra:?}"));
+    }
+    if !lines.is_empty() {
+        problems.push(format!("{what}:{}", lines.concat()));
+    }
+}
+
+/// The method names of `pub trait Store` in shared/src/store/mod.rs.
+fn store_trait_methods() -> BTreeSet<String> {
+    let path = super::repo_root().join("shared/src/store/mod.rs");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let body = text.split_once("pub trait Store").map(|(_, b)| b).unwrap_or("");
+    body.split("async fn ")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next())
+        .filter(|name| !name.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_rights_tables_read_the_store_trait() {
+    let methods = store_trait_methods();
+    assert!(methods.contains("record_last_used") && methods.contains("create_organization"), "{methods:?}");
+    let authorizer = needs("authorizer");
+    assert!(authorizer.contains(&("UpdateItem".to_string(), TABLE.to_string())));
+    assert!(needs("health").is_empty());
+    assert!(needs("users-list").contains(&("Query".to_string(), INDEX.to_string())));
+}
