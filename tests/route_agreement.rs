@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 
 /// Functions that have no API route but must be deployed.
 const ROUTELESS: [&str; 3] = ["authorizer", "bootstrap", "recover"];
+/// Functions with no API route that a schedule invokes: their one event is a Schedule.
+const SCHEDULED: [&str; 1] = ["housekeeping"];
 const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// (METHOD, path, function)
@@ -175,8 +177,13 @@ fn template_declares_exactly_the_route_table() {
     }
 
     // The function set: one per distinct function of the table, plus the route-less ones.
-    let expected_functions: BTreeSet<(String, String)> =
-        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).map(|f| (logical_id(f), f.to_string())).collect();
+    let expected_functions: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| r.function)
+        .chain(ROUTELESS)
+        .chain(SCHEDULED)
+        .map(|f| (logical_id(f), f.to_string()))
+        .collect();
     let actual_functions: BTreeSet<(String, String)> =
         functions.iter().map(|(id, (bin, _))| (id.clone(), bin.clone())).collect();
     compare(&mut problems, "template functions (logical id, Binary)", &expected_functions, &actual_functions);
@@ -198,6 +205,13 @@ fn template_declares_exactly_the_route_table() {
                 "{id}: must have no Events (no API route), has {:?}",
                 events.iter().map(|(n, _)| n).collect::<Vec<_>>()
             ));
+            continue;
+        }
+        if SCHEDULED.contains(&binary.as_str()) {
+            let types: Vec<Option<&str>> = events.iter().map(|(_, e)| get_str(e, "Type")).collect();
+            if types != [Some("Schedule")] {
+                problems.push(format!("{id}: must have exactly one Schedule event (no API route), has {types:?}"));
+            }
             continue;
         }
         for (name, event) in events {
@@ -399,7 +413,8 @@ fn sample_events_fit_their_functions() {
 
     let dir = repo_root().join("infra/events");
     let mut problems = Vec::new();
-    let expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function).chain(ROUTELESS).map(String::from).collect();
+    let expected: BTreeSet<String> =
+        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).map(String::from).collect();
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(String::from))
@@ -415,6 +430,11 @@ fn sample_events_fit_their_functions() {
                     problems.push(format!("{file}: not an operator request: {e}"));
                 }
             }
+            "housekeeping" => match serde_json::from_str::<aws_lambda_events::eventbridge::EventBridgeEvent>(&text) {
+                Ok(event) if event.detail_type == "Scheduled Event" && event.source == "aws.events" => {}
+                Ok(_) => problems.push(format!("{file}: needs detail-type Scheduled Event from aws.events")),
+                Err(e) => problems.push(format!("{file}: not an EventBridge event: {e}")),
+            },
             "authorizer" => match serde_json::from_str::<
                 aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest,
             >(&text)

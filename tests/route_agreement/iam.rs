@@ -8,7 +8,7 @@
 //! operations each method of the DynamoDB store sends (shared/src/store/dynamodb/). A change
 //! to either is a change to these tables, and then to template.yaml.
 
-use super::{ROUTELESS, entries, get, get_str, load, logical_id, tag_of, untag};
+use super::{ROUTELESS, SCHEDULED, entries, get, get_str, load, logical_id, tag_of, untag};
 use latchkey::api::ROUTES;
 use serde_norway::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A transaction (TransactWriteItems) is authorized by the actions of its items (PutItem,
 /// UpdateItem, DeleteItem, ConditionCheckItem). Sweeps (marking the credentials an epoch
 /// bump or a removal revoked) query the index and write each item with one conditional
-/// UpdateItem.
+/// UpdateItem. The revocations that owe a sweep record it (a PutItem) in their transaction.
 const STORE_METHODS: &[(&str, &[&str])] = &[
     ("create_organization", &["PutItem"]),
     ("find_organization_by_name", &["GetItem"]),
@@ -27,24 +27,26 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("find_user_by_email", &["GetItem"]),
     ("list_users", &["Query"]),
     ("update_user", &["GetItem", "UpdateItem"]),
-    ("delete_user", &["GetItem", "DeleteItem", "UpdateItem", "Query"]),
+    ("delete_user", &["GetItem", "DeleteItem", "UpdateItem", "PutItem", "Query"]),
     ("create_service_account", &["PutItem"]),
     ("get_service_account", &["GetItem"]),
     ("find_service_account_by_name", &["GetItem"]),
     ("list_service_accounts", &["Query"]),
-    ("delete_service_account", &["GetItem", "DeleteItem", "Query", "UpdateItem"]),
+    ("delete_service_account", &["GetItem", "DeleteItem", "PutItem", "Query", "UpdateItem"]),
     ("get_principals", &["BatchGetItem"]),
     // A condition check on the owner's epoch; a failed one reads the owner to tell why.
     ("issue_credential", &["ConditionCheckItem", "PutItem", "GetItem"]),
     ("rotate_credentials", &["UpdateItem", "PutItem", "GetItem", "Query"]),
     // The last-owner guard is a condition check on the organization item.
-    ("revoke_all_credentials", &["GetItem", "UpdateItem", "ConditionCheckItem", "Query"]),
+    ("revoke_all_credentials", &["GetItem", "UpdateItem", "ConditionCheckItem", "PutItem", "Query"]),
     ("revoke_credential", &["UpdateItem", "GetItem"]),
     ("get_credential", &["GetItem"]),
     ("set_credential_description", &["UpdateItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
     ("record_last_used", &["UpdateItem"]),
+    // The pending sweeps are listed in the index; each is run as above.
+    ("complete_pending_sweeps", &["Query", "UpdateItem"]),
 ];
 
 /// The store methods each function's code calls. Functions that call none have no table
@@ -78,6 +80,7 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
     ("bootstrap", &["find_organization_by_name", "create_organization"]),
     ("recover", &["find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
+    ("housekeeping", &["complete_pending_sweeps"]),
 ];
 
 /// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never
@@ -277,7 +280,8 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
     let trait_methods = store_trait_methods();
     let tabled: BTreeSet<String> = STORE_METHODS.iter().map(|(m, _)| m.to_string()).collect();
     differ(&mut problems, "STORE_METHODS against the Store trait (shared/src/store/mod.rs)", &trait_methods, &tabled);
-    let functions: BTreeSet<String> = ROUTES.iter().map(|r| r.function).chain(ROUTELESS).map(String::from).collect();
+    let functions: BTreeSet<String> =
+        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).map(String::from).collect();
     let described: BTreeSet<String> = FUNCTION_CALLS.iter().map(|(f, _)| f.to_string()).collect();
     differ(&mut problems, "FUNCTION_CALLS against the deployed functions", &functions, &described);
     for (function, calls) in FUNCTION_CALLS {
