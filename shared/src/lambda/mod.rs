@@ -25,9 +25,27 @@ pub type Error = lambda_runtime::Error;
 /// Lambda timeout, which the gateway would turn into an unhelpful 502/504.
 const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Deadlines before this (2001-09-09 as epoch milliseconds) are not times at all: see
+/// [`time_budget`].
+const EARLIEST_REAL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1_000_000_000);
+
 /// How long the handler may run: until the invocation's deadline, less the margin.
+///
+/// Lambda's `Lambda-Runtime-Deadline-Ms` is an absolute time (epoch milliseconds).
+/// cargo-lambda's emulator (`cargo lambda watch`, 1.9) sends the function's *timeout*
+/// there instead (600000, i.e. 1970-01-01T00:10:00Z): read as a time, that deadline passed
+/// decades ago and every invocation would give up at once. Such a value is read as what it
+/// is, a duration from now. A real deadline that has passed still leaves no time at all.
 pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duration {
-    deadline.duration_since(std::time::SystemTime::now()).unwrap_or_default().saturating_sub(ANSWER_MARGIN)
+    budget_at(deadline, std::time::SystemTime::now())
+}
+
+fn budget_at(deadline: std::time::SystemTime, now: std::time::SystemTime) -> std::time::Duration {
+    let remaining = match deadline.duration_since(std::time::UNIX_EPOCH) {
+        Ok(since_epoch) if since_epoch < EARLIEST_REAL_DEADLINE => since_epoch,
+        _ => deadline.duration_since(now).unwrap_or_default(),
+    };
+    remaining.saturating_sub(ANSWER_MARGIN)
 }
 
 /// Configuration, store and clock for one cold start.
@@ -43,8 +61,13 @@ pub(crate) fn time_budget(deadline: std::time::SystemTime) -> std::time::Duratio
 pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>, Config), Error> {
     crate::logging::init_json();
     let config = Config::from_env()?;
-    let store =
-        DynamoDbStore::new(dynamodb_client(&config, |name| std::env::var(name).ok())?, config.table_name.clone());
+    let env = |name: &str| match std::env::var(name).ok() {
+        // A function that never touches the table must not need a region (an emulator may
+        // set none); its client is never used.
+        None if !uses_store && name == "AWS_REGION" => Some("us-east-1".to_string()),
+        value => value,
+    };
+    let store = DynamoDbStore::new(dynamodb_client(&config, env)?, config.table_name.clone());
     if uses_store {
         open_connection(&store).await;
     }
@@ -108,4 +131,26 @@ async fn open_connection(store: &DynamoDbStore) {
 pub async fn init_api(uses_store: bool) -> Result<Arc<Api>, Error> {
     let (store, clock, config) = init(uses_store).await?;
     Ok(Arc::new(Api::new(store, clock, config)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn a_real_deadline_leaves_its_remaining_time_less_the_margin() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_796_137_000);
+        assert_eq!(budget_at(now + Duration::from_secs(3), now), Duration::from_millis(2500));
+        assert_eq!(budget_at(now - Duration::from_secs(1), now), Duration::ZERO, "a passed deadline leaves nothing");
+        assert_eq!(budget_at(now + Duration::from_millis(200), now), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_emulators_timeout_in_the_deadline_header_is_read_as_a_duration() {
+        let now = SystemTime::now();
+        // cargo lambda watch sends `Lambda-Runtime-Deadline-Ms: 600000`.
+        let deadline = UNIX_EPOCH + Duration::from_millis(600_000);
+        assert_eq!(budget_at(deadline, now), Duration::from_millis(599_500));
+    }
 }
