@@ -213,6 +213,17 @@ async fn tokens_never_reach_logs_or_error_bodies() {
             assert!(!body.contains(secret_of(token)), "{what}: a token's secret is in an error body: {body}");
         }
     }
+    // A denial of a well-formed token leaves its trace: request id, reason, credential id
+    // (from the locator), at info.
+    let robot_id = Token::parse(&robot).unwrap().locator().credential_id.to_string();
+    let denial = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["fields"]["message"] == "denied" && l["fields"]["credential_id"] == robot_id.as_str());
+    let denial = denial.unwrap_or_else(|| panic!("no denial line names the revoked key {robot_id}"));
+    assert_eq!(denial["level"], "INFO", "{denial}");
+    assert_eq!(denial["fields"]["reason"], "revoked", "{denial}");
+    assert!(denial["fields"]["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{denial}");
     eprintln!(
         "secrets: {} requests, {} error bodies, {lines} log lines, {} tokens checked",
         w.requests,

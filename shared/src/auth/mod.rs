@@ -7,6 +7,9 @@
 //! one conditional `last_used_at` write per credential per minute.
 
 pub mod context;
+mod denial;
+
+pub use denial::{Denial, DenyReason, log_denial};
 
 use crate::clock::Clock;
 use crate::credential::Token;
@@ -22,29 +25,7 @@ pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
 pub enum Decision {
     Allow(Caller),
     /// Invalid, revoked or expired: API Gateway answers 401.
-    Deny(DenyReason),
-}
-
-/// Why a request was denied: for logs and tests only; callers all see the same 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DenyReason {
-    MissingHeader,
-    NotBearer,
-    Malformed,
-    UnknownCredential,
-    WrongSecret,
-    Revoked,
-    Expired,
-}
-
-impl DenyReason {
-    /// Whether the presented string could be a credential of ours at all. Garbage is refused
-    /// before any store access and logged only at debug: a flood of it must not turn into a
-    /// flood of log lines (each one costs CPU at 128 MB and CloudWatch money); the gateway's
-    /// access log still counts the 401s.
-    pub fn is_noise(self) -> bool {
-        matches!(self, DenyReason::MissingHeader | DenyReason::NotBearer | DenyReason::Malformed)
-    }
+    Deny(Denial),
 }
 
 /// The store failed: never an allow, never a 401 (a client would discard a good token).
@@ -65,33 +46,34 @@ impl Authorizer {
     pub async fn authorize(&self, authorization: Option<&str>) -> Result<Decision, AuthFailure> {
         let token = match bearer_token(authorization) {
             Ok(t) => t,
-            Err(reason) => return Ok(Decision::Deny(reason)),
+            Err(reason) => return Ok(Decision::Deny(Denial::noise(reason))),
         };
         let token = match Token::parse(token) {
             Ok(t) => t,
-            Err(_) => return Ok(Decision::Deny(DenyReason::Malformed)),
+            Err(_) => return Ok(Decision::Deny(Denial::noise(DenyReason::Malformed))),
         };
         let locator = token.locator();
+        let deny = |reason| Ok(Decision::Deny(Denial::of(locator.credential_id, reason)));
         let (credential, owner) =
             self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
-        let (Some(credential), Some(owner)) = (credential, owner) else {
-            return Ok(Decision::Deny(DenyReason::UnknownCredential));
-        };
         // The locator only addresses; everything it claims is checked against the items.
+        let (Some(credential), Some(owner)) = (credential, owner) else {
+            return deny(DenyReason::UnknownCredential);
+        };
         if credential.kind != locator.kind
             || credential.owner_id != owner.id()
             || credential.organization_id != owner.organization_id()
         {
-            return Ok(Decision::Deny(DenyReason::UnknownCredential));
+            return deny(DenyReason::UnknownCredential);
         }
         if !token.matches(&credential.secret_hash) {
-            return Ok(Decision::Deny(DenyReason::WrongSecret));
+            return deny(DenyReason::WrongSecret);
         }
         let now = self.clock.now();
         match credential.status(now, Some(&owner)) {
             CredentialStatus::Active => {}
-            CredentialStatus::Revoked => return Ok(Decision::Deny(DenyReason::Revoked)),
-            CredentialStatus::Expired => return Ok(Decision::Deny(DenyReason::Expired)),
+            CredentialStatus::Revoked => return deny(DenyReason::Revoked),
+            CredentialStatus::Expired => return deny(DenyReason::Expired),
         }
         let throttle = now - Duration::seconds(LAST_USED_INTERVAL_SECONDS);
         if credential.last_used_at.is_none_or(|t| t <= throttle) {
