@@ -4,7 +4,7 @@
 //!
 //! Cost: a malformed token or a bad checksum is denied with no store access; a well-formed
 //! one costs exactly one strongly consistent round trip (credential + owner), plus at most
-//! one conditional `last_used_at` write per credential per minute.
+//! one conditional `last_used_at` write per credential per minute, bounded in time.
 
 pub mod context;
 mod denial;
@@ -20,6 +20,10 @@ use std::sync::Arc;
 
 /// `last_used_at` is recorded at most this often per credential.
 pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
+
+/// How long the `last_used_at` write may take before the request is allowed without it:
+/// bookkeeping must never turn a valid credential into a 503.
+pub const LAST_USED_WRITE_LIMIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -77,9 +81,19 @@ impl Authorizer {
         }
         let throttle = now - Duration::seconds(LAST_USED_INTERVAL_SECONDS);
         if credential.last_used_at.is_none_or(|t| t <= throttle) {
-            // Bookkeeping must not turn a good credential away: a failure is only logged.
-            if let Err(e) = self.store.record_last_used(credential.id, now, throttle).await {
-                tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at");
+            // Bookkeeping must not turn a good credential away: bounded, and a failure or a
+            // timeout is only logged.
+            let write = self.store.record_last_used(credential.id, now, throttle);
+            match tokio::time::timeout(LAST_USED_WRITE_LIMIT, write).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at")
+                }
+                Err(_) => tracing::warn!(
+                    credential_id = %credential.id,
+                    limit_ms = LAST_USED_WRITE_LIMIT.as_millis() as u64,
+                    "last_used_at write timed out; allowed without it"
+                ),
             }
         }
         Ok(Decision::Allow(Caller::from_principal(&owner, &credential)))
