@@ -3,8 +3,10 @@
 //! same way.
 //!
 //! Cost: a malformed token or a bad checksum is denied with no store access; a well-formed
-//! one costs exactly one strongly consistent round trip (credential + owner), plus at most
-//! one conditional `last_used_at` write per credential per minute, bounded in time.
+//! one costs exactly one strongly consistent round trip (credential + owner) and one
+//! constant-time compare, whatever exists: an unknown credential, an unknown owner and a
+//! wrong secret cost the same, so timing does not tell which ids exist. An allow adds at
+//! most one conditional `last_used_at` write per credential per minute, bounded in time.
 
 pub mod context;
 mod denial;
@@ -13,10 +15,11 @@ pub use denial::{Denial, DenyReason, log_denial};
 
 use crate::clock::Clock;
 use crate::credential::Token;
-use crate::domain::{Caller, CredentialStatus};
+use crate::domain::{Caller, CredentialStatus, SecretHash};
 use crate::store::{Store, StoreError};
 use chrono::Duration;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `last_used_at` is recorded at most this often per credential.
 pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
@@ -40,11 +43,22 @@ pub struct AuthFailure(#[from] pub StoreError);
 pub struct Authorizer {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// What a token is compared with when no item of the locator's pair backs it, in the
+    /// same constant-time compare as a real hash. No token is known to hash to all zeros,
+    /// and a match with the stand-in is refused anyway.
+    stand_in: SecretHash,
+    comparisons: AtomicU64,
 }
 
 impl Authorizer {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, stand_in: SecretHash::from_digest([0; 32]), comparisons: AtomicU64::new(0) }
+    }
+
+    /// Secret comparisons made so far: one per well-formed token, none for garbage. A relaxed
+    /// atomic counter, so tests can check the work done at no cost worth naming in production.
+    pub fn secret_comparisons(&self) -> u64 {
+        self.comparisons.load(Ordering::Relaxed)
     }
 
     pub async fn authorize(&self, authorization: Option<&str>) -> Result<Decision, AuthFailure> {
@@ -61,16 +75,22 @@ impl Authorizer {
         let (credential, owner) =
             self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
         // The locator only addresses; everything it claims is checked against the items.
-        let (Some(credential), Some(owner)) = (credential, owner) else {
+        let found = match (credential, owner) {
+            (Some(credential), Some(owner))
+                if credential.kind == locator.kind
+                    && credential.owner_id == owner.id()
+                    && credential.organization_id == owner.organization_id() =>
+            {
+                Some((credential, owner))
+            }
+            _ => None,
+        };
+        // Exactly one compare, whatever was found, before anything branches on it.
+        let matched = self.compare(&token, found.as_ref().map(|(credential, _)| &credential.secret_hash));
+        let Some((credential, owner)) = found else {
             return deny(DenyReason::UnknownCredential);
         };
-        if credential.kind != locator.kind
-            || credential.owner_id != owner.id()
-            || credential.organization_id != owner.organization_id()
-        {
-            return deny(DenyReason::UnknownCredential);
-        }
-        if !token.matches(&credential.secret_hash) {
+        if !matched {
             return deny(DenyReason::WrongSecret);
         }
         let now = self.clock.now();
@@ -97,6 +117,12 @@ impl Authorizer {
             }
         }
         Ok(Decision::Allow(Caller::from_principal(&owner, &credential)))
+    }
+
+    /// The one constant-time compare of a request: against `stored`, or the stand-in.
+    fn compare(&self, token: &Token, stored: Option<&SecretHash>) -> bool {
+        self.comparisons.fetch_add(1, Ordering::Relaxed);
+        token.matches(stored.unwrap_or(&self.stand_in))
     }
 }
 
