@@ -66,6 +66,41 @@ async fn the_authorizer_fails_closed_when_the_lookup_fails() {
     assert!(faulty.injected() >= 7, "faults injected: {}", faulty.injected());
 }
 
+/// A table that never answers the `last_used_at` write: the allow still arrives, within the
+/// write's bound (300 ms) plus slack, from the authorizer and through the local server,
+/// never a 503 and never a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_last_used_write_never_holds_up_a_valid_credential() {
+    let bound = latchkey::auth::LAST_USED_WRITE_LIMIT + Duration::from_millis(700);
+    let inner = latchkey_tests::sqlite_store().await;
+    let clock = Arc::new(ManualClock::starting_now());
+    let token = bootstrap(inner.as_ref(), &clock).await;
+    let faulty = FaultyStore::new(Arc::clone(&inner));
+    faulty.arm(Methods::Only(vec!["record_last_used"]), Fault::Hang);
+    let authorizer = Authorizer::new(Arc::clone(&faulty) as Arc<dyn Store>, clock.clone());
+    let started = Instant::now();
+    let decision = tokio::time::timeout(Duration::from_secs(5), authorizer.authorize(Some(&format!("Bearer {token}"))))
+        .await
+        .expect("the authorizer waited for a hanging bookkeeping write");
+    let took = started.elapsed();
+    assert!(matches!(decision, Ok(Decision::Allow(_))), "{decision:?}");
+    assert!(took < bound, "the allow took {took:?}");
+    assert!(took >= latchkey::auth::LAST_USED_WRITE_LIMIT, "the write was not waited for at all: {took:?}");
+    assert_eq!(faulty.injected(), 1);
+
+    // Through the local server: 200, not 503, in time.
+    let (app, faulty) = spawn_faulty_app(latchkey_tests::sqlite_store().await).await;
+    app.clock.advance(chrono::Duration::minutes(5));
+    faulty.arm(Methods::Only(vec!["record_last_used"]), Fault::Hang);
+    let started = Instant::now();
+    let me = tokio::time::timeout(Duration::from_secs(5), app.get("/me", &app.owner_token))
+        .await
+        .expect("the request waited for a hanging bookkeeping write");
+    me.assert_status(200);
+    assert!(started.elapsed() < bound, "GET /me took {:?}", started.elapsed());
+    assert_eq!(faulty.injected(), 1, "the write was not attempted");
+}
+
 /// Every protected request of the API, as (method, path, body).
 fn every_request(
     collab_id: &str,

@@ -16,7 +16,7 @@ mod redirect;
 
 use crate::api::routes::{self, RouteMatch};
 use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES, RouteId};
-use crate::auth::{Authorizer, Decision};
+use crate::auth::{self, Authorizer, Decision};
 use crate::domain::Caller;
 use std::sync::Arc;
 
@@ -105,12 +105,8 @@ impl LocalGateway {
         } else {
             match self.authorizer.authorize(raw.authorization).await {
                 Ok(Decision::Allow(caller)) => Some(caller),
-                Ok(Decision::Deny(reason)) => {
-                    if reason.is_noise() {
-                        tracing::debug!(request_id = %raw.request_id, ?reason, "denied");
-                    } else {
-                        tracing::info!(request_id = %raw.request_id, ?reason, "denied");
-                    }
+                Ok(Decision::Deny(denial)) => {
+                    auth::log_denial(&raw.request_id, &denial);
                     return Err(ApiError::Unauthorized.into_response());
                 }
                 Err(failure) => {

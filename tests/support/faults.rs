@@ -25,16 +25,20 @@ pub enum Fault {
     Contention,
     /// A corrupt item or an unexpected response: `StoreError::Internal`.
     Internal,
+    /// A table that never answers: the call never completes (its caller's bound must end
+    /// it). Not in [`Fault::ALL`], whose faults all answer.
+    Hang,
 }
 
 impl Fault {
     pub const ALL: [Fault; 3] = [Fault::Unavailable, Fault::Contention, Fault::Internal];
 
-    fn error(self) -> StoreError {
+    fn error(self) -> Option<StoreError> {
         match self {
-            Fault::Unavailable => StoreError::Unavailable(FAULT_MARKER.to_string()),
-            Fault::Contention => StoreError::Contention,
-            Fault::Internal => StoreError::Internal(FAULT_MARKER.to_string()),
+            Fault::Unavailable => Some(StoreError::Unavailable(FAULT_MARKER.to_string())),
+            Fault::Contention => Some(StoreError::Contention),
+            Fault::Internal => Some(StoreError::Internal(FAULT_MARKER.to_string())),
+            Fault::Hang => None,
         }
     }
 }
@@ -117,7 +121,8 @@ impl FaultyStore {
         std::mem::take(&mut *self.calls.lock().unwrap())
     }
 
-    fn check(&self, method: &'static str) -> StoreResult<()> {
+    /// Records the call; the fault of the first rule that fires, if any.
+    fn fault_for(&self, method: &'static str) -> Option<Fault> {
         self.calls.lock().unwrap().push(method);
         let mut rules = self.rules.lock().unwrap();
         for rule in rules.iter_mut() {
@@ -128,16 +133,24 @@ impl FaultyStore {
             rule.seen += 1;
             if n >= rule.skip && n - rule.skip < rule.times {
                 self.injected.fetch_add(1, Ordering::SeqCst);
-                return Err(rule.fault.error());
+                return Some(rule.fault);
             }
         }
-        Ok(())
+        None
+    }
+
+    async fn check(&self, method: &'static str) -> StoreResult<()> {
+        match self.fault_for(method).map(Fault::error) {
+            None => Ok(()),
+            Some(Some(error)) => Err(error),
+            Some(None) => std::future::pending().await,
+        }
     }
 }
 
 macro_rules! pass {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {{
-        $self.check(stringify!($method))?;
+        $self.check(stringify!($method)).await?;
         $self.inner.$method($($arg),*).await
     }};
 }

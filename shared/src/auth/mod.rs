@@ -3,48 +3,36 @@
 //! same way.
 //!
 //! Cost: a malformed token or a bad checksum is denied with no store access; a well-formed
-//! one costs exactly one strongly consistent round trip (credential + owner), plus at most
-//! one conditional `last_used_at` write per credential per minute.
+//! one costs exactly one strongly consistent round trip (credential + owner) and one
+//! constant-time compare, whatever exists: an unknown credential, an unknown owner and a
+//! wrong secret cost the same, so timing does not tell which ids exist. An allow adds at
+//! most one conditional `last_used_at` write per credential per minute, bounded in time.
 
 pub mod context;
+mod denial;
+
+pub use denial::{Denial, DenyReason, log_denial};
 
 use crate::clock::Clock;
 use crate::credential::Token;
-use crate::domain::{Caller, CredentialStatus};
+use crate::domain::{Caller, CredentialStatus, SecretHash};
 use crate::store::{Store, StoreError};
 use chrono::Duration;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `last_used_at` is recorded at most this often per credential.
 pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
+
+/// How long the `last_used_at` write may take before the request is allowed without it:
+/// bookkeeping must never turn a valid credential into a 503.
+pub const LAST_USED_WRITE_LIMIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Allow(Caller),
     /// Invalid, revoked or expired: API Gateway answers 401.
-    Deny(DenyReason),
-}
-
-/// Why a request was denied: for logs and tests only; callers all see the same 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DenyReason {
-    MissingHeader,
-    NotBearer,
-    Malformed,
-    UnknownCredential,
-    WrongSecret,
-    Revoked,
-    Expired,
-}
-
-impl DenyReason {
-    /// Whether the presented string could be a credential of ours at all. Garbage is refused
-    /// before any store access and logged only at debug: a flood of it must not turn into a
-    /// flood of log lines (each one costs CPU at 128 MB and CloudWatch money); the gateway's
-    /// access log still counts the 401s.
-    pub fn is_noise(self) -> bool {
-        matches!(self, DenyReason::MissingHeader | DenyReason::NotBearer | DenyReason::Malformed)
-    }
+    Deny(Denial),
 }
 
 /// The store failed: never an allow, never a 401 (a client would discard a good token).
@@ -55,52 +43,86 @@ pub struct AuthFailure(#[from] pub StoreError);
 pub struct Authorizer {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// What a token is compared with when no item of the locator's pair backs it, in the
+    /// same constant-time compare as a real hash. No token is known to hash to all zeros,
+    /// and a match with the stand-in is refused anyway.
+    stand_in: SecretHash,
+    comparisons: AtomicU64,
 }
 
 impl Authorizer {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, stand_in: SecretHash::from_digest([0; 32]), comparisons: AtomicU64::new(0) }
+    }
+
+    /// Secret comparisons made so far: one per well-formed token, none for garbage. A relaxed
+    /// atomic counter, so tests can check the work done at no cost worth naming in production.
+    pub fn secret_comparisons(&self) -> u64 {
+        self.comparisons.load(Ordering::Relaxed)
     }
 
     pub async fn authorize(&self, authorization: Option<&str>) -> Result<Decision, AuthFailure> {
         let token = match bearer_token(authorization) {
             Ok(t) => t,
-            Err(reason) => return Ok(Decision::Deny(reason)),
+            Err(reason) => return Ok(Decision::Deny(Denial::noise(reason))),
         };
         let token = match Token::parse(token) {
             Ok(t) => t,
-            Err(_) => return Ok(Decision::Deny(DenyReason::Malformed)),
+            Err(_) => return Ok(Decision::Deny(Denial::noise(DenyReason::Malformed))),
         };
         let locator = token.locator();
+        let deny = |reason| Ok(Decision::Deny(Denial::of(locator.credential_id, reason)));
         let (credential, owner) =
             self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
-        let (Some(credential), Some(owner)) = (credential, owner) else {
-            return Ok(Decision::Deny(DenyReason::UnknownCredential));
-        };
         // The locator only addresses; everything it claims is checked against the items.
-        if credential.kind != locator.kind
-            || credential.owner_id != owner.id()
-            || credential.organization_id != owner.organization_id()
-        {
-            return Ok(Decision::Deny(DenyReason::UnknownCredential));
-        }
-        if !token.matches(&credential.secret_hash) {
-            return Ok(Decision::Deny(DenyReason::WrongSecret));
+        let found = match (credential, owner) {
+            (Some(credential), Some(owner))
+                if credential.kind == locator.kind
+                    && credential.owner_id == owner.id()
+                    && credential.organization_id == owner.organization_id() =>
+            {
+                Some((credential, owner))
+            }
+            _ => None,
+        };
+        // Exactly one compare, whatever was found, before anything branches on it.
+        let matched = self.compare(&token, found.as_ref().map(|(credential, _)| &credential.secret_hash));
+        let Some((credential, owner)) = found else {
+            return deny(DenyReason::UnknownCredential);
+        };
+        if !matched {
+            return deny(DenyReason::WrongSecret);
         }
         let now = self.clock.now();
         match credential.status(now, Some(&owner)) {
             CredentialStatus::Active => {}
-            CredentialStatus::Revoked => return Ok(Decision::Deny(DenyReason::Revoked)),
-            CredentialStatus::Expired => return Ok(Decision::Deny(DenyReason::Expired)),
+            CredentialStatus::Revoked => return deny(DenyReason::Revoked),
+            CredentialStatus::Expired => return deny(DenyReason::Expired),
         }
         let throttle = now - Duration::seconds(LAST_USED_INTERVAL_SECONDS);
         if credential.last_used_at.is_none_or(|t| t <= throttle) {
-            // Bookkeeping must not turn a good credential away: a failure is only logged.
-            if let Err(e) = self.store.record_last_used(credential.id, now, throttle).await {
-                tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at");
+            // Bookkeeping must not turn a good credential away: bounded, and a failure or a
+            // timeout is only logged.
+            let write = self.store.record_last_used(credential.id, now, throttle);
+            match tokio::time::timeout(LAST_USED_WRITE_LIMIT, write).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at")
+                }
+                Err(_) => tracing::warn!(
+                    credential_id = %credential.id,
+                    limit_ms = LAST_USED_WRITE_LIMIT.as_millis() as u64,
+                    "last_used_at write timed out; allowed without it"
+                ),
             }
         }
         Ok(Decision::Allow(Caller::from_principal(&owner, &credential)))
+    }
+
+    /// The one constant-time compare of a request: against `stored`, or the stand-in.
+    fn compare(&self, token: &Token, stored: Option<&SecretHash>) -> bool {
+        self.comparisons.fetch_add(1, Ordering::Relaxed);
+        token.matches(stored.unwrap_or(&self.stand_in))
     }
 }
 

@@ -4,7 +4,7 @@
 //! it fails closed, never by allowing and never by a 401.
 
 use super::Error;
-use crate::auth::{Authorizer, Decision, context};
+use crate::auth::{self, Authorizer, Decision, context};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
 };
@@ -32,11 +32,12 @@ pub async fn serve_authorizer() -> Result<(), Error> {
         let authorizer = Arc::clone(&authorizer);
         async move {
             let budget = super::time_budget(event.context.deadline());
+            let request_id = event.payload.request_context.request_id.clone().unwrap_or_default();
             match tokio::time::timeout(budget, handle_event(&authorizer, event.payload)).await {
                 Ok(outcome) => outcome.map_err(Error::from),
                 // Out of time is a failure (the gateway's 503), never a 401.
                 Err(_) => {
-                    tracing::error!("authorizer out of time before the Lambda deadline");
+                    tracing::error!(request_id, "authorizer out of time before the Lambda deadline");
                     Err(Error::from(AuthorizerError::Failure))
                 }
             }
@@ -50,6 +51,8 @@ pub async fn handle_event(
     event: ApiGatewayCustomAuthorizerRequestTypeRequest,
 ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
     let header = event.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // API Gateway's id of the request, the one its access log shows.
+    let request_id = event.request_context.request_id.as_deref().unwrap_or_default();
     match authorizer.authorize(header).await {
         Ok(Decision::Allow(caller)) => {
             let mut context = Map::new();
@@ -62,16 +65,12 @@ pub async fn handle_event(
             response.context = Value::Object(context);
             Ok(response)
         }
-        Ok(Decision::Deny(reason)) => {
-            if reason.is_noise() {
-                tracing::debug!(?reason, "denied");
-            } else {
-                tracing::info!(?reason, "denied");
-            }
+        Ok(Decision::Deny(denial)) => {
+            auth::log_denial(request_id, &denial);
             Err(AuthorizerError::Unauthorized)
         }
         Err(failure) => {
-            tracing::error!(error = %failure, "authorizer failed closed");
+            tracing::error!(request_id, error = %failure, "authorizer failed closed");
             Err(AuthorizerError::Failure)
         }
     }
