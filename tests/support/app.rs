@@ -17,6 +17,8 @@ pub struct TestApp {
     pub config: Config,
     /// The bootstrapped organization's first OWNER.
     pub owner_token: String,
+    /// The bootstrapped organization's name (for the operator actions).
+    pub organization: String,
     pub organization_id: String,
     pub owner_id: String,
     http: reqwest::Client,
@@ -71,7 +73,7 @@ pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
         store.as_ref(),
         clock.as_ref(),
         &config,
-        &OperatorRequest { organization: org, owner_email: "owner@example.com".into() },
+        &OperatorRequest { organization: org.clone(), owner_email: "owner@example.com".into() },
     )
     .await
     .expect("bootstrap an organization");
@@ -81,6 +83,7 @@ pub async fn spawn_app_with(store: Arc<dyn Store>, config: Config) -> TestApp {
         store,
         config,
         owner_token: outcome.cli_token,
+        organization: org,
         organization_id: outcome.organization_id.to_string(),
         owner_id: outcome.user_id.to_string(),
         // Redirects are asserted, not followed.
