@@ -38,9 +38,15 @@ fn s(v: &Value) -> String {
     v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_string()
 }
 
-/// An access token of the bootstrapped owner, made with its CLI token.
+/// An access token of the bootstrapped owner, made with its CLI token, and used once (its
+/// `last_used_at` is recorded now, not inside a later snapshot comparison).
 async fn owner_access_token(app: &TestApp) -> String {
-    s(&app.post("/tokens", &app.owner_token, json!({"description": "automation"})).await.assert_status(201)["token"])
+    let token = s(&app
+        .post("/tokens", &app.owner_token, json!({"description": "automation"}))
+        .await
+        .assert_status(201)["token"]);
+    assert_eq!(app.me_status(&token).await, 200);
+    token
 }
 
 async fn recover(app: &TestApp, email: &str) -> Result<String, OperatorError> {
@@ -179,6 +185,7 @@ async fn a_stolen_access_token_cannot_mint_a_successor_that_outlives_its_revocat
     let (kim_id, kim) = app.add_user("kim@example.com", json!({"roles": ["TokenCreator"]})).await;
     let v = app.post("/tokens", &kim, json!({"description": "ci"})).await.assert_status(201).clone();
     let (stolen, stolen_id) = (s(&v["token"]), s(&v["token_info"]["id"]));
+    assert_eq!(app.me_status(&stolen).await, 200);
     let owner_access = owner_access_token(app).await;
     let before = app.snapshot(&app.owner_token).await;
     app.post("/tokens", &stolen, json!({})).await.assert_problem(403, "forbidden");

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
+    // Before any lookup: a caller that may create none learns nothing of the target.
+    policy::may_create_access_tokens(caller)?;
     let body: wire::CreateAccessToken = input::body(req)?;
     let org = caller.organization_id;
     let target = match body.user.as_deref() {

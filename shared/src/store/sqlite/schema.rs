@@ -5,12 +5,13 @@
 //! `clock::sortable` strings: fixed width, so they compare like the times they name.
 
 use super::DbResultExt;
+use crate::clock::Clock;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes. A database from a newer build is refused rather
 /// than misread.
-pub(super) const CURRENT_VERSION: i64 = 1;
+pub(super) const CURRENT_VERSION: i64 = 2;
 
 const VERSION_1: &str = r#"
 CREATE TABLE IF NOT EXISTS organizations (
@@ -64,6 +65,10 @@ CREATE INDEX IF NOT EXISTS credentials_by_position ON credentials (organization_
 CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (owner_id, kind, epoch);
 "#;
 
+/// Version 2 changes no table: it backfills the user records (`owner_since` for every OWNER,
+/// `cli_token_live` from the stored CLI tokens) in the migration's transaction, so every
+/// user row of a migrated database records both (SPEC section 7).
+///
 /// Brings the database to [`CURRENT_VERSION`]. Runs in an immediate transaction, so two
 /// processes opening a new data directory at once cannot interleave their migrations.
 pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -76,6 +81,13 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     }
     if version < 1 {
         tx.execute_batch(VERSION_1).db()?;
+    }
+    if version < 2 {
+        // The wall clock: opening a data directory is not a request with a clock of its own.
+        let filled = super::owners::backfill(&tx, crate::clock::SystemClock.now())?;
+        if filled > 0 {
+            tracing::info!(users = filled, "backfilled owner_since and CLI-token liveness");
+        }
     }
     tx.pragma_update(None, "user_version", CURRENT_VERSION).db()?;
     tx.commit().db()
