@@ -188,7 +188,7 @@ proptest! {
     }
 
     /// Emails: never a panic; what is accepted is trimmed, lower-cased, has exactly one
-    /// `@`, no whitespace or control characters, fits 254 bytes, and parses to itself
+    /// `@`, no whitespace, control or format (Cf) characters, fits 254 bytes, and parses to itself
     /// (normalised once: case and surrounding space variants are the same address).
     #[test]
     fn emails_are_normalised_once(
@@ -196,6 +196,7 @@ proptest! {
             any::<String>(),
             "[ \t]{0,2}[A-Za-z0-9._%+\\-]{0,20}@[A-Za-z0-9.\\-]{0,20}[ \t]{0,2}",
             "[a-zé]{1,70}@[a-z]{1,200}\\.[a-z]{2,5}",
+            "[a-z\u{200b}\u{202e}\u{feff}]{1,20}@example\\.com",
         ]
     ) {
         if let Ok(email) = Email::parse(&raw) {
@@ -203,6 +204,7 @@ proptest! {
             prop_assert_eq!(s, raw.trim().to_lowercase());
             prop_assert_eq!(s.matches('@').count(), 1);
             prop_assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()));
+            prop_assert!(!s.chars().any(latchkey::domain::text::is_format_character));
             prop_assert!(s.len() <= 254);
             prop_assert!(!email.local_part().is_empty() && email.local_part().len() <= 64);
             prop_assert_eq!(Email::parse(s).ok(), Some(email.clone()));

@@ -7,6 +7,7 @@
 //! scripts/moto_server.py, which applies one request at a time: moto's own concurrency undoes
 //! committed writes when it cancels a transaction; see infra/dynamodb-layout.md.)
 
+use latchkey::operator::{self, OperatorRequest};
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::json;
 use std::collections::HashSet;
@@ -42,6 +43,11 @@ macro_rules! race_tests {
             async fn a_revoked_key_never_authenticates_after_the_revoke_returned() {
                 let app = Arc::new(spawn_app($make.await).await);
                 super::revoke_while_in_use(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn two_owners_revoking_their_own_cli_tokens_at_once_leave_one_who_can_sign_in() {
+                let app = Arc::new(spawn_app($make.await).await);
+                super::two_owners_revoke_their_own_cli_tokens_at_once(app).await;
             }
         }
     };
@@ -258,5 +264,40 @@ async fn revoke_while_in_use(app: Arc<TestApp>) {
         }
         assert_eq!(app.me_status(&key).await, 401, "{how}: the key still works");
         eprintln!("revoke ({how}) while in use: {uses} uses");
+    }
+}
+
+/// SPEC section 7: the last-owner guard counts owners who hold a live CLI token, atomically.
+/// Two owners revoking their own CLI tokens at once: one is refused (409) and can still sign in.
+async fn two_owners_revoke_their_own_cli_tokens_at_once(app: Arc<TestApp>) {
+    for round in 0..rounds() * 3 {
+        let outcome = operator::bootstrap(
+            app.store.as_ref(),
+            app.clock.as_ref(),
+            &app.config,
+            &OperatorRequest {
+                organization: format!("lockout-{round}-{}", uuid::Uuid::new_v4()),
+                owner_email: "first@example.com".into(),
+            },
+        )
+        .await
+        .expect("bootstrap an organization");
+        let first = outcome.cli_token;
+        let second = app
+            .post("/users", &first, json!({"email": "second@example.com", "permission_level": "OWNER"}))
+            .await
+            .assert_status(201)["cli_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (a, b) =
+            tokio::join!(app.delete("/users/me/cli-tokens", &first), app.delete("/users/me/cli-tokens", &second));
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [204, 409], "round {round}: {} / {}", a.text, b.text);
+        let (refused, kept, lost) = if a.status == 409 { (&a, &first, &second) } else { (&b, &second, &first) };
+        refused.assert_problem(409, "conflict");
+        assert_eq!(app.me_status(kept).await, 200, "round {round}: the organization can still be entered");
+        assert_eq!(app.me_status(lost).await, 401);
     }
 }

@@ -11,13 +11,16 @@ use latchkey::domain::{
     CredentialId, CredentialKind, CredentialRecord, CredentialStatus, Description, Email, OrganizationName,
     PermissionLevel, Principal, PrincipalId, Revocation, Role, Roles, ServiceAccountName,
 };
-use latchkey::store::{CredentialFilter, Page, PageRequest, Store, StoreError, UserUpdate, position};
+use latchkey::store::{CredentialFilter, Page, PageRequest, Store, StoreError, UserUpdate, any_change, position};
 use latchkey_tests as support;
 use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
 
+#[path = "store_conformance/owners.rs"]
+mod owners;
 mod sweeps;
+use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
 
@@ -205,8 +208,8 @@ async fn other_organizations_objects_behave_as_absent(store: Arc<dyn Store>, clo
     let not_found = |r: Result<(), StoreError>| matches!(r, Err(StoreError::NotFound));
     assert!(matches!(store.revoke_credential(theirs, bot_key.id, revocation(&clock)).await, Err(StoreError::NotFound)));
     assert!(matches!(store.set_credential_description(theirs, bot_key.id, None).await, Err(StoreError::NotFound)));
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
-    assert!(matches!(store.update_user(theirs, alice.id, &demote).await, Err(StoreError::NotFound)));
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    assert!(matches!(store.update_user(theirs, alice.id, &demote, any_change()).await, Err(StoreError::NotFound)));
     assert!(not_found(store.delete_user(theirs, alice.id, revocation(&clock)).await));
     assert!(not_found(store.delete_service_account(theirs, bot.id, revocation(&clock)).await));
     assert!(not_found(
@@ -515,8 +518,8 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     robot.permission_level = PermissionLevel::Owner;
     store.create_service_account(&robot, &support::api_key(&robot, &clock)).await.unwrap();
 
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
-    assert!(matches!(store.update_user(acme.id(), owner, &demote).await, Err(StoreError::LastOwner)));
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    assert!(matches!(store.update_user(acme.id(), owner, &demote, any_change()).await, Err(StoreError::LastOwner)));
     assert!(matches!(store.delete_user(acme.id(), owner, revocation(&clock)).await, Err(StoreError::LastOwner)));
     let lock_out =
         store.revoke_all_credentials(acme.id(), owner, CredentialKind::CliToken, revocation(&clock), true).await;
@@ -526,9 +529,12 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     assert_eq!(status_now(&*store, &acme.owner_token, &clock).await, CredentialStatus::Active);
 
     // Changing only roles, or "changing" to OWNER, is no demotion.
-    let roles =
-        UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: Some(Roles::new([Role::TokenCreator])) };
-    let updated = store.update_user(acme.id(), owner, &roles).await.unwrap();
+    let roles = UserUpdate {
+        permission_level: Some(PermissionLevel::Owner),
+        roles: Some(Roles::new([Role::TokenCreator])),
+        at: clock.now(),
+    };
+    let updated = store.update_user(acme.id(), owner, &roles, any_change()).await.unwrap();
     assert!(updated.roles.contains(Role::TokenCreator));
     assert_eq!(store.get_user(acme.id(), owner).await.unwrap(), Some(updated));
 
@@ -539,14 +545,14 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     // With a second owner, the first may go.
     let (second, _) =
         support::create_user(&*store, acme.id(), "second@example.com", PermissionLevel::Owner, &clock).await;
-    let demoted = store.update_user(acme.id(), owner, &demote).await.unwrap();
+    let demoted = store.update_user(acme.id(), owner, &demote, any_change()).await.unwrap();
     assert_eq!(demoted.permission_level, PermissionLevel::Collaborator);
     assert!(matches!(store.delete_user(acme.id(), second.id, revocation(&clock)).await, Err(StoreError::LastOwner)));
     store.delete_user(acme.id(), owner, revocation(&clock)).await.unwrap();
 }
 
 async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
     // Several rounds: a race that is lost only sometimes should still show.
     for round in 0..5 {
         let org = support::create_org(&*store, &format!("Race {round}"), &clock).await;
@@ -556,7 +562,7 @@ async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clo
             .into_iter()
             .map(|id| {
                 let (store, demote, org_id) = (Arc::clone(&store), demote.clone(), org.id());
-                tokio::spawn(async move { store.update_user(org_id, id, &demote).await })
+                tokio::spawn(async move { store.update_user(org_id, id, &demote, any_change()).await })
             })
             .collect();
         let mut outcomes = Vec::new();
@@ -576,12 +582,12 @@ async fn concurrent_removals_of_two_owners_leave_one(store: Arc<dyn Store>, cloc
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let (second, _) =
         support::create_user(&*store, acme.id(), "second@example.com", PermissionLevel::Owner, &clock).await;
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
     let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
     let (org, first, removal) = (acme.id(), acme.owner.id, revocation(&clock));
     let (removed, demoted) = tokio::join!(
         tokio::spawn(async move { s1.delete_user(org, first, removal).await }),
-        tokio::spawn(async move { s2.update_user(org, second.id, &demote).await }),
+        tokio::spawn(async move { s2.update_user(org, second.id, &demote, any_change()).await }),
     );
     let (removed, demoted) = (removed.unwrap(), demoted.unwrap());
     assert!(
@@ -865,6 +871,10 @@ macro_rules! conformance_tests {
                 the_last_owner_cannot_be_demoted_deleted_or_locked_out,
                 concurrent_demotions_of_two_owners_leave_one,
                 concurrent_removals_of_two_owners_leave_one,
+                only_owners_who_hold_a_live_cli_token_count_for_the_last_owner,
+                concurrent_revocations_by_the_last_two_live_owners_leave_one,
+                owner_since_is_written_with_level_changes_and_never_cleared,
+                a_user_change_is_judged_on_the_stored_user,
                 expired_credentials_are_listed_only_as_inactive,
                 purge_times_follow_expiry_and_revocation,
                 last_use_is_throttled_and_never_resurrects,

@@ -27,6 +27,14 @@ pub async fn open(
     {
         let store = DynamoDbStore::from_config(config).await.map_err(|e| format!("DynamoDB: {e}"))?;
         store.create_table_if_missing().await.map_err(|e| format!("DynamoDB table {}: {e}", config.table_name))?;
+        if housekeeping {
+            // `serve`'s start: the one-time backfill of user records (the embedded store does
+            // it when it opens). A failure is logged; the next start tries again.
+            use latchkey::clock::{Clock, SystemClock};
+            if let Err(error) = store.backfill_identity(SystemClock.now()).await {
+                tracing::warn!(%error, "the owner_since / CLI-token liveness backfill did not complete");
+            }
+        }
         (Arc::new(store), None)
     } else {
         let store = SqliteStore::open(data_dir).map_err(|e| format!("data directory {}: {e}", data_dir.display()))?;

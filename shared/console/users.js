@@ -35,8 +35,9 @@ export function render(panel, ctx) {
     if (!isOwner) return tr;
 
     const edit = h('button', { type: 'button', class: 'btn secondary small' }, 'Edit');
-    // An OWNER's credentials are its own: no rotating another OWNER's CLI token.
-    const rotate = user.permission_level === 'OWNER' ? null
+    // An owner's credentials are its own, also after a demotion (owner_since): no rotating
+    // the CLI token of another user who is or was an OWNER.
+    const rotate = user.permission_level === 'OWNER' || user.owner_since ? null
       : h('button', { type: 'button', class: 'btn secondary small' }, 'Rotate CLI token');
     const remove = h('button', { type: 'button', class: 'btn danger small' }, 'Remove');
     const { cell, error } = actionsCell(edit, rotate, remove);

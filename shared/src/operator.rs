@@ -1,5 +1,6 @@
 //! Operator actions (SPEC section 4), not behind the authorizer: `bootstrap` creates an
-//! organization with its first OWNER; `recover` rotates an existing OWNER's CLI tokens.
+//! organization with its first OWNER; `recover` rotates the CLI tokens of an existing user
+//! who is or was an OWNER (`owner_since`, SPEC section 7).
 //! Both return the new CLI token exactly once. In AWS they are Lambda functions without a
 //! route; locally they are `latchkey bootstrap` / `latchkey recover`.
 
@@ -8,7 +9,7 @@ use crate::config::Config;
 use crate::credential::{Locator, Token};
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, DomainError, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, PrincipalId, Revocation, Roles, User,
+    PermissionLevel, PrincipalId, Revocation, User,
 };
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,7 @@ pub enum OperatorError {
     OrganizationExists(String),
     #[error("no organization named {0:?}")]
     NoSuchOrganization(String),
-    #[error("{0} is not an OWNER user of that organization")]
+    #[error("{0} is not a user of that organization who is or was an OWNER")]
     NotAnOwner(String),
     #[error("the operating system's random number generator failed")]
     Entropy,
@@ -70,6 +71,11 @@ pub async fn run(
     config: &Config,
     req: &OperatorRequest,
 ) -> Result<OperatorOutcome, OperatorError> {
+    // Upgrades first: once per table (later runs cost one read). Its failure never keeps an
+    // operator out: logged, and tried again by the next run.
+    if let Err(error) = store.backfill_identity(clock.now()).await {
+        tracing::warn!(%error, "the owner_since / CLI-token liveness backfill did not complete");
+    }
     match action {
         OperatorAction::Bootstrap => bootstrap(store, clock, config, req).await,
         OperatorAction::Recover => recover(store, clock, config, req).await,
@@ -89,17 +95,7 @@ pub async fn bootstrap(
     }
     let now = clock.now();
     let org = Organization { id: OrganizationId::new_random(), name, created_at: now };
-    let owner = User {
-        id: PrincipalId::new_random(),
-        organization_id: org.id,
-        email,
-        name: String::new(),
-        permission_level: PermissionLevel::Owner,
-        roles: Roles::default(),
-        created_at: now,
-        created_by: None,
-        cli_token_epoch: 0,
-    };
+    let owner = User::new(org.id, email, PermissionLevel::Owner, now);
     let (token, record) = cli_token_for(&owner, 0, now)?;
     match store.create_organization(&org, &owner, &record).await {
         Ok(()) => {}
@@ -126,7 +122,9 @@ pub async fn recover(
         let user = store
             .find_user_by_email(org.id, &email)
             .await?
-            .filter(|u| u.permission_level == PermissionLevel::Owner)
+            // A demoted former owner is never stranded: no other principal may rotate its CLI
+            // tokens, so recover must.
+            .filter(User::has_been_owner)
             .ok_or_else(|| OperatorError::NotAnOwner(email.to_string()))?;
         let now = clock.now();
         let (token, record) = cli_token_for(&user, user.cli_token_epoch + 1, now)?;

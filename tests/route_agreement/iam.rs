@@ -47,6 +47,9 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("record_last_used", &["UpdateItem"]),
     // The pending sweeps are listed in the index; each is run as above.
     ("complete_pending_sweeps", &["Query", "UpdateItem"]),
+    // The one-time upgrade of user records: a marker read (and written when done), one
+    // consistent Scan for the users to fix, per user a read, an index query and a transaction.
+    ("backfill_identity", &["GetItem", "Scan", "Query", "UpdateItem", "PutItem"]),
 ];
 
 /// The store methods each function's code calls. Functions that call none have no table
@@ -78,8 +81,9 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("tokens-get", &["get_credential", "get_principals"]),
     ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),
     ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
-    ("bootstrap", &["find_organization_by_name", "create_organization"]),
-    ("recover", &["find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
+    // Both run the one-time upgrade first (shared/src/operator.rs).
+    ("bootstrap", &["backfill_identity", "find_organization_by_name", "create_organization"]),
+    ("recover", &["backfill_identity", "find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
     ("housekeeping", &["complete_pending_sweeps"]),
 ];
 

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub config: Config,
     /// The bootstrapped organization's first OWNER.
     pub owner_token: String,
+    /// The bootstrapped organization's name (for the operator actions).
+    pub organization: String,
     pub organization_id: String,
     pub owner_id: String,
     http: reqwest::Client,
@@ -85,7 +87,7 @@ async fn spawn(store: Arc<dyn Store>, config: Config, limits: ServerLimits) -> T
         store.as_ref(),
         clock.as_ref(),
         &config,
-        &OperatorRequest { organization: org, owner_email: "owner@example.com".into() },
+        &OperatorRequest { organization: org.clone(), owner_email: "owner@example.com".into() },
     )
     .await
     .expect("bootstrap an organization");
@@ -96,6 +98,7 @@ async fn spawn(store: Arc<dyn Store>, config: Config, limits: ServerLimits) -> T
         store,
         config,
         owner_token: outcome.cli_token,
+        organization: org,
         organization_id: outcome.organization_id.to_string(),
         owner_id: outcome.user_id.to_string(),
         // Redirects are asserted, not followed.

@@ -9,7 +9,9 @@ use latchkey::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
     Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
-use latchkey::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate};
+use latchkey::store::{
+    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -180,8 +182,14 @@ impl Store for FaultyStore {
     async fn list_users(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<User>> {
         pass!(self.list_users(org, page))
     }
-    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User> {
-        pass!(self.update_user(org, id, update))
+    async fn update_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        update: &UserUpdate,
+        check: UserChangeCheck,
+    ) -> StoreResult<User> {
+        pass!(self.update_user(org, id, update, check))
     }
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
         pass!(self.delete_user(org, id, revocation))
@@ -259,6 +267,9 @@ impl Store for FaultyStore {
         page: &PageRequest,
     ) -> StoreResult<Page<CredentialRecord>> {
         pass!(self.list_credentials(org, filter, page))
+    }
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
+        pass!(self.backfill_identity(now))
     }
     async fn lookup_credential_and_owner(
         &self,

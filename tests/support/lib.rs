@@ -6,7 +6,7 @@ use latchkey::clock::{Clock, ManualClock, Timestamp};
 use latchkey::credential::{Locator, Token};
 use latchkey::domain::{
     CredentialId, CredentialKind, CredentialRecord, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, PrincipalId, Roles, ServiceAccount, ServiceAccountName, User,
+    PermissionLevel, PrincipalId, ServiceAccount, ServiceAccountName, User,
 };
 use latchkey::store::Store;
 use latchkey::store::sqlite::SqliteStore;
@@ -133,17 +133,9 @@ pub async fn create_org(store: &dyn Store, name: &str, clock: &ManualClock) -> T
 
 /// A user (not stored), created now.
 pub fn user(org: OrganizationId, email: &str, level: PermissionLevel, clock: &ManualClock) -> User {
-    User {
-        id: PrincipalId::new_random(),
-        organization_id: org,
-        email: Email::parse(email).expect("a valid email"),
-        name: format!("User {email}"),
-        permission_level: level,
-        roles: Roles::default(),
-        created_at: tick(clock),
-        created_by: None,
-        cli_token_epoch: 0,
-    }
+    let mut user = User::new(org, Email::parse(email).expect("a valid email"), level, tick(clock));
+    user.name = format!("User {email}");
+    user
 }
 
 /// Creates a user with its first CLI token in `store`; returns both.

@@ -45,6 +45,10 @@ pub struct User {
     pub roles: Vec<String>,
     pub created_at: Timestamp,
     pub created_by: Option<Uuid>,
+    /// Read-only: when the user first became OWNER (never cleared by a demotion); null for a
+    /// user who never was one. Such a user's credentials are its own (SPEC section 7).
+    #[serde(default)]
+    pub owner_since: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

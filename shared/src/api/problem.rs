@@ -137,9 +137,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             StoreError::NotFound => ApiError::NotFound,
-            StoreError::LastOwner => {
-                ApiError::Conflict("the organization must keep at least one user who is OWNER".into())
-            }
+            StoreError::LastOwner => ApiError::Conflict(
+                "the organization must keep at least one OWNER user who holds a live CLI token".into(),
+            ),
+            StoreError::Denied(denial) => denial.into(),
             StoreError::Contention => ApiError::Conflict("a concurrent change won; retry the request".into()),
             StoreError::InvalidPosition => ApiError::Validation("cursor is not valid for this list".into()),
             StoreError::Unavailable(detail) => ApiError::Unavailable(detail),

@@ -13,6 +13,7 @@ pub fn user(u: &User) -> wire::User {
         roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
         created_at: u.created_at,
         created_by: u.created_by.map(|p| p.as_uuid()),
+        owner_since: u.owner_since,
     }
 }
 

@@ -1,12 +1,14 @@
 //! Domain types and rules. No store, HTTP or AWS types here: everything is a plain value
 //! built through a validating constructor ("parse, don't validate").
 
+mod ownership;
 pub mod policy;
 mod sweep;
+pub mod text;
 mod values;
 
+pub use ownership::LiveOwnerChange;
 pub use sweep::SweepTask;
-
 pub use values::*;
 
 use crate::clock::Timestamp;
@@ -34,6 +36,18 @@ pub struct User {
     pub created_by: Option<PrincipalId>,
     /// CLI tokens issued under an older epoch are revoked (see SPEC section 2).
     pub cli_token_epoch: u64,
+    /// When the user first became OWNER: set once, never cleared (SPEC section 7). A user
+    /// with it is protected whatever its level now. Absent in records written before it
+    /// existed; the stores' backfill and every level-changing write fill it in.
+    #[serde(default)]
+    pub owner_since: Option<Timestamp>,
+    /// Whether the user holds a live CLI token: true from its creation (which issues the
+    /// first one) and after every rotation, false after a revoke-all. The last-owner guard
+    /// counts OWNER users with one. Records written before it existed read as true: that is
+    /// how the organizations' owner counts counted them (the backfill corrects the rare
+    /// owner whose tokens were all revoked).
+    #[serde(default = "ownership::live_unless_recorded")]
+    pub cli_token_live: bool,
 }
 
 /// A non-human member of one organization.
@@ -208,5 +222,16 @@ impl Caller {
     }
     pub fn is_user(&self) -> bool {
         self.principal_type == PrincipalType::User
+    }
+    /// Authenticated by an access token: automation within its holder's power, never over
+    /// identity (SPEC section 7).
+    pub fn is_access_token(&self) -> bool {
+        self.credential.kind == CredentialKind::AccessToken
+    }
+    /// Authenticated by a persistent credential: an unscoped one without expiry (a CLI token,
+    /// an API key without expiry). Raising power, and lowering an owner's, needs one. When
+    /// credentials carry scopes (SPEC section 9), an unscoped one is required here too.
+    pub fn is_persistent(&self) -> bool {
+        !self.is_access_token() && self.credential.expires_at.is_none()
     }
 }

@@ -1,4 +1,4 @@
-//! Who may do what (SPEC section 1). Every handler asks here; nothing is decided twice.
+//! Who may do what (SPEC sections 1 and 7). Every handler asks here; nothing is decided twice.
 //!
 //! A denial is either `Forbidden` (the caller may see the object but not do this) or
 //! `NotFound` (the caller may not even learn the object exists).
@@ -24,34 +24,87 @@ pub fn require_user(caller: &Caller) -> Decision {
     if caller.is_user() { Ok(()) } else { Err(Denial::Forbidden("service accounts cannot use this route")) }
 }
 
-/// No credential outlives the one that made it: an access-token caller cannot mint
-/// credentials that never expire, nor revoke CLI tokens.
-pub fn require_non_expiring_credential(caller: &Caller) -> Decision {
-    if caller.credential.kind == CredentialKind::AccessToken {
-        Err(Denial::Forbidden("a caller authenticated by an access token cannot do this; use a CLI token or API key"))
+/// Identity (creating, revoking or rotating credentials; removing members) is out of an
+/// access token's reach (SPEC section 7): a stolen access token must not mint a successor
+/// that survives its revocation, lock anyone out, or remove anyone.
+fn require_identity_power(caller: &Caller) -> Decision {
+    if caller.is_access_token() {
+        Err(Denial::Forbidden(
+            "a caller authenticated by an access token cannot create, revoke or rotate credentials, nor remove \
+             members; use a CLI token or an API key",
+        ))
     } else {
         Ok(())
     }
 }
 
+/// `POST /users`: a new member comes with its first CLI token.
+pub fn may_create_user(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// `DELETE /users/{id}` (a former owner included: removal stays allowed).
+pub fn may_remove_user(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// `POST /service-accounts`: a new account comes with its first API key.
+pub fn may_create_service_account(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// `DELETE /service-accounts/{ref}`.
+pub fn may_delete_service_account(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// Creating or rotating a service account's API keys.
+pub fn may_issue_api_keys(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// Revoking one API key or all of a service account's.
+pub fn may_revoke_api_keys(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
 /// Rotating or revoking one's own CLI tokens.
 pub fn may_manage_own_cli_tokens(caller: &Caller) -> Decision {
     require_user(caller)?;
-    require_non_expiring_credential(caller)
+    require_identity_power(caller)
 }
 
 /// An OWNER acting on another user's credentials (rotate CLI tokens, create access tokens):
-/// never on another OWNER, whose credentials are its own.
+/// never on a user who is or has ever been an OWNER, whose credentials are its own for life
+/// (otherwise an owner could demote another, take its credentials, and promote it back).
 pub fn may_manage_credentials_of(caller: &Caller, target: &User) -> Decision {
     require_owner(caller)?;
-    if target.id != caller.id && target.permission_level == PermissionLevel::Owner {
-        return Err(Denial::Forbidden("an owner's credentials are its own"));
+    if target.id != caller.id && target.has_been_owner() {
+        return Err(Denial::Forbidden("an owner's credentials are its own, also after a demotion"));
     }
     Ok(())
 }
 
+/// `POST /users/{id}/cli-tokens/rotate`.
+pub fn may_rotate_cli_tokens_of(caller: &Caller, target: &User) -> Decision {
+    require_identity_power(caller)?;
+    may_manage_credentials_of(caller, target)
+}
+
+/// Creating access tokens at all, before the target is known (an access token creates none).
+pub fn may_create_access_tokens(caller: &Caller) -> Decision {
+    require_identity_power(caller)
+}
+
 /// Creating an access token for `target` (which may be the caller itself).
 pub fn may_create_access_token_for(caller: &Caller, target: &User) -> Decision {
+    may_create_access_tokens(caller)?;
     require_user(caller).or_else(|e| if caller.is_owner() { Ok(()) } else { Err(e) })?;
     if target.id == caller.id {
         if caller.roles.contains(Role::TokenCreator) || caller.is_owner() {
@@ -62,6 +115,33 @@ pub fn may_create_access_token_for(caller: &Caller, target: &User) -> Decision {
     } else {
         may_manage_credentials_of(caller, target)
     }
+}
+
+/// `PATCH /users/{id}`, judged on the user as the store holds it (`before`) and as the
+/// change would leave it (`after`). Raising anyone's power (level OWNER, a role added)
+/// needs a persistent credential, and so does any change to an owner's or a former
+/// owner's level or roles; lowering the power of a user who never was an owner is within
+/// an access token's rights. A change that changes nothing is allowed.
+pub fn may_change_user(caller: &Caller, before: &User, after: &User) -> Decision {
+    require_owner(caller)?;
+    if caller.is_persistent() {
+        return Ok(());
+    }
+    let raises = (after.permission_level == PermissionLevel::Owner
+        && before.permission_level != PermissionLevel::Owner)
+        || after.roles.iter().any(|role| !before.roles.contains(role));
+    if raises {
+        return Err(Denial::Forbidden(
+            "raising a member's power needs a persistent credential (a CLI token or an API key without expiry)",
+        ));
+    }
+    let changes = after.permission_level != before.permission_level || after.roles != before.roles;
+    if changes && before.has_been_owner() {
+        return Err(Denial::Forbidden(
+            "changing the level or roles of an owner or a former owner needs a persistent credential",
+        ));
+    }
+    Ok(())
 }
 
 /// Reading, editing or revoking an access token: its owner, or an OWNER; anyone else is
@@ -107,17 +187,7 @@ mod tests {
     }
 
     fn user(c: &Caller, level: PermissionLevel) -> User {
-        User {
-            id: PrincipalId::new_random(),
-            organization_id: c.organization_id,
-            email: Email::parse("b@example.com").unwrap(),
-            name: String::new(),
-            permission_level: level,
-            roles: Roles::default(),
-            created_at: Utc::now(),
-            created_by: None,
-            cli_token_epoch: 0,
-        }
+        User::new(c.organization_id, Email::parse("b@example.com").unwrap(), level, Utc::now())
     }
 
     #[test]
@@ -125,6 +195,12 @@ mod tests {
         let c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::CliToken, PrincipalType::User);
         assert!(may_manage_credentials_of(&c, &user(&c, PermissionLevel::Collaborator)).is_ok());
         assert!(may_manage_credentials_of(&c, &user(&c, PermissionLevel::Owner)).is_err());
+        // A demoted owner stays protected.
+        let former =
+            user(&c, PermissionLevel::Owner).with_changes(Some(PermissionLevel::Collaborator), None, Utc::now());
+        assert!(may_manage_credentials_of(&c, &former).is_err());
+        assert!(may_rotate_cli_tokens_of(&c, &former).is_err());
+        assert!(may_create_access_token_for(&c, &former).is_err());
     }
 
     #[test]
@@ -141,10 +217,61 @@ mod tests {
     }
 
     #[test]
-    fn access_token_callers_cannot_mint_forever_credentials() {
-        let c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::AccessToken, PrincipalType::User);
-        assert!(require_non_expiring_credential(&c).is_err());
-        assert!(may_manage_own_cli_tokens(&c).is_err());
+    fn access_token_callers_never_touch_identity() {
+        let mut c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::AccessToken, PrincipalType::User);
+        c.credential.expires_at = Some(Utc::now());
+        assert!(!c.is_persistent());
+        let collab = user(&c, PermissionLevel::Collaborator);
+        let mut me = user(&c, PermissionLevel::Owner);
+        me.id = c.id;
+        for decision in [
+            may_create_user(&c),
+            may_remove_user(&c),
+            may_create_service_account(&c),
+            may_delete_service_account(&c),
+            may_issue_api_keys(&c),
+            may_revoke_api_keys(&c),
+            may_manage_own_cli_tokens(&c),
+            may_rotate_cli_tokens_of(&c, &collab),
+            may_create_access_token_for(&c, &collab),
+            may_create_access_token_for(&c, &me),
+        ] {
+            assert!(matches!(decision, Err(Denial::Forbidden(_))), "{decision:?}");
+        }
+        let persistent =
+            caller(PermissionLevel::Owner, Roles::default(), CredentialKind::CliToken, PrincipalType::User);
+        assert!(persistent.is_persistent());
+        assert!(may_remove_user(&persistent).is_ok() && may_rotate_cli_tokens_of(&persistent, &collab).is_ok());
+    }
+
+    #[test]
+    fn an_access_token_lowers_power_only_of_users_that_never_were_owners() {
+        let mut c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::AccessToken, PrincipalType::User);
+        c.credential.expires_at = Some(Utc::now());
+        let now = Utc::now();
+        let mut creator = user(&c, PermissionLevel::Collaborator);
+        creator.roles = Roles::new([Role::TokenCreator]);
+        let change = |u: &User, level, roles| u.with_changes(level, roles, now);
+        // Raising: refused.
+        let plain = user(&c, PermissionLevel::Collaborator);
+        assert!(may_change_user(&c, &plain, &change(&plain, Some(PermissionLevel::Owner), None)).is_err());
+        let add_role = change(&plain, None, Some(Roles::new([Role::TokenCreator])));
+        assert!(may_change_user(&c, &plain, &add_role).is_err());
+        // Lowering a never-owner: allowed; a no-op: allowed.
+        assert!(may_change_user(&c, &creator, &change(&creator, None, Some(Roles::default()))).is_ok());
+        assert!(may_change_user(&c, &plain, &change(&plain, Some(PermissionLevel::Collaborator), None)).is_ok());
+        // Lowering an owner or a former owner: refused.
+        let owner = user(&c, PermissionLevel::Owner);
+        assert!(may_change_user(&c, &owner, &change(&owner, Some(PermissionLevel::Collaborator), None)).is_err());
+        let mut former = change(&owner, Some(PermissionLevel::Collaborator), None);
+        former.roles = Roles::new([Role::TokenCreator]);
+        assert!(may_change_user(&c, &former, &change(&former, None, Some(Roles::default()))).is_err());
+        // A persistent credential may do all of it.
+        let persistent = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::ApiKey, PrincipalType::User);
+        assert!(may_change_user(&persistent, &plain, &change(&plain, Some(PermissionLevel::Owner), None)).is_ok());
+        assert!(
+            may_change_user(&persistent, &owner, &change(&owner, Some(PermissionLevel::Collaborator), None)).is_ok()
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Validated value types. Each constructor is the only way in, so a value that exists is valid.
 
+use super::text::refuse_format_characters;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -83,6 +84,7 @@ impl OrganizationName {
         if name.chars().any(|c| c.is_control()) {
             return Err(DomainError::invalid("organization", "must not contain control characters"));
         }
+        refuse_format_characters("organization", name)?;
         Ok(Self(name.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -126,6 +128,7 @@ impl Email {
         {
             return Err(bad());
         }
+        refuse_format_characters("email", &email)?;
         Ok(Self(email))
     }
     pub fn as_str(&self) -> &str {
@@ -405,6 +408,7 @@ impl Description {
         if raw.chars().any(|c| c.is_control()) {
             return Err(DomainError::invalid("description", "must not contain control characters"));
         }
+        refuse_format_characters("description", raw)?;
         Ok(Self(raw.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -419,12 +423,13 @@ impl<'de> Deserialize<'de> for Description {
     }
 }
 
-/// A display name for a user: at most 100 characters, no control characters.
+/// A display name for a user: at most 100 characters, no control or format characters.
 pub fn parse_display_name(raw: &str) -> Result<String, DomainError> {
     let name = raw.trim();
     if name.chars().count() > 100 || name.chars().any(|c| c.is_control()) {
         return Err(DomainError::invalid("name", "must be at most 100 characters, no control characters"));
     }
+    refuse_format_characters("name", name)?;
     Ok(name.to_string())
 }
 

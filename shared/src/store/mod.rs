@@ -20,11 +20,13 @@ pub mod dynamodb;
 pub mod sqlite;
 
 use crate::clock::{Timestamp, sortable};
+use crate::domain::policy::Denial;
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Email, Organization, OrganizationId, OrganizationName,
     PermissionLevel, Principal, PrincipalId, Revocation, Roles, ServiceAccount, ServiceAccountName, User,
 };
 use async_trait::async_trait;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,9 +36,13 @@ pub enum StoreError {
     /// The object addressed does not exist (in the caller's organization).
     #[error("not found")]
     NotFound,
-    /// The change would leave the organization without a user who is OWNER.
-    #[error("the organization must keep at least one owner")]
+    /// The change would leave the organization without an OWNER user who holds a live CLI
+    /// token (SPEC section 7: the organization can always be entered).
+    #[error("the organization must keep at least one owner who can sign in")]
     LastOwner,
+    /// The caller's check refused the change, judged on the stored state (`update_user`).
+    #[error("refused: {0}")]
+    Denied(Denial),
     /// Something changed underneath (an epoch moved, a concurrent write won); retrying the
     /// whole operation is safe.
     #[error("a concurrent change won; retry")]
@@ -82,11 +88,30 @@ pub struct CredentialFilter {
     pub now: Timestamp,
 }
 
-/// A change to a user's level or roles (`PATCH /users/{id}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A change to a user's level or roles (`PATCH /users/{id}`), made at `at` (which becomes
+/// the user's `owner_since` when this makes it an OWNER for the first time).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUpdate {
     pub permission_level: Option<PermissionLevel>,
     pub roles: Option<Roles>,
+    pub at: Timestamp,
+}
+
+impl UserUpdate {
+    /// Names nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.permission_level.is_none() && self.roles.is_none()
+    }
+}
+
+/// Decides a user change on the user as stored (`before`) and as the change would leave it
+/// (`after`), inside the store's atomic read-and-write, so the decision and the write see the
+/// same state. The API passes the domain policy (`policy::may_change_user`) for its caller.
+pub type UserChangeCheck = Arc<dyn Fn(&User, &User) -> Result<(), Denial> + Send + Sync>;
+
+/// A [`UserChangeCheck`] that allows every change (operator actions, tests).
+pub fn any_change() -> UserChangeCheck {
+    Arc::new(|_, _| Ok(()))
 }
 
 /// Sort positions. Both stores order lists by the same strings, so a position from one is
@@ -164,12 +189,21 @@ pub trait Store: Send + Sync + 'static {
     /// Oldest first.
     async fn list_users(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<User>>;
 
-    /// Changes level and/or roles. `NotFound`; `LastOwner` if this would demote the last
-    /// OWNER user (atomically: two concurrent demotions cannot both succeed).
-    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User>;
+    /// Changes level and/or roles (`User::with_changes`: `owner_since` is written with the
+    /// change when the user is or becomes OWNER and lacks it), if `check` allows it on the
+    /// stored user (`Denied` otherwise, nothing written). `NotFound`; `LastOwner` if this
+    /// would demote the last live owner (`User::is_live_owner`; atomically: two concurrent
+    /// demotions cannot both succeed).
+    async fn update_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        update: &UserUpdate,
+        check: UserChangeCheck,
+    ) -> StoreResult<User>;
 
     /// Removes a user; all its credentials stop working at once (the owner item is gone).
-    /// `NotFound`; `LastOwner` if it is the last OWNER user. Its credentials are then marked
+    /// `NotFound`; `LastOwner` if it is the last live owner. Its credentials are then marked
     /// revoked with `revocation` (housekeeping).
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()>;
 
@@ -213,12 +247,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Revokes every credential of `kind` owned by `owner` by bumping the owner's epoch from
     /// `credential.epoch - 1`, and stores `credential` (issued under the new epoch), all or
-    /// nothing. `Contention` if the epoch moved; `NotFound` if the owner is gone.
+    /// nothing. `Contention` if the epoch moved; `NotFound` if the owner is gone. A user's
+    /// CLI token is live afterwards (an OWNER counts again as a live owner).
     async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()>;
 
-    /// Revokes every credential of `kind` owned by `owner` (epoch bump). With
-    /// `keep_an_owner`, refuses with `LastOwner` when the owner is the last OWNER user of
-    /// the organization (a last owner may not lock itself out). `NotFound` if no such owner.
+    /// Revokes every credential of `kind` owned by `owner` (epoch bump). For CLI tokens the
+    /// user holds no live one afterwards; with `keep_an_owner`, that is refused with
+    /// `LastOwner` when the user is the organization's last live owner (it may not lock the
+    /// organization out). `NotFound` if no such owner.
     async fn revoke_all_credentials(
         &self,
         org: OrganizationId,
@@ -263,6 +299,15 @@ pub trait Store: Send + Sync + 'static {
     /// at the first failure, leaving the rest for the next run. `latchkey serve` runs it at
     /// start and hourly; in AWS the scheduled housekeeping function does.
     async fn complete_pending_sweeps(&self) -> StoreResult<usize>;
+
+    // ---- upgrades ------------------------------------------------------------------------
+
+    /// The one-time backfill of user records written before `owner_since` and
+    /// `cli_token_live` existed (`User::backfilled`): every OWNER gets `owner_since`, and each
+    /// user's CLI-token liveness is read from its credentials (an owner whose CLI tokens were
+    /// all revoked stops counting as a live owner). Idempotent and safe beside live traffic;
+    /// returns how many users it changed.
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize>;
 
     // ---- the authorizer's path ---------------------------------------------------------
 

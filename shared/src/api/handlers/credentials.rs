@@ -41,6 +41,7 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
 pub async fn revoke_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
+    policy::may_revoke_api_keys(caller)?;
     let id = parse_credential_id(input::path_param(req, "key_id")?)?;
     let key = api.store.get_credential(caller.organization_id, id).await?.ok_or(ApiError::NotFound)?;
     if key.kind != CredentialKind::ApiKey {

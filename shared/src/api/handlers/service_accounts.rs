@@ -10,7 +10,7 @@ const LIST: &str = "service_accounts";
 
 pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
-    policy::require_non_expiring_credential(caller)?;
+    policy::may_create_service_account(caller)?;
     let body: wire::CreateServiceAccount = input::body(req)?;
     let name = ServiceAccountName::parse(&body.name)?;
     let permission_level =
@@ -63,6 +63,7 @@ pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
 
 pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
+    policy::may_delete_service_account(input::caller(req)?)?;
     let account = resolve(api, req).await?;
     api.store.delete_service_account(account.organization_id, account.id, revocation(api)).await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, "service account deleted");
@@ -72,7 +73,7 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
-    policy::require_non_expiring_credential(caller)?;
+    policy::may_issue_api_keys(caller)?;
     for _ in 0..EPOCH_RETRIES {
         let account = resolve(api, req).await?;
         let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id))?;
@@ -93,7 +94,7 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
 pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
-    policy::require_non_expiring_credential(caller)?;
+    policy::may_issue_api_keys(caller)?;
     for _ in 0..EPOCH_RETRIES {
         let mut account = resolve(api, req).await?;
         let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id))?;
@@ -114,6 +115,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
 
 pub async fn revoke_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
+    policy::may_revoke_api_keys(input::caller(req)?)?;
     let account = resolve(api, req).await?;
     api.store
         .revoke_all_credentials(account.organization_id, account.id, CredentialKind::ApiKey, revocation(api), false)

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
+    // Before any lookup: a caller that may create none learns nothing of the target.
+    policy::may_create_access_tokens(caller)?;
     let body: wire::CreateAccessToken = input::body(req)?;
     let org = caller.organization_id;
     let target = match body.user.as_deref() {
@@ -26,11 +28,12 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let description = body.description.as_deref().filter(|d| !d.is_empty()).map(Description::parse).transpose()?;
     let now = api.clock.now();
     let mut expires_at = now + days.duration();
-    // No credential outlives the one that made it.
+    // A credential never makes a wider one (section 7): an access token makes none at all
+    // (the policy above); any other expiring caller credential bounds what it makes.
     if let Some(own_expiry) = caller.credential.expires_at.filter(|own| expires_at > *own) {
         if body.lifespan_days.is_some() {
             return Err(ApiError::validation(format!(
-                "lifespan_days: a token created with an access token cannot outlive it (it expires at {})",
+                "lifespan_days: a token cannot outlive the credential that creates it (which expires at {})",
                 own_expiry.to_rfc3339()
             )));
         }

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::{PermissionLevel, Role, Roles, User, parse_display_name};
 use crate::store::{PageRequest, StoreError, UserUpdate};
 use std::str::FromStr;
+use std::sync::Arc;
 
 const LIST: &str = "users";
 
@@ -33,8 +34,8 @@ pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
 
 pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
-    // The new user's first CLI token never expires.
-    policy::require_non_expiring_credential(caller)?;
+    // The new user comes with its first CLI token.
+    policy::may_create_user(caller)?;
     let body: wire::CreateUser = input::body(req)?;
     let email = Email::parse(&body.email)?;
     if email.is_in_service_account_domain(&api.config.service_account_domain) {
@@ -44,17 +45,10 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let permission_level =
         body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?.unwrap_or_default();
     let roles = parse_roles(body.roles.as_deref())?.unwrap_or_default();
-    let user = User {
-        id: PrincipalId::new_random(),
-        organization_id: caller.organization_id,
-        email,
-        name,
-        permission_level,
-        roles,
-        created_at: api.clock.now(),
-        created_by: Some(caller.id),
-        cli_token_epoch: 0,
-    };
+    let mut user = User::new(caller.organization_id, email, permission_level, api.clock.now());
+    user.name = name;
+    user.roles = roles;
+    user.created_by = Some(caller.id);
     let (token, record) = mint(
         api,
         NewCredential {
@@ -80,11 +74,15 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let update = UserUpdate {
         permission_level: body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?,
         roles: parse_roles(body.roles.as_deref())?,
+        at: api.clock.now(),
     };
-    if update == UserUpdate::default() {
+    if update.is_empty() {
         return Err(ApiError::validation("nothing to change: give permission_level and/or roles"));
     }
-    let user = api.store.update_user(caller.organization_id, id, &update).await?;
+    // Judged by the store on the user as it holds it, in the same atomic write.
+    let judge = caller.clone();
+    let check = Arc::new(move |before: &User, after: &User| policy::may_change_user(&judge, before, after));
+    let user = api.store.update_user(caller.organization_id, id, &update, check).await?;
     tracing::info!(request_id = %req.request_id, user_id = %user.id, "user updated");
     Ok(ApiResponse::json(200, &views::user(&user)))
 }
@@ -92,6 +90,7 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
+    policy::may_remove_user(caller)?;
     let id = parse_user_id(input::path_param(req, "user_id")?)?;
     api.store.delete_user(caller.organization_id, id, revocation(api)).await?;
     tracing::info!(request_id = %req.request_id, user_id = %id, "user removed");
@@ -120,9 +119,8 @@ pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
 pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
-    policy::require_non_expiring_credential(caller)?;
     let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
-    policy::may_manage_credentials_of(caller, &target)?;
+    policy::may_rotate_cli_tokens_of(caller, &target)?;
     rotate_cli_tokens(api, req, target, caller.id).await
 }
 

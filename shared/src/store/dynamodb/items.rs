@@ -190,6 +190,8 @@ mod tests {
             created_at: Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap(),
             created_by: None,
             cli_token_epoch: 3,
+            owner_since: Some(Utc.with_ymd_and_hms(2025, 2, 3, 4, 5, 6).unwrap()),
+            cli_token_live: false,
         };
         let p = Principal::User(u.clone());
         let item = principal_item(&p).unwrap();

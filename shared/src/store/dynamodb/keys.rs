@@ -16,7 +16,8 @@ pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
 /// The table's TTL attribute: purge time in epoch seconds (not the API's `expires_at`).
 pub const TTL: &str = "ttl";
-/// Users only: how many USERS of the organization are OWNER (on the organization item).
+/// On the organization item: how many of its USERS are live owners (`User::is_live_owner`:
+/// OWNER with a live CLI token), the last-owner guard's count.
 pub const OWNER_COUNT: &str = "owner_count";
 /// Uniqueness guards: the id of what they guard.
 pub const GUARD_TARGET: &str = "target_id";
@@ -31,6 +32,7 @@ pub const SK_ORGANIZATION: &str = "O";
 pub const SK_PRINCIPAL: &str = "P";
 pub const SK_CREDENTIAL: &str = "C";
 pub const SK_GUARD: &str = "U";
+pub const SK_MARKER: &str = "M";
 
 pub fn organization_pk(org: OrganizationId) -> String {
     format!("O#{org}")
@@ -87,6 +89,10 @@ pub fn credential_key(id: CredentialId) -> HashMap<String, AttributeValue> {
 }
 pub fn guard_key(guard_pk: String) -> HashMap<String, AttributeValue> {
     key(guard_pk, SK_GUARD)
+}
+/// A marker item recording that a one-time table upgrade `name` completed.
+pub fn marker_key(name: &str) -> HashMap<String, AttributeValue> {
+    key(format!("META#{name}"), SK_MARKER)
 }
 
 /// The epoch attribute on the owner's item that revokes credentials of `kind` in bulk, and

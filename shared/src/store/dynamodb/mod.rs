@@ -6,8 +6,10 @@
 //! Bulk revocation bumps an epoch on the owner's item; marking the old credentials
 //! revoked afterwards ("sweep") is housekeeping whose failures are logged, not returned.
 
+mod backfill;
 mod items;
 mod keys;
+mod owners;
 mod requests;
 mod sweep;
 #[cfg(test)]
@@ -19,7 +21,9 @@ use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
     PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
-use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
+use crate::store::{
+    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate, position,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -576,23 +580,6 @@ fn timestamp_attribute(t: &Timestamp) -> StoreResult<AttributeValue> {
     attribute(t)
 }
 
-/// `owner_count - 1`, refused (→ `LastOwner`) when it would reach zero.
-fn one_owner_fewer(org: OrganizationId) -> (Item, Expr, Expr) {
-    (
-        organization_key(org),
-        Expr::new("SET #owners = #owners - :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
-        Expr::new("#owners > :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
-    )
-}
-
-fn one_owner_more(org: OrganizationId) -> (Item, Expr, Expr) {
-    (
-        organization_key(org),
-        Expr::new("ADD #owners :one").name("#owners", OWNER_COUNT).value(":one", n(1)),
-        Expr::new("attribute_exists(#pk)").name("#pk", PK),
-    )
-}
-
 fn step_error(meaning: OnConditionFailed) -> StoreError {
     match meaning {
         OnConditionFailed::Conflict(what) => StoreError::Conflict(what),
@@ -611,7 +598,7 @@ impl Store for DynamoDbStore {
         owner: &User,
         first_token: &CredentialRecord,
     ) -> StoreResult<()> {
-        let owner_count = u64::from(owner.permission_level == PermissionLevel::Owner);
+        let owner_count = u64::from(owner.is_live_owner());
         let steps = vec![
             (self.tx_create(organization_item(org, owner_count)?)?, OnConditionFailed::DuplicateId),
             (
@@ -644,10 +631,8 @@ impl Store for DynamoDbStore {
             ),
             (self.tx_create(credential_item(first_token)?)?, OnConditionFailed::DuplicateId),
         ];
-        if user.permission_level == PermissionLevel::Owner {
-            let (key, update, condition) = one_owner_more(user.organization_id);
-            steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::NotFound));
-        }
+        let change = crate::domain::LiveOwnerChange::of(None, Some(user));
+        steps.extend(self.live_owner_steps(user.organization_id, change, true)?);
         self.transact(steps).await?.map_err(step_error)
     }
 
@@ -677,90 +662,18 @@ impl Store for DynamoDbStore {
         Ok(Page { items, next })
     }
 
-    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
-            let user = self.get_user(org, id).await?.ok_or(StoreError::NotFound)?;
-            let updated = User {
-                permission_level: update.permission_level.unwrap_or(user.permission_level),
-                roles: update.roles.clone().unwrap_or_else(|| user.roles.clone()),
-                ..user.clone()
-            };
-            if updated == user {
-                return Ok(user);
-            }
-            // Conditioned on the level we read: the owner count below is only right if the
-            // level did not change in between.
-            let user_step = self.tx_update(
-                principal_key(id),
-                Expr::new("SET #level = :level, #roles = :roles")
-                    .name("#level", "permission_level")
-                    .name("#roles", "roles")
-                    .value(":level", attribute(&updated.permission_level)?)
-                    .value(":roles", attribute(&updated.roles)?),
-                in_organization(org).and(
-                    Expr::new("#level = :read_level")
-                        .name("#level", "permission_level")
-                        .value(":read_level", attribute(&user.permission_level)?),
-                ),
-            )?;
-            let mut steps = vec![(user_step, OnConditionFailed::Reread)];
-            match (user.permission_level, updated.permission_level) {
-                (PermissionLevel::Owner, PermissionLevel::Collaborator) => {
-                    let (key, update, condition) = one_owner_fewer(org);
-                    steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::LastOwner));
-                }
-                (PermissionLevel::Collaborator, PermissionLevel::Owner) => {
-                    let (key, update, condition) = one_owner_more(org);
-                    steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::NotFound));
-                }
-                _ => {}
-            }
-            match self.transact(steps).await? {
-                Ok(()) => return Ok(updated),
-                Err(OnConditionFailed::Reread) => continue,
-                Err(other) => return Err(step_error(other)),
-            }
-        }
-        Err(StoreError::Contention)
+    async fn update_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        update: &UserUpdate,
+        check: UserChangeCheck,
+    ) -> StoreResult<User> {
+        self.update_user_checked(org, id, update, &check).await
     }
 
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
-        for _ in 0..OPTIMISTIC_ATTEMPTS {
-            let user = self.get_user(org, id).await?.ok_or(StoreError::NotFound)?;
-            let mut steps = vec![
-                (
-                    self.tx_delete(
-                        principal_key(id),
-                        Some(
-                            in_organization(org).and(
-                                Expr::new("#level = :read_level")
-                                    .name("#level", "permission_level")
-                                    .value(":read_level", attribute(&user.permission_level)?),
-                            ),
-                        ),
-                    )?,
-                    OnConditionFailed::Reread,
-                ),
-                (self.tx_delete(guard_key(email_guard_pk(org, &user.email)), None)?, OnConditionFailed::Reread),
-            ];
-            if user.permission_level == PermissionLevel::Owner {
-                let (key, update, condition) = one_owner_fewer(org);
-                steps.push((self.tx_update(key, update, condition)?, OnConditionFailed::LastOwner));
-            }
-            let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
-            let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
-            steps.push(self.tx_record_sweep(&task)?);
-            match self.transact(steps).await? {
-                Ok(()) => {
-                    // The user item is gone, so its credentials fail already; this is housekeeping.
-                    self.sweep(&task).await;
-                    return Ok(());
-                }
-                Err(OnConditionFailed::Reread) => continue,
-                Err(other) => return Err(step_error(other)),
-            }
-        }
-        Err(StoreError::Contention)
+        self.delete_user_guarded(org, id, revocation).await
     }
 
     async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
@@ -867,6 +780,18 @@ impl Store for DynamoDbStore {
     }
 
     async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
+        if credential.kind == CredentialKind::CliToken {
+            let task = SweepTask::after_epoch_bump(
+                credential.organization_id,
+                credential.owner_id,
+                credential.kind,
+                credential.epoch,
+                revocation,
+            );
+            self.rotate_cli_tokens(credential, &task).await?;
+            self.sweep(&task).await;
+            return Ok(());
+        }
         let epoch_attr = epoch_attribute(credential.kind)
             .ok_or_else(|| StoreError::Internal("access tokens have no epoch to rotate".into()))?;
         let previous = credential
@@ -916,35 +841,24 @@ impl Store for DynamoDbStore {
         let Some(epoch_attr) = epoch_attribute(kind) else {
             return self.revoke_all_access_tokens(org, owner, &revocation).await;
         };
+        if kind == CredentialKind::CliToken {
+            return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner).await;
+        }
+        // API keys: a service account counts in no last-owner guard.
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let principal = self.get_principal_in(org, owner).await?.ok_or(StoreError::NotFound)?;
             let current = principal.epoch_for(kind).ok_or(StoreError::NotFound)?;
             let next = current + 1;
-            let guards_last_owner = keep_an_owner
-                && matches!(&principal, Principal::User(u) if u.permission_level == PermissionLevel::Owner);
-            // Conditioned on the epoch read (so we know which one we set) and, when it
-            // matters, on still being an OWNER (so the org check below is the right one).
-            let mut condition = in_organization(org)
+            // Conditioned on the epoch read, so we know which one we set.
+            let condition = in_organization(org)
                 .and(Expr::new("#epoch = :current").name("#epoch", epoch_attr).value(":current", n(current)));
-            if guards_last_owner {
-                condition = condition.and(
-                    Expr::new("#level = :owner")
-                        .name("#level", "permission_level")
-                        .value(":owner", attribute(&PermissionLevel::Owner)?),
-                );
-            }
             let owner_step = self.tx_update(
                 principal_key(owner),
                 Expr::new("SET #epoch = :next").name("#epoch", epoch_attr).value(":next", n(next)),
                 condition,
             )?;
-            let mut steps = vec![(owner_step, OnConditionFailed::Reread)];
-            if guards_last_owner {
-                let (key, _, more_than_one) = one_owner_fewer(org);
-                steps.push((self.tx_check(key, more_than_one)?, OnConditionFailed::LastOwner));
-            }
             let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);
-            steps.push(self.tx_record_sweep(&task)?);
+            let steps = vec![(owner_step, OnConditionFailed::Reread), self.tx_record_sweep(&task)?];
             match self.transact(steps).await? {
                 Ok(()) => {
                     self.sweep(&task).await;
@@ -1060,6 +974,10 @@ impl Store for DynamoDbStore {
 
     async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
         self.complete_pending().await
+    }
+
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
+        self.backfill_users(now).await
     }
 
     async fn lookup_credential_and_owner(

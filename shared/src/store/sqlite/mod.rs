@@ -12,6 +12,7 @@
 //! Durability: `synchronous=FULL` in WAL mode syncs the log on every commit, so an
 //! acknowledged write survives a crash or SIGKILL of the process (and of the machine).
 
+mod owners;
 mod schema;
 mod sweep;
 #[cfg(test)]
@@ -20,9 +21,11 @@ mod tests;
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
+    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
-use crate::store::{CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserUpdate, position};
+use crate::store::{
+    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate, position,
+};
 use async_trait::async_trait;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -335,21 +338,6 @@ fn load_owner_for(
     })
 }
 
-fn owner_count(tx: &Transaction<'_>, org: OrganizationId) -> StoreResult<i64> {
-    tx.query_row(
-        "SELECT COUNT(*) FROM users WHERE organization_id = ?1 AND permission_level = ?2",
-        params![org.to_string(), PermissionLevel::Owner.as_str()],
-        |row| row.get(0),
-    )
-    .db()
-}
-
-/// Whether `user` is the organization's only OWNER user (service accounts do not count:
-/// the rule keeps a human able to get in).
-fn is_last_owner(tx: &Transaction<'_>, user: &User) -> StoreResult<bool> {
-    Ok(user.permission_level == PermissionLevel::Owner && owner_count(tx, user.organization_id)? <= 1)
-}
-
 fn insert_organization(tx: &Transaction<'_>, org: &Organization) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO organizations (id, name_key, body) VALUES (?1, ?2, ?3)",
@@ -534,23 +522,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_user(&self, org: OrganizationId, id: PrincipalId, update: &UserUpdate) -> StoreResult<User> {
+    async fn update_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        update: &UserUpdate,
+        check: UserChangeCheck,
+    ) -> StoreResult<User> {
         let update = update.clone();
-        self.write(move |tx| {
-            let mut user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
-            if let Some(level) = update.permission_level {
-                if level != PermissionLevel::Owner && is_last_owner(tx, &user)? {
-                    return Err(StoreError::LastOwner);
-                }
-                user.permission_level = level;
-            }
-            if let Some(roles) = update.roles {
-                user.roles = roles;
-            }
-            update_user_row(tx, &user)?;
-            Ok(user)
-        })
-        .await
+        self.write(move |tx| owners::update_user(tx, org, id, &update, &check)).await
     }
 
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
@@ -559,9 +539,7 @@ impl Store for SqliteStore {
         let swept = task.clone();
         self.write(move |tx| {
             let user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
-            if is_last_owner(tx, &user)? {
-                return Err(StoreError::LastOwner);
-            }
+            owners::keep_a_live_owner(tx, &user, None)?;
             tx.execute("DELETE FROM users WHERE id = ?1", params![id.to_string()]).db()?;
             sweep::record(tx, &task)
         })
@@ -682,12 +660,11 @@ impl Store for SqliteStore {
             let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
             let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
             match owner {
-                Principal::User(mut user) if kind == CredentialKind::CliToken => {
+                Principal::User(user) if kind == CredentialKind::CliToken => {
                     if user.cli_token_epoch != expected {
                         return Err(StoreError::Contention);
                     }
-                    user.cli_token_epoch = new_epoch;
-                    update_user_row(tx, &user)?;
+                    update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?;
                 }
                 Principal::ServiceAccount(mut account) => {
                     if account.api_key_epoch != expected {
@@ -719,17 +696,14 @@ impl Store for SqliteStore {
         let task = self
             .write(move |tx| {
                 let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
-                if let Principal::User(user) = &principal
-                    && keep_an_owner
-                    && is_last_owner(tx, user)?
-                {
-                    return Err(StoreError::LastOwner);
-                }
                 let new_epoch = match principal {
-                    Principal::User(mut user) if kind == CredentialKind::CliToken => {
-                        user.cli_token_epoch += 1;
-                        update_user_row(tx, &user)?;
-                        user.cli_token_epoch
+                    Principal::User(user) if kind == CredentialKind::CliToken => {
+                        let after = user.with_cli_tokens_revoked();
+                        if keep_an_owner {
+                            owners::keep_a_live_owner(tx, &user, Some(&after))?;
+                        }
+                        update_user_row(tx, &after)?;
+                        after.cli_token_epoch
                     }
                     Principal::ServiceAccount(mut account) => {
                         account.api_key_epoch += 1;
@@ -830,6 +804,10 @@ impl Store for SqliteStore {
 
     async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
         self.complete_pending().await
+    }
+
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
+        self.write(move |tx| owners::backfill(tx, now)).await
     }
 
     async fn lookup_credential_and_owner(

@@ -5,6 +5,7 @@
 //! `clock::sortable` strings: fixed width, so they compare like the times they name.
 
 use super::DbResultExt;
+use crate::clock::Clock;
 use crate::store::{StoreError, StoreResult};
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -64,8 +65,11 @@ CREATE INDEX IF NOT EXISTS credentials_by_position ON credentials (organization_
 CREATE INDEX IF NOT EXISTS credentials_by_owner ON credentials (owner_id, kind, epoch);
 "#;
 
-/// Pending sweeps (`domain::SweepTask`), each recorded with the revocation that owes it and
-/// removed when carried out.
+/// Version 2 adds the pending sweeps (`domain::SweepTask`, each recorded with the revocation
+/// that owes it and removed when carried out), and backfills the user records
+/// (`owner_since` for every OWNER, `cli_token_live` from the stored CLI tokens) in the
+/// migration's transaction, so every user row of a migrated database records both (SPEC
+/// section 7).
 const VERSION_2: &str = r#"
 CREATE TABLE IF NOT EXISTS sweep_tasks (
     key         TEXT PRIMARY KEY NOT NULL,
@@ -89,6 +93,11 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     }
     if version < 2 {
         tx.execute_batch(VERSION_2).db()?;
+        // The wall clock: opening a data directory is not a request with a clock of its own.
+        let filled = super::owners::backfill(&tx, crate::clock::SystemClock.now())?;
+        if filled > 0 {
+            tracing::info!(users = filled, "backfilled owner_since and CLI-token liveness");
+        }
     }
     tx.pragma_update(None, "user_version", CURRENT_VERSION).db()?;
     tx.commit().db()

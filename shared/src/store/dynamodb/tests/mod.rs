@@ -6,6 +6,7 @@ use super::keys::*;
 use super::*;
 use crate::clock::truncate;
 use crate::domain::{CredentialStatus, Role, Roles, SecretHash};
+use crate::store::any_change;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use chrono::{Duration as Days, Utc};
 
@@ -59,6 +60,8 @@ fn user(org: &Organization, email: &str, level: PermissionLevel, created_at: Tim
         created_at,
         created_by: None,
         cli_token_epoch: 0,
+        owner_since: (level == PermissionLevel::Owner).then_some(created_at),
+        cli_token_live: true,
     }
 }
 
@@ -194,7 +197,12 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
     assert_eq!(store.get_credential(other, token.id).await.unwrap(), None);
     assert!(matches!(store.revoke_credential(other, key.id, first).await, Err(StoreError::NotFound)));
     assert!(matches!(store.set_credential_description(other, key.id, None).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_user(other, member.id, &UserUpdate::default()).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store
+            .update_user(other, member.id, &UserUpdate { permission_level: None, roles: None, at: now() }, any_change())
+            .await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(store.delete_user(other, member.id, first).await, Err(StoreError::NotFound)));
     assert!(matches!(store.delete_service_account(other, account.id, first).await, Err(StoreError::NotFound)));
     assert!(matches!(
@@ -409,10 +417,10 @@ async fn an_organization_always_keeps_an_owner() {
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 2);
 
     // Two concurrent demotions of the only two owners: exactly one succeeds.
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: now() };
     let (a, b) = tokio::join!(
-        store.update_user(org.id, first_owner.id, &demote),
-        store.update_user(org.id, second_owner.id, &demote)
+        store.update_user(org.id, first_owner.id, &demote, any_change()),
+        store.update_user(org.id, second_owner.id, &demote, any_change())
     );
     let outcomes = [a, b];
     assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
@@ -435,24 +443,28 @@ async fn an_organization_always_keeps_an_owner() {
             (&second_owner, &first_owner)
         };
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
-    assert!(matches!(store.update_user(org.id, remaining.id, &demote).await, Err(StoreError::LastOwner)));
+    assert!(matches!(store.update_user(org.id, remaining.id, &demote, any_change()).await, Err(StoreError::LastOwner)));
     let revocation = Revocation::new(now(), retention());
     assert!(matches!(store.delete_user(org.id, remaining.id, revocation).await, Err(StoreError::LastOwner)));
     assert!(matches!(
         store.revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, true).await,
         Err(StoreError::LastOwner)
     ));
-    // Without keep_an_owner (an operator's recover) it may.
+    // Without keep_an_owner (an operator's action) it may, and then no live owner is left.
     store.revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, false).await.unwrap();
+    assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 0);
+    let raw_remaining = raw_item(&store, principal_key(remaining.id)).await;
+    assert_eq!(raw_remaining.get("cli_token_live"), Some(&AttributeValue::Bool(false)));
 
-    // Roles change alone; promotion counts; then the first owner may go.
-    let roles = UserUpdate { permission_level: None, roles: Some(Roles::new([Role::TokenCreator])) };
-    let updated = store.update_user(org.id, demoted.id, &roles).await.unwrap();
+    // Roles change alone; promotion of a user with a live CLI token counts; then the first
+    // owner, which has none, may go without changing the count.
+    let roles = UserUpdate { permission_level: None, roles: Some(Roles::new([Role::TokenCreator])), at: now() };
+    let updated = store.update_user(org.id, demoted.id, &roles, any_change()).await.unwrap();
     assert!(updated.roles.contains(Role::TokenCreator));
     assert_eq!(store.get_user(org.id, demoted.id).await.unwrap(), Some(updated));
-    let promote = UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: None };
-    store.update_user(org.id, demoted.id, &promote).await.unwrap();
-    assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 2);
+    let promote = UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: None, at: now() };
+    store.update_user(org.id, demoted.id, &promote, any_change()).await.unwrap();
+    assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
     store.delete_user(org.id, remaining.id, revocation).await.unwrap();
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
 }
@@ -663,3 +675,5 @@ async fn forged_positions_are_refused() {
         store.list_credentials(org.id, &all_of(CredentialKind::CliToken, true), &forged(&elsewhere)).await.unwrap();
     assert!(page.items.len() <= 1);
 }
+
+mod backfill;

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::clock::truncate;
-use crate::domain::{Roles, SecretHash};
+use crate::domain::{PermissionLevel, Roles, SecretHash};
+use crate::store::any_change;
+use chrono::Utc;
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -37,6 +39,8 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         created_at: now,
         created_by: None,
         cli_token_epoch: 0,
+        owner_since: Some(now),
+        cli_token_live: true,
     };
     let token = CredentialRecord {
         id: CredentialId::new_random(),
@@ -183,7 +187,7 @@ async fn the_last_owner_rule_holds_across_two_openers() {
     let dir = TempDir::new();
     let serving = Arc::new(SqliteStore::open(&dir.0).unwrap());
     let beside = Arc::new(SqliteStore::open(&dir.0).unwrap());
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None };
+    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: Utc::now() };
     for round in 0..10 {
         let (org, first, token) = organization(&format!("Two openers {round}"));
         serving.create_organization(&org, &first, &token).await.unwrap();
@@ -198,8 +202,8 @@ async fn the_last_owner_rule_holds_across_two_openers() {
         let (a, b) = (Arc::clone(&serving), Arc::clone(&beside));
         let (d1, d2) = (demote.clone(), demote.clone());
         let (r1, r2) = tokio::join!(
-            tokio::spawn(async move { a.update_user(org.id, first.id, &d1).await }),
-            tokio::spawn(async move { b.update_user(org.id, second.id, &d2).await }),
+            tokio::spawn(async move { a.update_user(org.id, first.id, &d1, any_change()).await }),
+            tokio::spawn(async move { b.update_user(org.id, second.id, &d2, any_change()).await }),
         );
         let outcomes = [r1.unwrap(), r2.unwrap()];
         let won = outcomes.iter().filter(|o| o.is_ok()).count();
@@ -233,3 +237,5 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
     // The never-expiring CLI token has no purge time and stays.
     assert!(store.get_credential(org.id, token.id).await.unwrap().is_some());
 }
+
+mod backfill;
