@@ -128,23 +128,7 @@ impl DynamoDbStore {
         if let Some(epoch) = task.below_epoch {
             condition = condition.and(Expr::new("#epoch < :epoch").name("#epoch", "epoch").value(":epoch", n(epoch)));
         }
-        let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(credential_key(id)))
-            .update_expression(update.text)
-            .condition_expression(condition.text)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(classify("UpdateItem", e)),
-        }
+        self.conditional_update(credential_key(id), update, condition).await
     }
 
     /// Takes a finished task out of the pending list; TTL purges it with the credentials.
@@ -155,12 +139,18 @@ impl DynamoDbStore {
             .name("#ttl", TTL)
             .value(":ttl", n(ttl_seconds(&task.purge_at)));
         let condition = Expr::new("attribute_exists(#pk)").name("#pk", PK);
+        // `false`: never recorded (an unrecorded marking) or purged: nothing pending.
+        self.conditional_update(sweep_key(task), update, condition).await.map(|_| ())
+    }
+
+    /// One UpdateItem under `condition`: `false` when the condition does not hold.
+    async fn conditional_update(&self, key: Item, update: Expr, condition: Expr) -> StoreResult<bool> {
         let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(sweep_key(task)))
+            .set_key(Some(key))
             .update_expression(update.text)
             .condition_expression(condition.text)
             .set_expression_attribute_names(names)
@@ -168,9 +158,8 @@ impl DynamoDbStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
-            // Never recorded (an unrecorded marking) or purged: nothing pending.
-            Err(e) if is_condition_failure(&e) => Ok(()),
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
             Err(e) => Err(classify("UpdateItem", e)),
         }
     }
