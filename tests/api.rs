@@ -28,6 +28,7 @@ macro_rules! api_tests {
                 access_tokens_expire_by_the_clock,
                 access_token_edits_and_revocation,
                 removing_a_user_revokes_everything_it_held,
+                list_filters_that_match_nothing_still_check_their_paging_parameters,
             );
         }
     };
@@ -641,4 +642,16 @@ async fn removing_a_user_revokes_everything_it_held(app: &TestApp) {
     assert_eq!(app.me_status(&access).await, 401);
     let all = app.get("/tokens?show_inactive=true", &app.owner_token).await.body;
     assert!(all["items"].as_array().unwrap().iter().all(|t| t["status"] == "revoked"), "{all}");
+}
+
+/// A filter that names nothing answers an empty list, but only after `max_items` and
+/// `cursor` were checked like any list's (found by the stateful contract run).
+async fn list_filters_that_match_nothing_still_check_their_paging_parameters(app: &TestApp) {
+    for path in ["/api-keys?service_account_email=nobody%40example.com", "/tokens?user=nobody%40example.com"] {
+        for bad in ["max_items=0", "max_items=7789", "cursor=forged"] {
+            app.get(&format!("{path}&{bad}"), &app.owner_token).await.assert_problem(400, "validation_failed");
+        }
+        let empty = app.get(&format!("{path}&max_items=5"), &app.owner_token).await;
+        assert_eq!(empty.assert_status(200)["items"], json!([]));
+    }
 }

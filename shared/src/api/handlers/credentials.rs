@@ -22,9 +22,9 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
                 Some(name) => match api.store.find_service_account_by_name(org, &name).await? {
                     Some(account) => Some(account.id),
                     // An email that names no account of ours: an empty list, like any filter.
-                    None => return Ok(empty_list()),
+                    None => return empty_list(req),
                 },
-                None => return Ok(empty_list()),
+                None => return empty_list(req),
             }
         }
     };
@@ -79,8 +79,13 @@ pub(super) async fn list_credentials(
     Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, list, &p)) }))
 }
 
-fn empty_list() -> ApiResponse {
-    ApiResponse::json(200, &wire::List::<wire::CredentialInfo> { items: Vec::new(), next_cursor: None })
+/// The answer of a filter that names nothing: no items, but the list's own parameters are
+/// checked like any list's (a list that holds nothing has handed out no cursor).
+pub(super) fn empty_list(req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    if input::list_params(req)?.cursor.is_some() {
+        return Err(ApiError::validation("cursor is not valid for this list"));
+    }
+    Ok(ApiResponse::json(200, &wire::List::<wire::CredentialInfo> { items: Vec::new(), next_cursor: None }))
 }
 
 /// An id that is not a UUID cannot name anything: 404.

@@ -76,10 +76,7 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
                 }
                 None => {
                     policy::require_owner(caller)?;
-                    return Ok(ApiResponse::json(
-                        200,
-                        &wire::List::<wire::CredentialInfo> { items: vec![], next_cursor: None },
-                    ));
+                    return super::credentials::empty_list(req);
                 }
             }
         }
