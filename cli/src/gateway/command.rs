@@ -44,7 +44,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), String> {
     if config.dynamodb_endpoint.is_none() {
-        return Err("latchkey gateway runs the functions against a local DynamoDB: set DYNAMODB_ENDPOINT \
+        return Err("the gateway runs the functions against a local DynamoDB: set DYNAMODB_ENDPOINT \
                     (moto, DynamoDB Local)"
             .to_string());
     }
