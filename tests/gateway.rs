@@ -1,6 +1,6 @@
 //! `latchkey gateway` itself, on the repository's template (its API and gateway responses,
-//! trimmed to the functions each test runs): a function that crashes mid-invocation is
-//! restarted and that request answered 502; unknown routes and methods get the template's
+//! trimmed to the functions each test runs): a function that crashes mid-invocation, or
+//! runs past its `Timeout`, is replaced and that request answered 502; unknown routes and methods get the template's
 //! 404; a failing authorizer the template's 503; a policy that denies or misses the method
 //! ARN the template's 403; a missing identity source a 401 without invoking the
 //! authorizer; `/x/` is served as `/x`, as API Gateway does.
@@ -9,7 +9,9 @@
 //! (`CARGO_BIN_EXE_<name>`); the scripted stand-ins are bash (`latchkey_tests::gateway`).
 
 use latchkey_cli::gateway::GatewayOptions;
-use latchkey_tests::gateway::{RunningGateway, Scripted, crash_once_then, script_function, start_gateway};
+use latchkey_tests::gateway::{
+    FirstProcess, RunningGateway, Scripted, first_process_then, script_function, start_gateway,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,8 @@ fn load_template() -> serde_norway::Value {
     serde_norway::from_str(&std::fs::read_to_string(path).expect("template.yaml")).expect("YAML")
 }
 
-fn trimmed_template(dir: &Path) -> PathBuf {
+/// With `health_timeout`, `HealthFunction`'s `Timeout` (seconds) instead of Globals'.
+fn trimmed_template(dir: &Path, health_timeout: Option<u64>) -> PathBuf {
     let mut doc = load_template();
     let keep = ["HealthFunction", "MeFunction", "AuthorizerFunction"];
     let resources = doc.get_mut("Resources").and_then(|r| r.as_mapping_mut()).expect("Resources");
@@ -34,6 +37,10 @@ fn trimmed_template(dir: &Path) -> PathBuf {
         let is_function = resource.get("Type").and_then(|t| t.as_str()) == Some("AWS::Serverless::Function");
         !is_function || keep.contains(&id.as_str().unwrap_or_default())
     });
+    if let Some(seconds) = health_timeout {
+        let props = resources.get_mut("HealthFunction").and_then(|f| f.get_mut("Properties")).expect("Properties");
+        props.as_mapping_mut().expect("a mapping").insert("Timeout".into(), seconds.into());
+    }
     let path = dir.join("template.yaml");
     std::fs::write(&path, serde_norway::to_string(&doc).expect("YAML out")).expect("write the template");
     path
@@ -64,8 +71,12 @@ fn replace(dir: &Path, name: &str) {
 }
 
 async fn gateway(dir: &Path) -> RunningGateway {
+    gateway_with(dir, None).await
+}
+
+async fn gateway_with(dir: &Path, health_timeout: Option<u64>) -> RunningGateway {
     start_gateway(GatewayOptions {
-        template: trimmed_template(dir),
+        template: trimmed_template(dir, health_timeout),
         functions_dir: dir.to_path_buf(),
         stage: "test".into(),
         log_dir: dir.join("logs"),
@@ -104,24 +115,43 @@ fn assert_gateway_response(answer: &Answer, kind: &str, status: u16) {
     assert_eq!(answer.headers["cache-control"], "no-store");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crashed_function_is_restarted_and_its_request_answered_502() {
+/// The first process of `health` takes the first request and `first`s: that request is
+/// the 502 (API Gateway's failed invocation, which has no response type of its own:
+/// DEFAULT_5XX's body and headers), and a fresh process serves the next ones.
+async fn first_request_fails_then_a_fresh_process_serves(first: FirstProcess, health_timeout: Option<u64>) {
     let dir = functions(|dir| {
         replace(dir, "health");
-        crash_once_then(dir, "health", Path::new(env!("CARGO_BIN_EXE_health")));
+        first_process_then(dir, "health", first, Path::new(env!("CARGO_BIN_EXE_health")));
     });
-    let g = gateway(&dir).await;
-    let crashed = call(&g, "GET", "/api/v1/health", None).await;
-    assert_eq!(crashed.status, 502, "{}", crashed.text);
-    // API Gateway's 502 has no response type of its own: DEFAULT_5XX's body and headers.
-    assert_eq!(crashed.text, template_response("DEFAULT_5XX").1);
-    assert_eq!(crashed.headers["content-type"], "application/problem+json");
-    assert!(dir.join("health.crashed").exists(), "the first process took the event");
-    // A fresh process serves the next requests.
+    let g = gateway_with(&dir, health_timeout).await;
+    let started = std::time::Instant::now();
+    let failed = call(&g, "GET", "/api/v1/health", None).await;
+    assert_eq!(failed.status, 502, "{first:?}: {}", failed.text);
+    assert_eq!(failed.text, template_response("DEFAULT_5XX").1);
+    assert_eq!(failed.headers["content-type"], "application/problem+json");
+    assert!(dir.join("health.first").exists(), "the first process took the event");
+    let waited = started.elapsed();
+    if let FirstProcess::Crashes = first {
+        assert!(waited < std::time::Duration::from_secs(5), "the crash was seen only at the Timeout: {waited:?}");
+    }
+    if let Some(seconds) = health_timeout {
+        assert!(waited >= std::time::Duration::from_secs(seconds), "gave up before the Timeout: {waited:?}");
+        assert!(waited < std::time::Duration::from_secs(seconds + 5), "waited past the Timeout: {waited:?}");
+    }
     for _ in 0..2 {
         let r = call(&g, "GET", "/api/v1/health", None).await;
         assert_eq!((r.status, serde_json::from_str::<Value>(&r.text).ok()), (200, Some(json!({"status": "ok"}))));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_function_is_restarted_and_its_request_answered_502() {
+    first_request_fails_then_a_fresh_process_serves(FirstProcess::Crashes, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_past_its_timeout_is_replaced_and_its_request_answered_502() {
+    first_request_fails_then_a_fresh_process_serves(FirstProcess::Hangs, Some(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +266,7 @@ async fn the_authorizers_policy_is_checked_against_the_method_arn() {
 async fn a_template_naming_a_missing_binary_is_a_clear_error() {
     let dir = functions(|dir| replace(dir, "me"));
     let options = GatewayOptions {
-        template: trimmed_template(&dir),
+        template: trimmed_template(&dir, None),
         functions_dir: dir.clone(),
         stage: "test".into(),
         log_dir: dir.join("logs"),

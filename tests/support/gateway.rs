@@ -1,7 +1,7 @@
 //! `latchkey gateway` for the tests: [`spawn_gateway_app`] is the API walk's third arm (one
 //! gateway per test binary, on moto, a fresh organization per test), [`start_gateway`]
 //! one gateway on the caller's runtime (tests/gateway.rs), and [`script_function`] /
-//! [`crash_once_then`] stand-in "functions" written as bash scripts that speak the Lambda
+//! [`first_process_then`] stand-in "functions" written as bash scripts that speak the Lambda
 //! Runtime API with `/dev/tcp` (bash builtins only: the stand-in gives a function no PATH).
 //!
 //! The function binaries are the debug ones the test build made: next to this test's
@@ -230,16 +230,30 @@ done
     write_script(dir, name, &text)
 }
 
-/// A function `name` in `dir` whose first process takes one event and exits without
-/// answering (a crash mid-invocation); every later process is `real`.
-pub fn crash_once_then(dir: &Path, name: &str, real: &Path) -> PathBuf {
-    let marker = dir.join(format!("{name}.crashed"));
+/// What the first process of [`first_process_then`] does with its one event.
+#[derive(Debug, Clone, Copy)]
+pub enum FirstProcess {
+    /// Exits without answering: a crash mid-invocation.
+    Crashes,
+    /// Never answers (it asks for the next event instead, which never comes).
+    Hangs,
+}
+
+/// A function `name` in `dir` whose first process takes one event and then `first`s
+/// (leaving `<name>.first` in `dir`); every later process is `real`.
+pub fn first_process_then(dir: &Path, name: &str, first: FirstProcess, real: &Path) -> PathBuf {
+    let marker = dir.join(format!("{name}.first"));
+    let after_the_event = match first {
+        FirstProcess::Crashes => "exit 3",
+        FirstProcess::Hangs => "next_event",
+    };
     let text = format!(
         r#"#!/bin/bash
 if [[ -e '{marker}' ]]; then exec '{real}'; fi
 : > '{marker}'
 {NEXT_EVENT}
 next_event
+{after_the_event}
 exit 3
 "#,
         marker = marker.display(),
