@@ -44,6 +44,11 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run the deployed shape locally: API Gateway (REST) in front of the built function
+    /// binaries, from template.yaml, against a local DynamoDB (DYNAMODB_ENDPOINT).
+    ///
+    /// Example: cargo build -p latchkey-functions && latchkey gateway --listen 127.0.0.1:8081
+    Gateway(latchkey_cli::gateway::GatewayArgs),
     /// Create an organization and its first OWNER; prints the owner's CLI token alone.
     ///
     /// Example: TOKEN=$(latchkey bootstrap --organization acme --owner-email admin@acme.com)
@@ -102,6 +107,7 @@ async fn run(command: Command) -> Result<(), String> {
             eprintln!("latchkey: serving http://{addr}/api/v1 (console: http://{addr}/console)");
             latchkey_cli::server::serve(listener, gateway, shutdown_signal()).await.map_err(|e| e.to_string())
         }
+        Command::Gateway(args) => latchkey_cli::gateway::run(args, &config, shutdown_signal()).await,
         Command::Bootstrap { organization, owner_email, store } => {
             operator_action(OperatorAction::Bootstrap, &config, store, OperatorRequest { organization, owner_email })
                 .await

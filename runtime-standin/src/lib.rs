@@ -1,8 +1,12 @@
 //! A minimal Lambda Runtime API on loopback, one per function process: `GET .../next`
 //! hands out the queued event, `POST .../{id}/response` and `.../{id}/error` complete it,
 //! `/init/error` records an init failure. The time of the first `/next` poll is recorded:
-//! Lambda's init phase ends there. Used by the tests (`tests/runtime_api.rs`) and the
-//! benchmark (`bench/`), so both run the binaries the same way.
+//! Lambda's init phase ends there. Used by the tests (`tests/runtime_api.rs`), the
+//! benchmark (`bench/`) and `latchkey gateway` (cli/src/gateway/), so all run the binaries
+//! the same way.
+//!
+//! [`Function::invoke_within`] tells the ways an invocation can end without an answer apart
+//! ([`InvokeError`]): the process exited mid-invocation (a crash), or ran past its time.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -23,6 +27,29 @@ pub enum Outcome {
     Response(Bytes),
     Error(Bytes),
 }
+
+/// Why an invocation produced no [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvokeError {
+    /// The process exited (or was killed) before it answered: `status` as the OS told it.
+    Crashed { status: String },
+    /// No answer within the time the caller allowed; the process still runs.
+    TimedOut,
+    /// The Runtime API is gone (the function was stopped).
+    Closed,
+}
+
+impl std::fmt::Display for InvokeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvokeError::Crashed { status } => write!(f, "the process exited mid-invocation ({status})"),
+            InvokeError::TimedOut => write!(f, "no answer in time"),
+            InvokeError::Closed => write!(f, "runtime API closed"),
+        }
+    }
+}
+
+impl std::error::Error for InvokeError {}
 
 struct Shared {
     queue: tokio::sync::Mutex<mpsc::Receiver<(String, Bytes)>>,
@@ -122,24 +149,69 @@ impl Function {
         }
     }
 
+    /// Whether the process has exited (crashed, or ended on its own).
+    pub fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Sends one event; returns the outcome and the round trip (event queued → answer
-    /// received by the Runtime API).
+    /// received by the Runtime API). At most 30 s.
     pub async fn invoke(&mut self, event: Bytes) -> Result<(Outcome, Duration), String> {
+        self.invoke_within(event, Duration::from_secs(30)).await.map_err(|e| match e {
+            InvokeError::TimedOut => "no answer within 30 s".to_string(),
+            other => other.to_string(),
+        })
+    }
+
+    /// Sends one event and waits at most `limit` for its answer, watching the process: one
+    /// that exits before answering is [`InvokeError::Crashed`] (it is not restarted here).
+    pub async fn invoke_within(&mut self, event: Bytes, limit: Duration) -> Result<(Outcome, Duration), InvokeError> {
         self.next_id += 1;
         let id = format!("invocation-{:016x}", self.next_id);
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), tx);
         let started = Instant::now();
-        self.sender.send((id, event)).await.map_err(|_| "runtime API closed".to_string())?;
-        match tokio::time::timeout(Duration::from_secs(30), rx).await {
-            Ok(Ok(outcome)) => Ok((outcome, started.elapsed())),
-            _ => Err("no answer within 30 s".into()),
+        let result = self.await_answer(id.clone(), event, rx, limit).await;
+        self.shared.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        result.map(|outcome| (outcome, started.elapsed()))
+    }
+
+    async fn await_answer(
+        &mut self,
+        id: String,
+        event: Bytes,
+        rx: oneshot::Receiver<Outcome>,
+        limit: Duration,
+    ) -> Result<Outcome, InvokeError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let exited = |status: std::io::Result<std::process::ExitStatus>| InvokeError::Crashed {
+            status: status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
+        };
+        // The queue holds one event: sending waits while the process is still busy.
+        tokio::select! {
+            sent = self.sender.send((id, event)) => sent.map_err(|_| InvokeError::Closed)?,
+            status = self.child.wait() => return Err(exited(status)),
+            () = tokio::time::sleep_until(deadline) => return Err(InvokeError::TimedOut),
+        }
+        tokio::select! {
+            // An answer wins over an exit seen at the same time: it was delivered.
+            biased;
+            answer = rx => answer.map_err(|_| InvokeError::Closed),
+            status = self.child.wait() => Err(exited(status)),
+            () = tokio::time::sleep_until(deadline) => Err(InvokeError::TimedOut),
         }
     }
 
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
+        self.server.abort();
+    }
+}
+
+impl Drop for Function {
+    /// The process is killed by `kill_on_drop`; its Runtime API goes with it.
+    fn drop(&mut self) {
         self.server.abort();
     }
 }

@@ -192,3 +192,34 @@ impl TestApp {
         serde_json::json!({ "users": users, "accounts": accounts, "keys": keys, "tokens": tokens })
     }
 }
+
+impl TestApp {
+    /// A [`TestApp`] on a server that runs elsewhere (the shared `latchkey gateway`), on
+    /// `store`, with `outcome`'s organization bootstrapped there.
+    pub fn attached(
+        addr: SocketAddr,
+        store: Arc<dyn Store>,
+        clock: Arc<ManualClock>,
+        config: Config,
+        organization: String,
+        outcome: latchkey::operator::OperatorOutcome,
+    ) -> TestApp {
+        let (tx, _) = tokio::sync::oneshot::channel::<()>();
+        TestApp {
+            base: format!("http://{addr}"),
+            addr,
+            clock,
+            store,
+            config,
+            owner_token: outcome.cli_token,
+            organization,
+            organization_id: outcome.organization_id.to_string(),
+            owner_id: outcome.user_id.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            _shutdown: tx,
+        }
+    }
+}

@@ -257,6 +257,7 @@ pub mod app;
 pub mod counting;
 pub mod dynamo_faults;
 pub mod faults;
+pub mod gateway;
 pub mod raw_http;
 pub mod runtime;
 pub mod server;

@@ -79,9 +79,15 @@ struct NewCredential<'a> {
 
 /// Generates a token and the record the store keeps of it (its hash, never the plaintext).
 fn mint(api: &Api, new: NewCredential<'_>) -> Result<(Token, CredentialRecord), ApiError> {
+    mint_at(api, new, api.clock.now())
+}
+
+/// [`mint`], created at `now`: the instant its caller already computed an expiry from, so
+/// that `expires_at - created_at` is exactly the lifespan asked for (a second reading of a
+/// real clock is a little later).
+fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, CredentialRecord), ApiError> {
     let locator = Locator { kind: new.kind, owner_id: new.owner_id, credential_id: CredentialId::new_random() };
     let token = Token::generate(locator).map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let now = api.clock.now();
     let record = CredentialRecord {
         id: locator.credential_id,
         organization_id: new.organization_id,

@@ -42,7 +42,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     if expires_at <= now {
         return Err(ApiError::validation("lifespan_days: the token would already be expired"));
     }
-    let (token, record) = mint(
+    let (token, record) = mint_at(
         api,
         NewCredential {
             organization_id: org,
@@ -54,6 +54,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             expires_at: Some(expires_at),
             description,
         },
+        now,
     )?;
     api.store.issue_credential(&record).await?;
     tracing::info!(request_id = %req.request_id, user_id = %target.id, credential_id = %record.id, "access token created");
