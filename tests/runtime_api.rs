@@ -439,6 +439,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         revoked_at: None,
         last_used_at: None,
         purge_at: Some(now + chrono::Duration::days(89)),
+        scopes: None,
     };
     d.store.issue_credential(&record).await.expect("insert an expired token");
     token.expose().to_string()
