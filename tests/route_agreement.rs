@@ -173,6 +173,15 @@ fn template_declares_exactly_the_route_table() {
         if code_uri != Some(".") {
             problems.push(format!("{id}: CodeUri is {code_uri:?}, expected \".\" (the workspace root)"));
         }
+        // The scope of the function's routes (SPEC section 9), as the route table names it.
+        let declared_scope = metadata.and_then(|m| get_str(m, "LatchkeyScope"));
+        let table_scopes: BTreeSet<Option<&str>> =
+            ROUTES.iter().filter(|r| r.function == binary).map(|r| r.scope).collect();
+        if table_scopes.len() == 1 && !table_scopes.contains(&declared_scope) {
+            problems.push(format!(
+                "{id}: Metadata.LatchkeyScope is {declared_scope:?}, the route table says {table_scopes:?}"
+            ));
+        }
         functions.insert(id, (binary.to_string(), resource));
     }
 
@@ -276,6 +285,21 @@ fn template_declares_exactly_the_route_table() {
         }
     }
 
+    // latchkey's authorizer, exported for an organization's own API (SPEC section 9).
+    let output = get(&template, "Outputs").and_then(|o| get(o, "AuthorizerFunctionArn"));
+    let value = output.and_then(|o| get(o, "Value"));
+    if value.and_then(tag_of).as_deref() != Some("!GetAtt")
+        || value.map(untag).and_then(Value::as_str) != Some("AuthorizerFunction.Arn")
+    {
+        problems.push(format!("Outputs.AuthorizerFunctionArn must be !GetAtt AuthorizerFunction.Arn, is {value:?}"));
+    }
+    let export = output.and_then(|o| get(o, "Export")).and_then(|e| get(e, "Name"));
+    if export.map(untag).and_then(Value::as_str) != Some("${AWS::StackName}-AuthorizerFunctionArn") {
+        problems.push(format!(
+            "Outputs.AuthorizerFunctionArn must be exported as ${{AWS::StackName}}-AuthorizerFunctionArn, is {export:?}"
+        ));
+    }
+
     finish("template.yaml", problems);
 }
 
@@ -323,6 +347,11 @@ fn openapi_declares_exactly_the_route_table() {
                 *operation_ids.entry(id.to_string()).or_default() += 1;
             }
             let Some(route) = route_of(&method, &path) else { continue };
+
+            let scope = get_str(operation, "x-latchkey-scope");
+            if scope != route.scope {
+                problems.push(format!("{at}: x-latchkey-scope is {scope:?}, the route table says {:?}", route.scope));
+            }
 
             let expected_id = expected_operation_id(route);
             if operation_id != Some(expected_id.as_str()) {
