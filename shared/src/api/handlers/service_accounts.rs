@@ -189,7 +189,8 @@ async fn newest_live_key_scopes(api: &Api, account: &ServiceAccount) -> Result<O
         .items
         .into_iter()
         .filter(|k| k.status(now, Some(&owner)) == crate::domain::CredentialStatus::Active)
-        .max_by_key(|k| k.created_at);
+        // The latest creation time; on a tie the first listed (lists are newest first).
+        .reduce(|newest, k| if k.created_at > newest.created_at { k } else { newest });
     Ok(newest.and_then(|k| k.scopes))
 }
 
