@@ -47,6 +47,7 @@ fn binary(name: &str) -> PathBuf {
         "tokens-list" => env!("CARGO_BIN_EXE_tokens-list"),
         "tokens-get" => env!("CARGO_BIN_EXE_tokens-get"),
         "tokens-update" => env!("CARGO_BIN_EXE_tokens-update"),
+        "verify" => env!("CARGO_BIN_EXE_verify"),
         other => panic!("no binary named {other}: add it here"),
     };
     PathBuf::from(path)
