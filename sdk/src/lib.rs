@@ -277,7 +277,7 @@ impl Client {
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
-        Err(Error::Api { status: status.as_u16(), problem: problem_from(status, &bytes) })
+        Err(Error::Api { status: status.as_u16(), problem: Box::new(problem_from(status, &bytes)) })
     }
 }
 

@@ -80,7 +80,7 @@ mod tests {
             code: "c".into(),
             required_scope: None,
         };
-        Failure::Sdk(SdkError::Api { status, problem })
+        Failure::Sdk(SdkError::Api { status, problem: Box::new(problem) })
     }
 
     #[test]
