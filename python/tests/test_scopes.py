@@ -46,12 +46,20 @@ def test_scoped_keys_rotation_and_verify(org: Organization) -> None:
 
     # verify: valid with the credential's scopes, or a code.
     verified = owner.verify(str(token), source_ip="198.51.100.7")
-    assert verified.valid and verified.code == "valid"
-    assert verified.credential is not None and verified.credential.scopes == ["orders:write"]
-    assert verified.principal is not None and verified.principal["id"] == owner.me().id
+    assert verified.valid
+    assert verified.code == "valid"
+    assert verified.credential is not None
+    assert verified.credential.scopes == ["orders:write"]
+    assert verified.principal is not None
+    assert verified.principal["id"] == owner.me().id
     assert owner.verify(str(key)).code == "revoked"
     garbage = owner.verify("garbage")
-    assert (garbage.valid, garbage.code, garbage.principal, garbage.credential) == (False, "malformed", None, None)
+    assert (garbage.valid, garbage.code, garbage.principal, garbage.credential) == (
+        False,
+        "malformed",
+        None,
+        None,
+    )
     with pytest.raises(InsufficientScopeError):
         org.client(rotated).verify(str(token))
 

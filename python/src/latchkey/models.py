@@ -362,4 +362,3 @@ class Verification:
             principal=None if principal is None else dict(req_object(data, "principal")),
             credential=None if credential is None else MeCredential.from_dict(req_object(data, "credential")),
         )
-
