@@ -6,7 +6,8 @@
 //!
 //! The modules hold the template's other checks: each function's table rights against what
 //! its code sends (`iam`), access logs and retention (`logging`), the gateway's problem+json
-//! (`problems`), and the binaries naming their routes by typed id (`binaries`).
+//! (`problems`), the binaries naming their routes by typed id (`binaries`), and each
+//! function's scope and the exported authorizer (`scopes`).
 
 #[path = "route_agreement/binaries.rs"]
 mod binaries;
@@ -16,6 +17,8 @@ mod iam;
 mod logging;
 #[path = "route_agreement/problems.rs"]
 mod problems;
+#[path = "route_agreement/scopes.rs"]
+mod scopes;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;
@@ -173,15 +176,6 @@ fn template_declares_exactly_the_route_table() {
         if code_uri != Some(".") {
             problems.push(format!("{id}: CodeUri is {code_uri:?}, expected \".\" (the workspace root)"));
         }
-        // The scope of the function's routes (SPEC section 9), as the route table names it.
-        let declared_scope = metadata.and_then(|m| get_str(m, "LatchkeyScope"));
-        let table_scopes: BTreeSet<Option<&str>> =
-            ROUTES.iter().filter(|r| r.function == binary).map(|r| r.scope).collect();
-        if table_scopes.len() == 1 && !table_scopes.contains(&declared_scope) {
-            problems.push(format!(
-                "{id}: Metadata.LatchkeyScope is {declared_scope:?}, the route table says {table_scopes:?}"
-            ));
-        }
         functions.insert(id, (binary.to_string(), resource));
     }
 
@@ -283,21 +277,6 @@ fn template_declares_exactly_the_route_table() {
                 problems.push(format!("Resources.Api: authorizer {name} must be a REQUEST authorizer"));
             }
         }
-    }
-
-    // latchkey's authorizer, exported for an organization's own API (SPEC section 9).
-    let output = get(&template, "Outputs").and_then(|o| get(o, "AuthorizerFunctionArn"));
-    let value = output.and_then(|o| get(o, "Value"));
-    if value.and_then(tag_of).as_deref() != Some("!GetAtt")
-        || value.map(untag).and_then(Value::as_str) != Some("AuthorizerFunction.Arn")
-    {
-        problems.push(format!("Outputs.AuthorizerFunctionArn must be !GetAtt AuthorizerFunction.Arn, is {value:?}"));
-    }
-    let export = output.and_then(|o| get(o, "Export")).and_then(|e| get(e, "Name"));
-    if export.map(untag).and_then(Value::as_str) != Some("${AWS::StackName}-AuthorizerFunctionArn") {
-        problems.push(format!(
-            "Outputs.AuthorizerFunctionArn must be exported as ${{AWS::StackName}}-AuthorizerFunctionArn, is {export:?}"
-        ));
     }
 
     finish("template.yaml", problems);
