@@ -290,8 +290,8 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &o,
             Some(json!({})),
             200,
-            &[("find_service_account_by_name", 1), ("rotate_credentials", 1)],
-            "",
+            &[("find_service_account_by_name", 1), ("list_credentials", 1), ("rotate_credentials", 1)],
+            "a rotation that names no scopes keeps the newest replaced key's: one page of the account's keys",
         ),
         row(
             RevokeApiKeys,
@@ -342,6 +342,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             200,
             &[("get_credential", 1), ("set_credential_description", 1), ("get_principals", 1)],
             "read first to check kind and the caller's right to it, then the conditional update, then the owner's item for the status in the response",
+        ),
+        row(
+            Verify,
+            "POST",
+            "/api/v1/verify",
+            &o,
+            Some(json!({"token": alice_token})),
+            200,
+            &[(LOOKUP, 1)],
+            "the verified token costs the authorizer's own one read (its last_used_at is fresh: no write)",
         ),
     ];
 

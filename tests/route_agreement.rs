@@ -6,7 +6,8 @@
 //!
 //! The modules hold the template's other checks: each function's table rights against what
 //! its code sends (`iam`), access logs and retention (`logging`), the gateway's problem+json
-//! (`problems`), and the binaries naming their routes by typed id (`binaries`).
+//! (`problems`), the binaries naming their routes by typed id (`binaries`), and each
+//! function's scope and the exported authorizer (`scopes`).
 
 #[path = "route_agreement/binaries.rs"]
 mod binaries;
@@ -16,6 +17,8 @@ mod iam;
 mod logging;
 #[path = "route_agreement/problems.rs"]
 mod problems;
+#[path = "route_agreement/scopes.rs"]
+mod scopes;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;
@@ -323,6 +326,11 @@ fn openapi_declares_exactly_the_route_table() {
                 *operation_ids.entry(id.to_string()).or_default() += 1;
             }
             let Some(route) = route_of(&method, &path) else { continue };
+
+            let scope = get_str(operation, "x-latchkey-scope");
+            if scope != route.scope {
+                problems.push(format!("{at}: x-latchkey-scope is {scope:?}, the route table says {:?}", route.scope));
+            }
 
             let expected_id = expected_operation_id(route);
             if operation_id != Some(expected_id.as_str()) {

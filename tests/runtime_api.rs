@@ -47,6 +47,7 @@ fn binary(name: &str) -> PathBuf {
         "tokens-list" => env!("CARGO_BIN_EXE_tokens-list"),
         "tokens-get" => env!("CARGO_BIN_EXE_tokens-get"),
         "tokens-update" => env!("CARGO_BIN_EXE_tokens-update"),
+        "verify" => env!("CARGO_BIN_EXE_verify"),
         other => panic!("no binary named {other}: add it here"),
     };
     PathBuf::from(path)
@@ -439,6 +440,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         revoked_at: None,
         last_used_at: None,
         purge_at: Some(now + chrono::Duration::days(89)),
+        scopes: None,
     };
     d.store.issue_credential(&record).await.expect("insert an expired token");
     token.expose().to_string()

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The API answered with an error status; `problem` is its RFC 9457 body.
+    /// The API answered with an error status; `problem` is its RFC 9457 body (boxed: it is
+    /// the largest variant by far, and every `Result` of the SDK carries this type).
     #[error("{}: {} (HTTP {status})", problem.title, problem.detail)]
-    Api { status: u16, problem: Problem },
+    Api { status: u16, problem: Box<Problem> },
     /// No answer: connection refused, DNS, TLS, or a timeout.
     #[error("cannot reach the latchkey API: {0}")]
     Unreachable(String),

@@ -48,7 +48,7 @@ pub use latchkey_wire as wire;
 pub use resources::{ApiKeyFilters, ApiKeys, ServiceAccounts, Tokens, Users};
 pub use token::ApiToken;
 
-use latchkey_wire::{Health, IssuedCliToken, List, Me, Problem};
+use latchkey_wire::{Health, IssuedCliToken, List, Me, Problem, Verification, VerifyRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -146,6 +146,14 @@ impl Client {
     /// `DELETE /users/me/cli-tokens`: revokes every CLI token of the calling user.
     pub async fn me_revoke_cli_tokens(&self) -> Result<()> {
         self.delete("/users/me/cli-tokens").await
+    }
+
+    /// `POST /verify` (OWNER; a scoped credential needs `latchkey:verify`): whether `token`
+    /// is a valid credential of the caller's organization, and whose. `source_ip`: where the
+    /// token was presented from.
+    pub async fn verify(&self, token: &str, source_ip: Option<&str>) -> Result<Verification> {
+        let request = VerifyRequest { token: token.to_string(), source_ip: source_ip.map(str::to_string) };
+        self.post("/verify", Some(&request)).await
     }
 
     /// Users of the caller's organization.
@@ -269,7 +277,7 @@ impl Client {
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
-        Err(Error::Api { status: status.as_u16(), problem: problem_from(status, &bytes) })
+        Err(Error::Api { status: status.as_u16(), problem: Box::new(problem_from(status, &bytes)) })
     }
 }
 
@@ -297,6 +305,7 @@ fn problem_from(status: reqwest::StatusCode, body: &[u8]) -> Problem {
         status: status.as_u16(),
         detail: format!("HTTP {} without problem details", status.as_u16()),
         code: code.to_string(),
+        required_scope: None,
     }
 }
 

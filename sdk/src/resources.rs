@@ -4,7 +4,8 @@ use crate::encoding::encode;
 use crate::{Client, Result};
 use latchkey_wire::{
     CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser, CredentialInfo, Empty,
-    IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken, UpdateUser, User,
+    IssueApiKey, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken, UpdateUser,
+    User,
 };
 use uuid::Uuid;
 
@@ -108,6 +109,11 @@ impl ServiceAccounts<'_> {
         self.client.post(&account_path(reference, "/api-keys"), None::<&Empty>).await
     }
 
+    /// A new API key with `request.scopes` (`None`: unscoped), shown once.
+    pub async fn create_api_key_with(&self, reference: &str, request: &IssueApiKey) -> Result<IssuedApiKey> {
+        self.client.post(&account_path(reference, "/api-keys"), Some(request)).await
+    }
+
     /// Metadata of the account's keys (all pages); `show_inactive` adds revoked ones.
     pub async fn list_api_keys(&self, reference: &str, show_inactive: bool) -> Result<Vec<CredentialInfo>> {
         let filters = [("show_inactive", show_inactive.to_string())];
@@ -117,6 +123,11 @@ impl ServiceAccounts<'_> {
     /// A new API key; every older key of the account stops working.
     pub async fn rotate_api_keys(&self, reference: &str) -> Result<IssuedApiKey> {
         self.client.post(&account_path(reference, "/api-keys/rotate"), None::<&Empty>).await
+    }
+
+    /// A rotation with `request.scopes` (`None`: the newest replaced key's scopes).
+    pub async fn rotate_api_keys_with(&self, reference: &str, request: &IssueApiKey) -> Result<IssuedApiKey> {
+        self.client.post(&account_path(reference, "/api-keys/rotate"), Some(request)).await
     }
 
     /// Revokes every key of the account.
@@ -181,8 +192,14 @@ impl Tokens<'_> {
             user: user.map(str::to_string),
             lifespan_days,
             description: description.map(str::to_string),
+            scopes: None,
         };
-        self.client.post("/tokens", Some(&request)).await
+        self.create_with(&request).await
+    }
+
+    /// A new access token as `request` describes it (scopes included), shown once.
+    pub async fn create_with(&self, request: &CreateAccessToken) -> Result<IssuedAccessToken> {
+        self.client.post("/tokens", Some(request)).await
     }
 
     /// The caller's tokens, or (OWNER) `user`'s or everyone's; all pages. `show_inactive`

@@ -3,6 +3,7 @@ import { h, field, checkbox, time, statusBadge, lastSix, run, errorLine, hideErr
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { confirmAction } from './dialogs.js';
+import { scopesView } from './scopes.js';
 
 export function render(panel) {
   const email = field('Service-account email', h('input', { type: 'text', name: 'service_account_email', autocomplete: 'off', placeholder: 'name@org-….serviceaccount.com' }));
@@ -17,7 +18,7 @@ export function render(panel) {
 
   let filters = {};
   const table = pagedTable({
-    columns: [{ label: 'Key' }, { label: 'Service account' }, { label: 'Status' }, { label: 'Created' },
+    columns: [{ label: 'Key' }, { label: 'Service account' }, { label: 'Status' }, { label: 'Scopes' }, { label: 'Created' },
       { label: 'Last used' }, { label: 'Revoked' }, { label: 'Actions', class: 'actions' }],
     testId: 'api-keys-table',
     empty: 'No API keys match.',
@@ -32,6 +33,7 @@ export function render(panel) {
     const revokedCell = h('td', {}, time(key.revoked_at));
     const tr = h('tr', { dataset: { lastSix: key.last_six, id: key.id } },
       h('td', {}, lastSix(key.last_six)), h('td', {}, h('span', { class: 'email service' }, key.owner_email)), statusCell,
+      h('td', { class: 'scopes-cell' }, scopesView(key.scopes)),
       h('td', {}, time(key.created_at)), h('td', {}, time(key.last_used_at)), revokedCell, cell);
     if (revoke) {
       revoke.addEventListener('click', async () => {

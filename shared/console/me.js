@@ -3,6 +3,7 @@ import { h, time, levelBadge, badge, lastSix, run, errorLine } from './dom.js';
 import { request } from './api.js';
 import { section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
+import { scopesView } from './scopes.js';
 
 const KIND = { cli_token: 'CLI token', api_key: 'API key', access_token: 'access token' };
 
@@ -17,6 +18,7 @@ export function render(panel, ctx) {
     ['Roles', me.roles.length ? me.roles.map((r) => badge(r, 'role')) : h('span', { class: 'muted' }, 'none')],
     ['Signed in with', [KIND[me.credential.kind] || me.credential.kind, ' ', lastSix(me.credential.last_six)]],
     ['Credential expires', me.credential.expires_at ? time(me.credential.expires_at) : 'never'],
+    ['Scopes', scopesView(me.credential.scopes)],
   ];
   const dl = h('dl', { class: 'details', 'data-testid': 'whoami' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   const parts = [section('Who am I', dl)];

@@ -3,6 +3,7 @@ import { h, field, levelSelect, levelBadge, time, errorLine, showError, run, sta
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
+import { chooseScopes, scopesView } from './scopes.js';
 
 export function render(panel) {
   const columns = [{ label: 'Name' }, { label: 'Email' }, { label: 'Level' }, { label: 'Created' }, { label: 'Actions', class: 'actions' }];
@@ -37,15 +38,22 @@ function accountRows(account, span) {
   let keys = null;
   const refreshKeys = () => { if (keys && !detail.hidden) keys.reload(); };
 
-  const issue = async (button, method, path, title, confirm) => {
+  const issue = async (button, method, path, title, confirm, body) => {
     if (confirm && !(await confirmAction(confirm))) return;
-    const result = await run(button, error, () => request(method, path));
+    const result = await run(button, error, () => request(method, path, body ? { body } : undefined));
     if (!result) return;
     refreshKeys();
     await showSecret({ title, subject: `For ${account.email} (key …${result.key.last_six})`, from: result, field: 'api_key' });
   };
 
-  create.addEventListener('click', () => issue(create, 'POST', `/service-accounts/${ref}/api-keys`, 'New API key'));
+  create.addEventListener('click', async () => {
+    const chosen = await chooseScopes({
+      title: 'New API key',
+      message: `A new key for ${account.name}; its other keys keep working. Limit it to scopes, or leave it with the account's whole power.`,
+      confirmLabel: 'Create key',
+    });
+    if (chosen) await issue(create, 'POST', `/service-accounts/${ref}/api-keys`, 'New API key', null, chosen.scopes ? { scopes: chosen.scopes } : null);
+  });
   rotate.addEventListener('click', () => issue(rotate, 'POST', `/service-accounts/${ref}/api-keys/rotate`, 'Keys rotated: new API key', {
     title: 'Rotate API keys?',
     message: `Every API key of ${account.name} stops working now, and one new key is issued.`,
@@ -92,14 +100,14 @@ function accountRows(account, span) {
 function keysTable(account) {
   const inactive = checkbox('Show inactive', {});
   const table = pagedTable({
-    columns: [{ label: 'Key' }, { label: 'Status' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Revoked' }],
+    columns: [{ label: 'Key' }, { label: 'Status' }, { label: 'Scopes' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Revoked' }],
     testId: 'account-keys-table',
     empty: 'No keys.',
     fetchPage: (cursor) => request('GET', `/service-accounts/${enc(account.name)}/api-keys`, {
       query: { max_items: 20, cursor, show_inactive: inactive.input.checked ? 'true' : undefined },
     }),
     row: (key) => h('tr', { dataset: { lastSix: key.last_six } },
-      h('td', {}, lastSix(key.last_six)), h('td', {}, statusBadge(key.status)),
+      h('td', {}, lastSix(key.last_six)), h('td', {}, statusBadge(key.status)), h('td', { class: 'scopes-cell' }, scopesView(key.scopes)),
       h('td', {}, time(key.created_at)), h('td', {}, time(key.last_used_at)), h('td', {}, time(key.revoked_at))),
   });
   inactive.input.addEventListener('change', () => table.reload());

@@ -3,6 +3,7 @@ import { h, field, checkbox, time, statusBadge, lastSix, run, errorLine, showErr
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
+import { scopePicker, scopesView } from './scopes.js';
 
 export function render(panel, ctx) {
   const { me, isOwner } = ctx;
@@ -13,7 +14,7 @@ export function render(panel, ctx) {
   let userFilter = '';
   const filterInput = isOwner ? h('input', { type: 'text', name: 'user', autocomplete: 'off', placeholder: 'all users' }) : null;
 
-  const columns = [{ label: 'Description' }, { label: 'User' }, { label: 'Token' }, { label: 'Status' },
+  const columns = [{ label: 'Description' }, { label: 'User' }, { label: 'Token' }, { label: 'Status' }, { label: 'Scopes' },
     { label: 'Created' }, { label: 'Expires' }, { label: 'Last used' }, { label: 'Actions', class: 'actions' }];
   const table = pagedTable({
     columns,
@@ -38,6 +39,7 @@ export function render(panel, ctx) {
     const statusCell = h('td', {}, statusBadge(info.status));
     const tr = h('tr', { dataset: { id: info.id, lastSix: info.last_six } },
       descCell, h('td', {}, h('span', { class: 'email' }, info.owner_email)), h('td', {}, lastSix(info.last_six)), statusCell,
+      h('td', { class: 'scopes-cell' }, scopesView(info.scopes)),
       h('td', {}, time(info.created_at)), h('td', {}, time(info.expires_at)), h('td', {}, time(info.last_used_at)), cell);
 
     edit.addEventListener('click', () => {
@@ -107,10 +109,11 @@ function createForm(ctx, onCreated) {
     : null;
   const days = field('Expires in (days)', h('input', { type: 'number', name: 'lifespan_days', min: '1', max: '365', defaultValue: '30', class: 'narrow' }));
   const description = field('Description', h('input', { type: 'text', name: 'description', autocomplete: 'off', placeholder: 'what it is for', maxlength: '1000' }));
+  const scopes = scopePicker('token-scopes');
   const submit = h('button', { type: 'submit', class: 'btn primary' }, 'Create access token');
   const error = errorLine();
   const form = h('form', { class: 'inline-form', 'data-testid': 'create-token-form', novalidate: true },
-    user ? user.field : null, days.field, description.field, h('div', { class: 'field submit-field' }, submit));
+    user ? user.field : null, days.field, description.field, scopes.el, h('div', { class: 'field submit-field' }, submit));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     hideError(error);
@@ -122,10 +125,17 @@ function createForm(ctx, onCreated) {
     }
     if (description.input.value.trim()) body.description = description.input.value.trim();
     if (user && user.input.value.trim()) body.user = user.input.value.trim();
+    try {
+      const chosen = scopes.value();
+      if (chosen) body.scopes = chosen;
+    } catch (err) {
+      return showError(error, err);
+    }
     if (!isUser && !body.user) return showError(error, new Error('A service account creates access tokens for a user: enter the user\'s email.'));
     const created = await run(submit, error, () => request('POST', '/tokens', { body }));
     if (!created) return;
     form.reset();
+    scopes.reset();
     onCreated();
     const info = created.token_info;
     await showSecret({

@@ -176,6 +176,7 @@ fn cli_token_for(
         revoked_at: None,
         last_used_at: None,
         purge_at: None,
+        scopes: None,
     };
     Ok((token, record))
 }

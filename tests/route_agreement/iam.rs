@@ -72,7 +72,8 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("service-accounts-delete", &["find_service_account_by_name", "delete_service_account"]),
     ("api-keys-create", &["find_service_account_by_name", "issue_credential"]),
     ("api-keys-list-for-account", &["find_service_account_by_name", "list_credentials"]),
-    ("api-keys-rotate", &["find_service_account_by_name", "rotate_credentials"]),
+    // A rotation that names no scopes reads the newest replaced key's.
+    ("api-keys-rotate", &["find_service_account_by_name", "list_credentials", "rotate_credentials"]),
     ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
     ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
     ("api-keys-revoke", &["get_credential", "revoke_credential"]),
@@ -81,6 +82,8 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("tokens-get", &["get_credential", "get_principals"]),
     ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),
     ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
+    // POST /verify decides with the authorizer's own function: the same calls.
+    ("verify", &["lookup_credential_and_owner", "record_last_used"]),
     // Both run the one-time upgrade first (shared/src/operator.rs).
     ("bootstrap", &["backfill_identity", "find_organization_by_name", "create_organization"]),
     ("recover", &["backfill_identity", "find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
@@ -317,7 +320,7 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
                     granted.insert((action.to_string(), resource.clone()));
                 }
             }
-            if function == "authorizer" {
+            if function == "authorizer" || function == "verify" {
                 check_authorizer_conditions(grant, &mut problems);
             } else if grant.condition.is_some() {
                 problems.push(format!("{id}: unexpected Condition {:?}", grant.condition));

@@ -250,6 +250,7 @@ pub fn credential_record(
         revoked_at: None,
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, RETENTION),
+        scopes: None,
     }
 }
 

@@ -34,6 +34,9 @@ pub struct MeCredential {
     pub kind: String,
     pub last_six: String,
     pub expires_at: Option<Timestamp>,
+    /// The credential's scopes; null: unscoped (the principal's whole power).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +79,9 @@ pub struct CredentialInfo {
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
+    /// The credential's scopes; null: unscoped.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
     /// `active`, `revoked` or `expired`.
     pub status: String,
 }
@@ -129,6 +135,9 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub code: String,
+    /// With `insufficient_scope`: the scope the route needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_scope: Option<String>,
 }
 
 // ---- requests ----------------------------------------------------------------------------
@@ -178,6 +187,15 @@ pub struct CreateServiceAccount {
     pub permission_level: Option<String>,
 }
 
+/// `POST /service-accounts/{ref}/api-keys` and `.../api-keys/rotate`: an optional body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueApiKey {
+    /// Absent or null: unscoped (a rotation: the newest replaced key's scopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccessToken {
@@ -188,6 +206,9 @@ pub struct CreateAccessToken {
     pub lifespan_days: Option<i64>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Absent or null: unscoped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,4 +220,43 @@ pub struct UpdateAccessToken {
     /// Only `true` is meaningful: revocation cannot be undone.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
+}
+
+/// `POST /verify`. Its `Debug` never shows the token.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub token: String,
+    /// The IP address the token was presented from, for organization IP ranges.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+}
+
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest").field("token", &"<redacted>").field("source_ip", &self.source_ip).finish()
+    }
+}
+
+/// `POST /verify` → 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub valid: bool,
+    /// `valid`, `malformed`, `not_found`, `revoked`, `expired`, `disabled` or `ip_not_allowed`.
+    pub code: String,
+    /// When valid: the credential's principal, as `/me` shows it.
+    pub principal: Option<VerifiedPrincipal>,
+    /// When valid: the credential.
+    pub credential: Option<MeCredential>,
+}
+
+/// The principal of a verified credential: `/me`'s fields without `credential`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedPrincipal {
+    pub principal_type: String,
+    pub id: Uuid,
+    pub email: String,
+    pub organization_id: Uuid,
+    pub permission_level: String,
+    pub roles: Vec<String>,
 }

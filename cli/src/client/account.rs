@@ -51,7 +51,7 @@ pub async fn login(context: &Context, args: LoginArgs) -> Result<(), Failure> {
 }
 
 /// One line from stdin; a prompt (on stderr) only when a person is typing.
-fn read_token_from_stdin() -> Result<String, Failure> {
+pub(super) fn read_token_from_stdin() -> Result<String, Failure> {
     let mut stdin = std::io::stdin();
     let mut text = String::new();
     if stdin.is_terminal() {

@@ -72,9 +72,15 @@ mod tests {
     use latchkey_sdk::wire::Problem;
 
     fn api(status: u16) -> Failure {
-        let problem =
-            Problem { type_: "about:blank".into(), title: "t".into(), status, detail: "d".into(), code: "c".into() };
-        Failure::Sdk(SdkError::Api { status, problem })
+        let problem = Problem {
+            type_: "about:blank".into(),
+            title: "t".into(),
+            status,
+            detail: "d".into(),
+            code: "c".into(),
+            required_scope: None,
+        };
+        Failure::Sdk(SdkError::Api { status, problem: Box::new(problem) })
     }
 
     #[test]

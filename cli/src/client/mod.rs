@@ -8,6 +8,7 @@ mod output;
 mod service_accounts;
 mod tokens;
 mod users;
+mod verify;
 
 use clap::{Args, Subcommand};
 use failure::Failure;
@@ -55,6 +56,8 @@ pub enum ClientCommand {
     /// Manage the users of your organization.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Check whether a token is a valid credential of your organization (OWNER).
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs one client command and maps its outcome to an exit code.
@@ -68,6 +71,7 @@ pub async fn run(command: ClientCommand, globals: GlobalArgs) -> ExitCode {
         ClientCommand::ApiKey(command) => api_keys::run(&context, command).await,
         ClientCommand::Token(command) => tokens::run(&context, command).await,
         ClientCommand::User(command) => users::run(&context, command).await,
+        ClientCommand::Verify(args) => verify::run(&context, args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -121,7 +121,8 @@ pub fn print_service_accounts(accounts: &[ServiceAccount]) {
 }
 
 pub fn print_api_keys(keys: &[CredentialInfo]) {
-    let mut table = Table::new(&["ID", "SERVICE ACCOUNT", "LAST SIX", "STATUS", "CREATED AT", "LAST USED AT"]);
+    let mut table =
+        Table::new(&["ID", "SERVICE ACCOUNT", "LAST SIX", "STATUS", "CREATED AT", "LAST USED AT", "SCOPES"]);
     for key in keys {
         table.push(vec![
             key.id.to_string(),
@@ -130,14 +131,24 @@ pub fn print_api_keys(keys: &[CredentialInfo]) {
             key.status.clone(),
             time(&key.created_at),
             optional_time(&key.last_used_at),
+            scopes(key),
         ]);
     }
     table.print();
 }
 
 pub fn print_access_tokens(tokens: &[CredentialInfo]) {
-    let mut table =
-        Table::new(&["ID", "USER", "DESCRIPTION", "LAST SIX", "STATUS", "CREATED AT", "EXPIRES AT", "LAST USED AT"]);
+    let mut table = Table::new(&[
+        "ID",
+        "USER",
+        "DESCRIPTION",
+        "LAST SIX",
+        "STATUS",
+        "CREATED AT",
+        "EXPIRES AT",
+        "LAST USED AT",
+        "SCOPES",
+    ]);
     for token in tokens {
         table.push(vec![
             token.id.to_string(),
@@ -148,6 +159,7 @@ pub fn print_access_tokens(tokens: &[CredentialInfo]) {
             time(&token.created_at),
             optional_time(&token.expires_at),
             optional_time(&token.last_used_at),
+            scopes(token),
         ]);
     }
     table.print();
@@ -166,7 +178,17 @@ pub fn print_credential_details(info: &CredentialInfo) {
         ("Expires at", optional_time(&info.expires_at)),
         ("Revoked at", optional_time(&info.revoked_at)),
         ("Last used at", optional_time(&info.last_used_at)),
+        ("Scopes", scopes(info)),
     ]);
+}
+
+/// A credential's scopes for a table: `*` when unscoped, `-` when it has none.
+fn scopes(info: &CredentialInfo) -> String {
+    match info.scopes.as_deref() {
+        None => "*".to_string(),
+        Some([]) => "-".to_string(),
+        Some(list) => list.join(" "),
+    }
 }
 
 #[cfg(test)]

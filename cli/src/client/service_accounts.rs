@@ -4,6 +4,12 @@ use super::failure::Failure;
 use super::output::{print_json, print_service_accounts};
 use super::{Context, confirm, print_secret_once};
 use clap::{Args, Subcommand};
+use latchkey_sdk::wire::IssueApiKey;
+
+/// `--scope` (repeatable) and `--no-scopes` → the request's `scopes`: none given is absent.
+pub(super) fn requested_scopes(scopes: Vec<String>, no_scopes: bool) -> Option<Vec<String>> {
+    if no_scopes || !scopes.is_empty() { Some(scopes) } else { None }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum ServiceAccountCommand {
@@ -36,16 +42,30 @@ pub enum ServiceAccountCommand {
         yes: bool,
     },
     /// Create another API key for a service account (older keys keep working).
-    #[command(after_help = "Example:\n  latchkey service-account create-api-key --name ci-deployer")]
+    #[command(
+        after_help = "Examples:\n  latchkey service-account create-api-key --name ci-deployer\n  latchkey service-account create-api-key --name ci-deployer --scope latchkey:read --scope orders:read"
+    )]
     CreateApiKey {
         #[command(flatten)]
         account: AccountRef,
+        /// A scope the key is limited to (repeatable); none given: an unscoped key.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// A key with no scopes at all (it can call only /me).
+        #[arg(long, conflicts_with = "scopes")]
+        no_scopes: bool,
     },
     /// Create a new API key and revoke every older key of the service account.
     #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
     RotateApiKeys {
         #[command(flatten)]
         account: AccountRef,
+        /// A scope of the new key (repeatable); none given: the newest replaced key's scopes.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// A new key with no scopes at all (it can call only /me).
+        #[arg(long, conflicts_with = "scopes")]
+        no_scopes: bool,
     },
     /// Revoke every API key of a service account.
     #[command(
@@ -102,16 +122,18 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             accounts.delete(reference).await?;
             context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
-        ServiceAccountCommand::CreateApiKey { account } => {
-            let issued = accounts.create_api_key(account.reference()).await?;
+        ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes } => {
+            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+            let issued = accounts.create_api_key_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: created API key {} (ending {}) for {}",
                 issued.key.id, issued.key.last_six, issued.key.owner_email
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
         }
-        ServiceAccountCommand::RotateApiKeys { account } => {
-            let issued = accounts.rotate_api_keys(account.reference()).await?;
+        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes } => {
+            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+            let issued = accounts.rotate_api_keys_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: rotated the API keys of {}: older keys no longer work; new key {} (ending {})",
                 issued.key.owner_email, issued.key.id, issued.key.last_six

@@ -5,6 +5,7 @@ use super::account::{LoginArgs, login};
 use super::failure::Failure;
 use super::output::{print_access_tokens, print_credential_details, print_details, print_json};
 use clap::Subcommand;
+use latchkey_sdk::wire::CreateAccessToken;
 use uuid::Uuid;
 
 #[derive(Subcommand, Debug)]
@@ -22,6 +23,12 @@ pub enum TokenCommand {
         /// What the token is for.
         #[arg(long)]
         description: Option<String>,
+        /// A scope the token is limited to (repeatable); none given: an unscoped token.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// A token with no scopes at all (it can call only /me).
+        #[arg(long, conflicts_with = "scopes")]
+        no_scopes: bool,
     },
     /// List active access tokens (your own; as OWNER everyone's or USER's).
     #[command(
@@ -66,8 +73,14 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
     let tokens = session.client.tokens();
     match command {
         TokenCommand::Login(_) => {}
-        TokenCommand::Create { user, expiration_days, description } => {
-            let issued = tokens.create(user.as_deref(), expiration_days, description.as_deref()).await?;
+        TokenCommand::Create { user, expiration_days, description, scopes, no_scopes } => {
+            let request = CreateAccessToken {
+                user,
+                lifespan_days: expiration_days,
+                description,
+                scopes: super::service_accounts::requested_scopes(scopes, no_scopes),
+            };
+            let issued = tokens.create_with(&request).await?;
             if context.json() {
                 print_json(&issued);
             } else {

@@ -17,6 +17,8 @@ Routes of later server releases get modules of their own beside these
 
 from __future__ import annotations
 
+from typing import Optional
+
 from . import api_key, models, service_account, token, user
 from ._default import get_default_client, set_default_client
 from ._enums import (
@@ -49,7 +51,16 @@ from .errors import (
     UnavailableError,
     ValidationFailedError,
 )
-from .models import CreatedUser, CredentialInfo, IssuedAccessToken, Me, MeCredential, ServiceAccount, User
+from .models import (
+    CreatedUser,
+    CredentialInfo,
+    IssuedAccessToken,
+    Me,
+    MeCredential,
+    ServiceAccount,
+    User,
+    Verification,
+)
 
 __all__ = [
     "TOKEN_CREATOR",
@@ -84,6 +95,7 @@ __all__ = [
     "UnavailableError",
     "User",
     "ValidationFailedError",
+    "Verification",
     "__version__",
     "api_key",
     "get_default_client",
@@ -94,12 +106,18 @@ __all__ = [
     "set_default_client",
     "token",
     "user",
+    "verify",
 ]
 
 
 def me() -> Me:
     """The caller (the principal the default client's token belongs to), as `/me` shows it."""
     return get_default_client().me()
+
+
+def verify(token: str, source_ip: Optional[str] = None) -> Verification:
+    """Whether `token` is a valid credential of your organization, and whose (OWNER)."""
+    return get_default_client().verify(token, source_ip=source_ip)
 
 
 def health() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ._api._session import Session, parse
 from ._api.api_key import ApiKeyApi
@@ -13,7 +13,7 @@ from ._config import resolve
 from ._fields import req_str
 from ._http import Transport
 from ._secret import mask
-from .models import Me
+from .models import Me, Verification
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -59,6 +59,16 @@ class Client:
     def me(self) -> Me:
         """The caller: the principal this client's token belongs to, and that credential."""
         return self._session.fetch("GET", "/me", Me.from_dict)
+
+    def verify(self, token: str, source_ip: Optional[str] = None) -> Verification:
+        """Whether `token` is a valid credential of your organization, and whose (OWNER; a
+        scoped credential also needs `latchkey:verify`). `source_ip`: the address it was
+        presented from. Never raises for an invalid token: see `Verification.code`.
+        """
+        body: Dict[str, Any] = {"token": token}
+        if source_ip is not None:
+            body["source_ip"] = source_ip
+        return self._session.fetch("POST", "/verify", Verification.from_dict, body=body)
 
     def health(self) -> str:
         """The API's health (`"ok"`); needs no valid token."""

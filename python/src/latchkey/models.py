@@ -208,6 +208,8 @@ class MeCredential:
     kind: CredentialKind
     last_six: str
     expires_at: Optional[datetime] = None
+    scopes: Optional[List[str]] = None
+    """The credential's scopes; None: unscoped (its principal's whole power)."""
 
     def to_dict(self) -> Dict[str, Any]:
         """Return a dictionary representation of the model."""
@@ -216,6 +218,7 @@ class MeCredential:
             "kind": self.kind.value,
             "last_six": self.last_six,
             "expires_at": time_or_none(self.expires_at),
+            "scopes": None if self.scopes is None else list(self.scopes),
         }
 
     @classmethod
@@ -225,6 +228,7 @@ class MeCredential:
             kind=req_enum(data, "kind", CredentialKind),
             last_six=req_str(data, "last_six"),
             expires_at=opt_time(data, "expires_at"),
+            scopes=opt_str_list(data, "scopes"),
         )
 
 
@@ -318,4 +322,43 @@ class CreatedUser(NamedTuple):
         return cls(
             user=User.from_dict(req_object(data, "user")),
             cli_token=Secret(req_str(data, "cli_token")),
+        )
+
+
+@dataclass
+class Verification:
+    """The answer of `POST /verify`: whether a token is a valid credential of the caller's
+    organization and, when it is, whose (`principal`, as `/me` shows it, without its
+    credential) and which (`credential`).
+
+    `code` is `valid`, `malformed`, `not_found` (also a wrong secret, and another
+    organization's token), `revoked`, `expired`, `disabled` or `ip_not_allowed`.
+    """
+
+    valid: bool
+    code: str
+    principal: Optional[Dict[str, Any]] = None
+    credential: Optional[MeCredential] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Return a dictionary representation of the model."""
+        return {
+            "valid": self.valid,
+            "code": self.code,
+            "principal": None if self.principal is None else dict(self.principal),
+            "credential": None if self.credential is None else self.credential.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Verification:
+        valid = data.get("valid")
+        if not isinstance(valid, bool):
+            raise ValueError("valid: expected a boolean")
+        principal = data.get("principal")
+        credential = data.get("credential")
+        return cls(
+            valid=valid,
+            code=req_str(data, "code"),
+            principal=None if principal is None else dict(req_object(data, "principal")),
+            credential=None if credential is None else MeCredential.from_dict(req_object(data, "credential")),
         )

@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from ._api._args import PermissionLevelLike
 from ._api.service_account import ServiceAccountApi as _Api
@@ -37,8 +37,10 @@ def create(name: str, permission_level: Optional[PermissionLevelLike] = None) ->
 
 
 @same_doc(_Api.create_api_key)
-def create_api_key(email: Optional[str] = None, name: Optional[str] = None) -> str:
-    return get_default_client().service_account.create_api_key(email=email, name=name)
+def create_api_key(
+    email: Optional[str] = None, name: Optional[str] = None, *, scopes: Optional[Sequence[str]] = None
+) -> str:
+    return get_default_client().service_account.create_api_key(email=email, name=name, scopes=scopes)
 
 
 @same_doc(_Api.list)
@@ -57,8 +59,10 @@ def delete(email: Optional[str] = None, name: Optional[str] = None) -> None:
 
 
 @same_doc(_Api.rotate_api_keys)
-def rotate_api_keys(email: Optional[str] = None, name: Optional[str] = None) -> str:
-    return get_default_client().service_account.rotate_api_keys(email=email, name=name)
+def rotate_api_keys(
+    email: Optional[str] = None, name: Optional[str] = None, *, scopes: Optional[Sequence[str]] = None
+) -> str:
+    return get_default_client().service_account.rotate_api_keys(email=email, name=name, scopes=scopes)
 
 
 @same_doc(_Api.revoke_api_keys)

@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from ._api._args import IdLike
 from ._api.token import TokenApi as _Api
@@ -25,9 +25,11 @@ def create(
     user: Optional[str] = None,
     expiration_days: Optional[int] = None,
     description: Optional[str] = None,
+    *,
+    scopes: Optional[Sequence[str]] = None,
 ) -> IssuedAccessToken:
     return get_default_client().token.create(
-        user=user, expiration_days=expiration_days, description=description
+        user=user, expiration_days=expiration_days, description=description, scopes=scopes
     )
 
 

@@ -16,6 +16,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    /// A scoped credential lacks the route's scope (SPEC section 9): 403 with the scope named.
+    #[error("this credential's scopes do not include {0}")]
+    InsufficientScope(&'static str),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -38,7 +41,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::Unauthorized => 401,
-            ApiError::Forbidden(_) => 403,
+            ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => 403,
             ApiError::NotFound => 404,
             ApiError::Conflict(_) => 409,
             ApiError::Validation(_) => 400,
@@ -53,6 +56,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::InsufficientScope(_) => "insufficient_scope",
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::Validation(_) => "validation_failed",
@@ -67,6 +71,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => "Unauthorized",
             ApiError::Forbidden(_) => "Forbidden",
+            ApiError::InsufficientScope(_) => "Insufficient scope",
             ApiError::NotFound => "Not found",
             ApiError::Conflict(_) => "Conflict",
             ApiError::Validation(_) => "Invalid request",
@@ -90,7 +95,11 @@ impl ApiError {
     }
 
     pub fn problem(&self) -> Problem {
-        problem(self.status(), self.code(), self.title(), &self.detail())
+        let mut p = problem(self.status(), self.code(), self.title(), &self.detail());
+        if let ApiError::InsufficientScope(scope) = self {
+            p.required_scope = Some((*scope).to_string());
+        }
+        p
     }
 
     pub fn into_response(self) -> ApiResponse {
@@ -114,6 +123,7 @@ pub fn problem(status: u16, code: &str, title: &str, detail: &str) -> Problem {
         status,
         detail: detail.into(),
         code: code.into(),
+        required_scope: None,
     }
 }
 

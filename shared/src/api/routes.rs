@@ -31,16 +31,22 @@ pub struct Route {
     pub access: Access,
     /// Query parameters the route accepts; any other is a 400.
     pub query: &'static [&'static str],
+    /// The scope a scoped credential must hold to call this route (SPEC section 9); `None`:
+    /// no scope needed (`/me`, public routes). The template's and the OpenAPI document's
+    /// `x-latchkey-scope` show the same.
+    pub scope: Option<&'static str>,
 }
 
 const LIST: &[&str] = &["max_items", "cursor"];
 const LIST_INACTIVE: &[&str] = &["max_items", "cursor", "show_inactive"];
 
+use crate::domain::scope::{READ, SERVICE_ACCOUNTS, TOKENS, USERS, VERIFY};
+
 /// Declares [`RouteId`], [`RouteId::route`] and [`ROUTES`] from one list of rows: `route()`
 /// is an exhaustive `match` with one arm per id and nothing to fall back to, and the table
 /// is those arms in order. A binary that names a route that does not exist does not compile.
 macro_rules! route_table {
-    ($( $id:ident: $method:literal $path:literal => $function:literal, $access:ident, $query:expr; )+) => {
+    ($( $id:ident: $method:literal $path:literal => $function:literal, $access:ident, $scope:expr, $query:expr; )+) => {
         /// One row of the route table. Function binaries name the route they serve by this id.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum RouteId {
@@ -59,6 +65,7 @@ macro_rules! route_table {
                             function: $function,
                             access: Access::$access,
                             query: $query,
+                            scope: $scope,
                         },
                     )+
                 }
@@ -71,35 +78,36 @@ macro_rules! route_table {
 }
 
 route_table! {
-    Health: "GET" "/api/v1/health" => "health", Public, &[];
-    Me: "GET" "/api/v1/me" => "me", Authenticated, &[];
-    ListUsers: "GET" "/api/v1/users" => "users-list", Authenticated, LIST;
-    CreateUser: "POST" "/api/v1/users" => "users-create", Owner, &[];
-    GetUser: "GET" "/api/v1/users/{user_id}" => "users-get", Authenticated, &[];
-    UpdateUser: "PATCH" "/api/v1/users/{user_id}" => "users-update", Owner, &[];
-    DeleteUser: "DELETE" "/api/v1/users/{user_id}" => "users-delete", Owner, &[];
-    RotateOwnCliTokens: "POST" "/api/v1/users/me/cli-tokens/rotate" => "cli-tokens-rotate-own", User, &[];
-    RevokeOwnCliTokens: "DELETE" "/api/v1/users/me/cli-tokens" => "cli-tokens-revoke-own", User, &[];
-    RotateUserCliTokens: "POST" "/api/v1/users/{user_id}/cli-tokens/rotate" => "cli-tokens-rotate", Owner, &[];
-    CreateServiceAccount: "POST" "/api/v1/service-accounts" => "service-accounts-create", Owner, &[];
-    ListServiceAccounts: "GET" "/api/v1/service-accounts" => "service-accounts-list", Owner, LIST;
-    GetServiceAccount: "GET" "/api/v1/service-accounts/{ref}" => "service-accounts-get", Owner, &[];
-    DeleteServiceAccount: "DELETE" "/api/v1/service-accounts/{ref}" => "service-accounts-delete", Owner, &[];
-    CreateApiKey: "POST" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-create", Owner, &[];
+    Health: "GET" "/api/v1/health" => "health", Public, None, &[];
+    Me: "GET" "/api/v1/me" => "me", Authenticated, None, &[];
+    ListUsers: "GET" "/api/v1/users" => "users-list", Authenticated, Some(READ), LIST;
+    CreateUser: "POST" "/api/v1/users" => "users-create", Owner, Some(USERS), &[];
+    GetUser: "GET" "/api/v1/users/{user_id}" => "users-get", Authenticated, Some(READ), &[];
+    UpdateUser: "PATCH" "/api/v1/users/{user_id}" => "users-update", Owner, Some(USERS), &[];
+    DeleteUser: "DELETE" "/api/v1/users/{user_id}" => "users-delete", Owner, Some(USERS), &[];
+    RotateOwnCliTokens: "POST" "/api/v1/users/me/cli-tokens/rotate" => "cli-tokens-rotate-own", User, Some(USERS), &[];
+    RevokeOwnCliTokens: "DELETE" "/api/v1/users/me/cli-tokens" => "cli-tokens-revoke-own", User, Some(USERS), &[];
+    RotateUserCliTokens: "POST" "/api/v1/users/{user_id}/cli-tokens/rotate" => "cli-tokens-rotate", Owner, Some(USERS), &[];
+    CreateServiceAccount: "POST" "/api/v1/service-accounts" => "service-accounts-create", Owner, Some(SERVICE_ACCOUNTS), &[];
+    ListServiceAccounts: "GET" "/api/v1/service-accounts" => "service-accounts-list", Owner, Some(READ), LIST;
+    GetServiceAccount: "GET" "/api/v1/service-accounts/{ref}" => "service-accounts-get", Owner, Some(READ), &[];
+    DeleteServiceAccount: "DELETE" "/api/v1/service-accounts/{ref}" => "service-accounts-delete", Owner, Some(SERVICE_ACCOUNTS), &[];
+    CreateApiKey: "POST" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-create", Owner, Some(SERVICE_ACCOUNTS), &[];
     ListServiceAccountApiKeys:
-        "GET" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-list-for-account", Owner, LIST_INACTIVE;
-    RotateApiKeys: "POST" "/api/v1/service-accounts/{ref}/api-keys/rotate" => "api-keys-rotate", Owner, &[];
-    RevokeApiKeys: "DELETE" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-revoke-all", Owner, &[];
-    ListApiKeys: "GET" "/api/v1/api-keys" => "api-keys-list", Owner,
+        "GET" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-list-for-account", Owner, Some(READ), LIST_INACTIVE;
+    RotateApiKeys: "POST" "/api/v1/service-accounts/{ref}/api-keys/rotate" => "api-keys-rotate", Owner, Some(SERVICE_ACCOUNTS), &[];
+    RevokeApiKeys: "DELETE" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-revoke-all", Owner, Some(SERVICE_ACCOUNTS), &[];
+    ListApiKeys: "GET" "/api/v1/api-keys" => "api-keys-list", Owner, Some(READ),
         &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"];
-    RevokeApiKey: "DELETE" "/api/v1/api-keys/{key_id}" => "api-keys-revoke", Owner, &[];
-    CreateAccessToken: "POST" "/api/v1/tokens" => "tokens-create", Authenticated, &[];
-    ListAccessTokens: "GET" "/api/v1/tokens" => "tokens-list", Authenticated,
+    RevokeApiKey: "DELETE" "/api/v1/api-keys/{key_id}" => "api-keys-revoke", Owner, Some(SERVICE_ACCOUNTS), &[];
+    CreateAccessToken: "POST" "/api/v1/tokens" => "tokens-create", Authenticated, Some(TOKENS), &[];
+    ListAccessTokens: "GET" "/api/v1/tokens" => "tokens-list", Authenticated, Some(READ),
         &["max_items", "cursor", "show_inactive", "user"];
-    GetAccessToken: "GET" "/api/v1/tokens/{token_id}" => "tokens-get", Authenticated, &[];
-    UpdateAccessToken: "PATCH" "/api/v1/tokens/{token_id}" => "tokens-update", Authenticated, &[];
-    ConsolePage: "GET" "/console" => "console", Public, &[];
-    ConsoleAsset: "GET" "/console/{asset}" => "console", Public, &[];
+    GetAccessToken: "GET" "/api/v1/tokens/{token_id}" => "tokens-get", Authenticated, Some(READ), &[];
+    UpdateAccessToken: "PATCH" "/api/v1/tokens/{token_id}" => "tokens-update", Authenticated, Some(TOKENS), &[];
+    Verify: "POST" "/api/v1/verify" => "verify", Owner, Some(VERIFY), &[];
+    ConsolePage: "GET" "/console" => "console", Public, None, &[];
+    ConsoleAsset: "GET" "/console/{asset}" => "console", Public, None, &[];
 }
 
 impl RouteId {
@@ -218,6 +226,21 @@ mod tests {
             assert_eq!(ROUTES.iter().filter(|o| o.id == r.id).count(), 1, "{:?}", r.id);
             assert_eq!(ROUTES.iter().filter(|o| o.method == r.method && o.path == r.path).count(), 1);
             assert_eq!(r.id.route(), r);
+        }
+    }
+
+    #[test]
+    fn every_protected_route_but_me_names_a_latchkey_scope() {
+        for r in ROUTES {
+            match (r.access, r.id) {
+                (Access::Public, _) | (_, RouteId::Me) => assert_eq!(r.scope, None, "{:?}", r.id),
+                _ => {
+                    let scope = r.scope.unwrap_or_else(|| panic!("{:?} names no scope", r.id));
+                    assert!(crate::domain::scope::RESERVED.contains(&scope), "{:?}: {scope}", r.id);
+                    // Every GET reads; nothing else does.
+                    assert_eq!(r.method == "GET", scope == crate::domain::scope::READ, "{:?}", r.id);
+                }
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! Domain values → the wire shapes of SPEC section 3.
 
 use crate::clock::Timestamp;
-use crate::domain::{Caller, CredentialRecord, Principal, ServiceAccount, User};
+use crate::domain::{Caller, CredentialRecord, Principal, Scopes, ServiceAccount, User};
 use latchkey_wire as wire;
 
 pub fn user(u: &User) -> wire::User {
@@ -47,23 +47,42 @@ pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal
         expires_at: c.expires_at,
         revoked_at: c.revoked_at,
         last_used_at: c.last_used_at,
+        scopes: c.scopes.as_ref().map(Scopes::to_vec),
         status: status.into(),
     }
 }
 
 pub fn me(c: &Caller) -> wire::Me {
+    let p = principal(c);
     wire::Me {
+        principal_type: p.principal_type,
+        id: p.id,
+        email: p.email,
+        organization_id: p.organization_id,
+        permission_level: p.permission_level,
+        roles: p.roles,
+        credential: caller_credential(c),
+    }
+}
+
+/// `/me`'s principal without its credential (what `/verify` shows).
+pub fn principal(c: &Caller) -> wire::VerifiedPrincipal {
+    wire::VerifiedPrincipal {
         principal_type: c.principal_type.as_str().into(),
         id: c.id.as_uuid(),
         email: c.email.to_string(),
         organization_id: c.organization_id.as_uuid(),
         permission_level: c.permission_level.as_str().into(),
         roles: c.roles.iter().map(|r| r.as_str().to_string()).collect(),
-        credential: wire::MeCredential {
-            id: c.credential.id.as_uuid(),
-            kind: c.credential.kind.as_str().into(),
-            last_six: c.credential.last_six.clone(),
-            expires_at: c.credential.expires_at,
-        },
+    }
+}
+
+pub fn caller_credential(c: &Caller) -> wire::MeCredential {
+    wire::MeCredential {
+        id: c.credential.id.as_uuid(),
+        kind: c.credential.kind.as_str().into(),
+        last_six: c.credential.last_six.clone(),
+        expires_at: c.credential.expires_at,
+        scopes: c.credential.scopes.as_ref().map(Scopes::to_vec),
     }
 }

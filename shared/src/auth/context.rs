@@ -1,11 +1,13 @@
 //! The caller as API Gateway authorizer context: flat string values only (`roles` joined
-//! by `,`, an absent expiry as the empty string). The authorizer writes it; endpoint
-//! functions read it back and trust it.
+//! by `,`, an absent expiry as the empty string, `scopes` joined by spaces beside `scoped`
+//! = `true`/`false`, so an unscoped credential and one with no scopes differ). The
+//! authorizer writes it; endpoint functions (latchkey's and a protected API's) read it back
+//! and trust it.
 
-use crate::domain::{Caller, CallerCredential, Email, Roles};
+use crate::domain::{Caller, CallerCredential, Email, Roles, Scopes};
 use std::str::FromStr;
 
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 12] = [
     "principal_type",
     "principal_id",
     "email",
@@ -16,6 +18,8 @@ pub const KEYS: [&str; 10] = [
     "credential_kind",
     "credential_last_six",
     "credential_expires_at",
+    "scoped",
+    "scopes",
 ];
 
 pub fn to_context(c: &Caller) -> Vec<(&'static str, String)> {
@@ -30,6 +34,8 @@ pub fn to_context(c: &Caller) -> Vec<(&'static str, String)> {
         ("credential_kind", c.credential.kind.as_str().to_string()),
         ("credential_last_six", c.credential.last_six.clone()),
         ("credential_expires_at", c.credential.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
+        ("scoped", c.credential.scopes.is_some().to_string()),
+        ("scopes", c.credential.scopes.as_ref().map(Scopes::joined).unwrap_or_default()),
     ]
 }
 
@@ -41,6 +47,12 @@ pub struct ContextError(&'static str);
 pub fn from_context<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Caller, ContextError> {
     let field = |k: &'static str| get(k).ok_or(ContextError(k));
     let expires = field("credential_expires_at")?;
+    let scopes = match (field("scoped")?, field("scopes")?) {
+        ("false", "") => None,
+        ("true", joined) => Some(Scopes::parse_joined(joined).map_err(|_| ContextError("scopes"))?),
+        // Fail closed: what is neither unscoped nor a valid scope list is refused.
+        _ => return Err(ContextError("scoped")),
+    };
     Ok(Caller {
         principal_type: FromStr::from_str(field("principal_type")?).map_err(|_| ContextError("principal_type"))?,
         id: FromStr::from_str(field("principal_id")?).map_err(|_| ContextError("principal_id"))?,
@@ -62,6 +74,7 @@ pub fn from_context<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Caller,
                         .with_timezone(&chrono::Utc),
                 )
             },
+            scopes,
         },
     })
 }
@@ -85,11 +98,28 @@ mod tests {
                 kind: CredentialKind::AccessToken,
                 last_six: "abcdef".into(),
                 expires_at: Some(crate::clock::truncate(chrono::Utc::now())),
+                scopes: None,
             },
         };
-        let ctx = to_context(&caller);
-        let back = from_context(|k| ctx.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str())).unwrap();
-        assert_eq!(back, caller);
+        let back_of = |caller: &Caller| {
+            let ctx = to_context(caller);
+            from_context(|k| ctx.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str()))
+        };
+        assert_eq!(back_of(&caller).unwrap(), caller);
         assert!(from_context(|_| None).is_err());
+        // Unscoped, no scopes at all, and some scopes all survive the trip, distinctly.
+        let mut scoped = caller.clone();
+        for scopes in [Scopes::default(), Scopes::parse(&["orders:read", "latchkey:read"]).unwrap()] {
+            scoped.credential.scopes = Some(scopes);
+            assert_eq!(back_of(&scoped).unwrap(), scoped);
+        }
+        let ctx = to_context(&scoped);
+        assert_eq!(ctx.iter().find(|(k, _)| *k == "scopes").unwrap().1, "latchkey:read orders:read");
+        // A context that claims unscoped but lists scopes is refused, not read as unscoped.
+        let tampered = |k: &str| match k {
+            "scoped" => Some("false"),
+            k => ctx.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str()),
+        };
+        assert!(from_context(tampered).is_err());
     }
 }

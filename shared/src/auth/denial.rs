@@ -14,6 +14,9 @@ pub enum DenyReason {
     WrongSecret,
     Revoked,
     Expired,
+    /// A valid credential of an organization the API does not accept (a protected API's
+    /// `latchkeyOrganizations`, or another organization's token at `/verify`).
+    OtherOrganization,
 }
 
 impl DenyReason {
@@ -35,6 +38,7 @@ impl DenyReason {
             DenyReason::WrongSecret => "wrong_secret",
             DenyReason::Revoked => "revoked",
             DenyReason::Expired => "expired",
+            DenyReason::OtherOrganization => "other_organization",
         }
     }
 }
@@ -131,7 +135,7 @@ mod tests {
         for reason in [MissingHeader, NotBearer, Malformed] {
             assert!(reason.is_noise());
         }
-        for reason in [UnknownCredential, WrongSecret, Revoked, Expired] {
+        for reason in [UnknownCredential, WrongSecret, Revoked, Expired, OtherOrganization] {
             assert!(!reason.is_noise());
         }
     }

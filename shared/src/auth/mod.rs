@@ -10,12 +10,14 @@
 
 pub mod context;
 mod denial;
+mod verify_code;
 
 pub use denial::{Denial, DenyReason, log_denial};
+pub use verify_code::VerifyCode;
 
 use crate::clock::Clock;
 use crate::credential::Token;
-use crate::domain::{Caller, CredentialStatus, SecretHash};
+use crate::domain::{Caller, CredentialStatus, OrganizationId, SecretHash};
 use crate::store::{Store, StoreError};
 use chrono::Duration;
 use std::sync::Arc;
@@ -61,11 +63,29 @@ impl Authorizer {
         self.comparisons.load(Ordering::Relaxed)
     }
 
+    /// The `Authorization` header → a decision, for any organization's credential.
     pub async fn authorize(&self, authorization: Option<&str>) -> Result<Decision, AuthFailure> {
-        let token = match bearer_token(authorization) {
-            Ok(t) => t,
-            Err(reason) => return Ok(Decision::Deny(Denial::noise(reason))),
-        };
+        self.authorize_for(authorization, Organizations::Any).await
+    }
+
+    /// The `Authorization` header → a decision, accepting only `organizations`' credentials.
+    pub async fn authorize_for(
+        &self,
+        authorization: Option<&str>,
+        organizations: Organizations<'_>,
+    ) -> Result<Decision, AuthFailure> {
+        match bearer_token(authorization) {
+            Ok(token) => self.decide(token, organizations).await,
+            Err(reason) => Ok(Decision::Deny(Denial::noise(reason))),
+        }
+    }
+
+    /// The one decision on a presented token, shared by the authorizer (through
+    /// [`Authorizer::authorize`]) and `POST /verify`: allow with the caller, or deny with the
+    /// reason. A credential of an organization that `organizations` does not accept is
+    /// denied right after the secret compare, before its status is looked at (so nothing
+    /// about it is told) and before any `last_used_at` write.
+    pub async fn decide(&self, token: &str, organizations: Organizations<'_>) -> Result<Decision, AuthFailure> {
         let token = match Token::parse(token) {
             Ok(t) => t,
             Err(_) => return Ok(Decision::Deny(Denial::noise(DenyReason::Malformed))),
@@ -92,6 +112,9 @@ impl Authorizer {
         };
         if !matched {
             return deny(DenyReason::WrongSecret);
+        }
+        if !organizations.accepts(credential.organization_id) {
+            return deny(DenyReason::OtherOrganization);
         }
         let now = self.clock.now();
         match credential.status(now, Some(&owner)) {
@@ -126,6 +149,32 @@ impl Authorizer {
     }
 }
 
+/// Whose credentials a decision accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Organizations<'a> {
+    /// Every organization's (latchkey's own API).
+    Any,
+    /// Only these (a protected API's `latchkeyOrganizations`; `/verify`: the caller's own).
+    Only(&'a [OrganizationId]),
+}
+
+impl Organizations<'_> {
+    pub fn accepts(&self, organization: OrganizationId) -> bool {
+        match self {
+            Organizations::Any => true,
+            Organizations::Only(list) => list.contains(&organization),
+        }
+    }
+}
+
+/// A protected API's stage variable `latchkeyOrganizations`: comma-separated organization
+/// ids (`None` or blank: every organization). An entry that is not an id matches nothing,
+/// so a typo shuts out rather than lets in.
+pub fn parse_organization_list(raw: Option<&str>) -> Option<Vec<OrganizationId>> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    Some(raw.split(',').filter_map(|id| id.trim().parse().ok()).collect())
+}
+
 /// `Bearer <token>`: the scheme is case-insensitive (RFC 9110), the token is not.
 fn bearer_token(header: Option<&str>) -> Result<&str, DenyReason> {
     let header = header.ok_or(DenyReason::MissingHeader)?.trim();
@@ -149,5 +198,17 @@ mod tests {
         assert_eq!(bearer_token(Some("Bearer ")), Err(DenyReason::NotBearer));
         assert_eq!(bearer_token(Some("bearer abc")), Ok("abc"));
         assert_eq!(bearer_token(Some("Bearer  abc ")), Ok("abc"));
+    }
+
+    #[test]
+    fn organization_lists() {
+        let a = OrganizationId::new_random();
+        assert_eq!(parse_organization_list(None), None);
+        assert_eq!(parse_organization_list(Some(" ")), None);
+        assert_eq!(parse_organization_list(Some(&format!("{a}, nope"))), Some(vec![a]));
+        assert_eq!(parse_organization_list(Some("typo")), Some(vec![]));
+        assert!(Organizations::Only(&[a]).accepts(a));
+        assert!(!Organizations::Only(&[]).accepts(a));
+        assert!(Organizations::Any.accepts(a));
     }
 }

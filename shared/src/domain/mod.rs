@@ -3,11 +3,13 @@
 
 mod ownership;
 pub mod policy;
+pub mod scope;
 mod sweep;
 pub mod text;
 mod values;
 
 pub use ownership::LiveOwnerChange;
+pub use scope::{Scope, Scopes};
 pub use sweep::SweepTask;
 pub use values::*;
 
@@ -141,6 +143,11 @@ pub struct CredentialRecord {
     pub last_used_at: Option<Timestamp>,
     /// Purge time (the table's TTL): expiry or revocation plus the retention period.
     pub purge_at: Option<Timestamp>,
+    /// `None`: unscoped (the principal's whole power); `Some` (possibly empty): only these
+    /// (SPEC section 9). Records written before scopes existed read as unscoped, which is
+    /// what they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Scopes>,
 }
 
 impl CredentialRecord {
@@ -198,6 +205,8 @@ pub struct CallerCredential {
     pub kind: CredentialKind,
     pub last_six: String,
     pub expires_at: Option<Timestamp>,
+    /// `None`: unscoped.
+    pub scopes: Option<Scopes>,
 }
 
 impl Caller {
@@ -214,6 +223,7 @@ impl Caller {
                 kind: credential.kind,
                 last_six: credential.last_six.clone(),
                 expires_at: credential.expires_at,
+                scopes: credential.scopes.clone(),
             },
         }
     }
@@ -229,9 +239,13 @@ impl Caller {
         self.credential.kind == CredentialKind::AccessToken
     }
     /// Authenticated by a persistent credential: an unscoped one without expiry (a CLI token,
-    /// an API key without expiry). Raising power, and lowering an owner's, needs one. When
-    /// credentials carry scopes (SPEC section 9), an unscoped one is required here too.
+    /// an unscoped API key without expiry). Raising power, and lowering an owner's, needs one.
     pub fn is_persistent(&self) -> bool {
-        !self.is_access_token() && self.credential.expires_at.is_none()
+        !self.is_access_token() && self.credential.expires_at.is_none() && !self.is_scoped()
+    }
+    /// Authenticated by a credential that carries scopes (possibly none): it may do only
+    /// what they name, within its principal's power (SPEC section 9).
+    pub fn is_scoped(&self) -> bool {
+        self.credential.scopes.is_some()
     }
 }

@@ -3,7 +3,7 @@
 //! A denial is either `Forbidden` (the caller may see the object but not do this) or
 //! `NotFound` (the caller may not even learn the object exists).
 
-use super::{Caller, CredentialKind, CredentialRecord, PermissionLevel, PrincipalType, Role, User};
+use super::{Caller, CredentialKind, CredentialRecord, PermissionLevel, PrincipalType, Role, Scopes, User};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denial {
@@ -38,10 +38,34 @@ fn require_identity_power(caller: &Caller) -> Decision {
     }
 }
 
+/// A credential never makes a wider one (SPEC sections 7 and 9): a scoped caller creates
+/// only credentials whose scopes are a subset of its own, never an unscoped one; an
+/// unscoped caller creates any. `requested`: the new credential's scopes (`None`: unscoped).
+pub fn may_grant_scopes(caller: &Caller, requested: Option<&Scopes>) -> Decision {
+    match (&caller.credential.scopes, requested) {
+        (None, _) => Ok(()),
+        (Some(_), None) => Err(Denial::Forbidden("a scoped credential cannot create an unscoped one; name its scopes")),
+        (Some(own), Some(requested)) if requested.is_subset_of(own) => Ok(()),
+        (Some(_), Some(_)) => {
+            Err(Denial::Forbidden("a credential can only be given scopes that the credential creating it holds"))
+        }
+    }
+}
+
+/// CLI tokens are always unscoped, so a scoped caller can never create one (a new user's
+/// first token, a rotation): that would widen it.
+pub fn may_issue_cli_tokens(caller: &Caller) -> Decision {
+    require_identity_power(caller)?;
+    if caller.is_scoped() {
+        return Err(Denial::Forbidden("a scoped credential cannot create CLI tokens, which are always unscoped"));
+    }
+    Ok(())
+}
+
 /// `POST /users`: a new member comes with its first CLI token.
 pub fn may_create_user(caller: &Caller) -> Decision {
     require_owner(caller)?;
-    require_identity_power(caller)
+    may_issue_cli_tokens(caller)
 }
 
 /// `DELETE /users/{id}` (a former owner included: removal stays allowed).
@@ -93,8 +117,14 @@ pub fn may_manage_credentials_of(caller: &Caller, target: &User) -> Decision {
 
 /// `POST /users/{id}/cli-tokens/rotate`.
 pub fn may_rotate_cli_tokens_of(caller: &Caller, target: &User) -> Decision {
-    require_identity_power(caller)?;
+    may_issue_cli_tokens(caller)?;
     may_manage_credentials_of(caller, target)
+}
+
+/// `POST /users/me/cli-tokens/rotate`.
+pub fn may_rotate_own_cli_tokens(caller: &Caller) -> Decision {
+    may_manage_own_cli_tokens(caller)?;
+    may_issue_cli_tokens(caller)
 }
 
 /// Creating access tokens at all, before the target is known (an access token creates none).
@@ -182,6 +212,7 @@ mod tests {
                 kind,
                 last_six: "abcdef".into(),
                 expires_at: None,
+                scopes: None,
             },
         }
     }
@@ -272,6 +303,24 @@ mod tests {
         assert!(
             may_change_user(&persistent, &owner, &change(&owner, Some(PermissionLevel::Collaborator), None)).is_ok()
         );
+    }
+
+    #[test]
+    fn scoped_credentials_make_nothing_wider() {
+        let scopes = |s: &[&str]| Scopes::parse(s).unwrap();
+        let mut c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::ApiKey, PrincipalType::User);
+        let collab = user(&c, PermissionLevel::Collaborator);
+        assert!(may_grant_scopes(&c, None).is_ok() && may_grant_scopes(&c, Some(&scopes(&["a"]))).is_ok());
+        assert!(c.is_persistent());
+        c.credential.scopes = Some(scopes(&["a", "latchkey:users"]));
+        assert!(!c.is_persistent(), "a scoped credential is not persistent");
+        assert!(may_grant_scopes(&c, Some(&scopes(&["a"]))).is_ok());
+        assert!(may_grant_scopes(&c, Some(&scopes(&[]))).is_ok());
+        assert!(may_grant_scopes(&c, Some(&scopes(&["a", "b"]))).is_err());
+        assert!(may_grant_scopes(&c, None).is_err());
+        assert!(may_create_user(&c).is_err());
+        assert!(may_rotate_cli_tokens_of(&c, &collab).is_err());
+        assert!(may_issue_cli_tokens(&c).is_err());
     }
 
     #[test]

@@ -119,6 +119,7 @@ mod tests {
             revoked_at: None,
             last_used_at: None,
             purge_at: None,
+            scopes: None,
         }
     }
 

@@ -2,9 +2,13 @@
 //! policy with the caller as context, `Unauthorized` (the gateway's 401), or a failed
 //! invocation when the store fails (the gateway's AUTHORIZER_FAILURE response, 503):
 //! it fails closed, never by allowing and never by a 401.
+//!
+//! In front of an organization's own API (SPEC section 9), the stage variable
+//! [`ORGANIZATIONS_STAGE_VARIABLE`] names the organizations whose credentials that API
+//! accepts; any other organization's credential is `Unauthorized`.
 
 use super::Error;
-use crate::auth::{self, Authorizer, Decision, context};
+use crate::auth::{self, Authorizer, Decision, Organizations, context};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
 };
@@ -12,6 +16,9 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Map, Value};
 use std::sync::Arc;
+
+/// The stage variable of a protected API listing the organization ids it accepts.
+pub const ORGANIZATIONS_STAGE_VARIABLE: &str = "latchkeyOrganizations";
 
 /// The exact error message API Gateway turns into 401.
 pub const UNAUTHORIZED: &str = "Unauthorized";
@@ -53,7 +60,10 @@ pub async fn handle_event(
     let header = event.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     // API Gateway's id of the request, the one its access log shows.
     let request_id = event.request_context.request_id.as_deref().unwrap_or_default();
-    match authorizer.authorize(header).await {
+    let accepted =
+        auth::parse_organization_list(event.stage_variables.get(ORGANIZATIONS_STAGE_VARIABLE).map(String::as_str));
+    let organizations = accepted.as_deref().map_or(Organizations::Any, Organizations::Only);
+    match authorizer.authorize_for(header, organizations).await {
         Ok(Decision::Allow(caller)) => {
             let mut context = Map::new();
             for (k, v) in context::to_context(&caller) {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .._fields import req_str
 from .._secret import Secret
@@ -34,13 +34,21 @@ class ServiceAccountApi:
         created = self._session.call("POST", "/service-accounts", body=body)
         return parse("POST /service-accounts", created, _api_key)
 
-    def create_api_key(self, email: Optional[str] = None, name: Optional[str] = None) -> str:
+    def create_api_key(
+        self,
+        email: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        scopes: Optional[Sequence[str]] = None,
+    ) -> str:
         """Create another API key for the service account and return it (shown only this once).
 
-        The account's older keys keep working.
+        The account's older keys keep working. `scopes`: what the key may do (latchkey's
+        own `latchkey:...` scopes and any of your own, such as `orders:read`); None: an
+        unscoped key, `[]`: a key that can call only `/me`.
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys"
-        return parse(f"POST {path}", self._session.call("POST", path), _api_key)
+        return parse(f"POST {path}", self._session.call("POST", path, body=_scopes_body(scopes)), _api_key)
 
     def list(self, max_items: Optional[int] = 20) -> List[ServiceAccount]:
         """List service accounts, newest first: at most `max_items` (None: all of them)."""
@@ -56,10 +64,19 @@ class ServiceAccountApi:
         """Delete a service account; its API keys stop working at once."""
         self._session.call("DELETE", f"/service-accounts/{account_ref(email, name)}")
 
-    def rotate_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> str:
-        """Create a new API key and revoke every older key of the account; return the new key."""
+    def rotate_api_keys(
+        self,
+        email: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        scopes: Optional[Sequence[str]] = None,
+    ) -> str:
+        """Create a new API key and revoke every older key of the account; return the new key.
+
+        `scopes`: the new key's; None: those of the newest key it replaces.
+        """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys/rotate"
-        return parse(f"POST {path}", self._session.call("POST", path), _api_key)
+        return parse(f"POST {path}", self._session.call("POST", path, body=_scopes_body(scopes)), _api_key)
 
     def revoke_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> None:
         """Revoke every API key of the account (the account itself stays)."""
@@ -79,6 +96,14 @@ class ServiceAccountApi:
             max_items=max_items,
             filters=[("show_inactive", bool_param(show_inactive))],
         )
+
+
+def _scopes_body(scopes: Optional[Sequence[str]]) -> Optional[Dict[str, Any]]:
+    if scopes is None:
+        return None
+    if isinstance(scopes, str):
+        raise TypeError("scopes must be a list of strings, not one string")
+    return {"scopes": [str(scope) for scope in scopes]}
 
 
 def _api_key(data: Mapping[str, Any]) -> Secret:

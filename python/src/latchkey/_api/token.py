@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..models import CredentialInfo, IssuedAccessToken
 from ._args import IdLike, bool_param, object_id
@@ -25,11 +25,14 @@ class TokenApi:
         user: Optional[str] = None,
         expiration_days: Optional[int] = None,
         description: Optional[str] = None,
+        *,
+        scopes: Optional[Sequence[str]] = None,
     ) -> IssuedAccessToken:
         """Create an access token and return its info and the token (shown only this once).
 
         `user`: the user's id or email (OWNER); yourself when None. `expiration_days`: its
-        lifespan (the server's default is 30 days, its maximum 365).
+        lifespan (the server's default is 30 days, its maximum 365). `scopes`: what it may
+        do; None: unscoped, `[]`: only `/me`.
         """
         body: Dict[str, Any] = {}
         if user is not None:
@@ -38,6 +41,10 @@ class TokenApi:
             body["lifespan_days"] = expiration_days
         if description is not None:
             body["description"] = description
+        if scopes is not None:
+            if isinstance(scopes, str):
+                raise TypeError("scopes must be a list of strings, not one string")
+            body["scopes"] = [str(scope) for scope in scopes]
         return self._session.fetch("POST", "/tokens", IssuedAccessToken.from_dict, body=body)
 
     def list(

@@ -17,6 +17,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("api-keys.js", JS, include_bytes!("../../../console/api-keys.js")),
     ("tokens.js", JS, include_bytes!("../../../console/tokens.js")),
     ("me.js", JS, include_bytes!("../../../console/me.js")),
+    ("scopes.js", JS, include_bytes!("../../../console/scopes.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";

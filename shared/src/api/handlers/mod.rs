@@ -6,6 +6,7 @@ mod credentials;
 mod service_accounts;
 mod tokens;
 mod users;
+mod verify;
 
 use super::input;
 use super::{Access, Api, ApiError, ApiRequest, ApiResponse, Route, RouteId, views};
@@ -14,6 +15,7 @@ use crate::credential::{Locator, Token};
 use crate::domain::policy;
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, OrganizationId, PrincipalId, Revocation,
+    Scopes, scope,
 };
 use latchkey_wire as wire;
 
@@ -27,6 +29,13 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         }
         Access::User => policy::require_user(input::caller(&req)?)?,
         Access::Owner => policy::require_owner(input::caller(&req)?)?,
+    }
+    // Scopes narrow, never widen (SPEC section 9): the one place they are enforced, from the
+    // caller the authorizer established, after the route's own gate.
+    if let Some(caller) = &req.caller
+        && !scope::allows(caller.credential.scopes.as_ref(), route.scope)
+    {
+        return Err(ApiError::InsufficientScope(route.scope.unwrap_or_default()));
     }
     use RouteId::*;
     match route.id {
@@ -60,6 +69,7 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         ListAccessTokens => tokens::list(api, &req).await,
         GetAccessToken => tokens::get(api, &req).await,
         UpdateAccessToken => tokens::update(api, &req).await,
+        Verify => verify::verify(api, &req).await,
         ConsolePage => console::page(&req),
         ConsoleAsset => console::asset(&req),
     }
@@ -75,6 +85,8 @@ struct NewCredential<'a> {
     created_by: Option<PrincipalId>,
     expires_at: Option<Timestamp>,
     description: Option<Description>,
+    /// `None`: unscoped.
+    scopes: Option<Scopes>,
 }
 
 /// Generates a token and the record the store keeps of it (its hash, never the plaintext).
@@ -104,8 +116,14 @@ fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, 
         revoked_at: None,
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(new.expires_at, api.config.retention()),
+        scopes: new.scopes,
     };
     Ok((token, record))
+}
+
+/// `scopes` of a request body: absent or null is unscoped.
+fn parse_scopes(raw: Option<&[String]>) -> Result<Option<Scopes>, ApiError> {
+    Ok(raw.map(Scopes::parse).transpose()?)
 }
 
 fn revocation(api: &Api) -> Revocation {

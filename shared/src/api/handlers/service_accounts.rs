@@ -25,7 +25,9 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         created_by: Some(caller.id),
         api_key_epoch: 0,
     };
-    let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id))?;
+    // A scoped creator's first key carries the creator's scopes (SPEC section 9).
+    let scopes = caller.credential.scopes.clone();
+    let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes))?;
     api.store.create_service_account(&account, &record).await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "service account created");
     Ok(ApiResponse::json(
@@ -71,12 +73,14 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 }
 
 pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
+    let body: wire::IssueApiKey = input::body(req)?;
+    let scopes = parse_scopes(body.scopes.as_deref())?;
+    policy::may_grant_scopes(caller, scopes.as_ref())?;
     for _ in 0..EPOCH_RETRIES {
         let account = resolve(api, req).await?;
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id))?;
+        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes.clone()))?;
         match api.store.issue_credential(&record).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API key created");
@@ -92,12 +96,26 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
 }
 
 pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
+    let body: wire::IssueApiKey = input::body(req)?;
+    let named = parse_scopes(body.scopes.as_deref())?;
+    if let Some(scopes) = &named {
+        policy::may_grant_scopes(caller, Some(scopes))?;
+    }
     for _ in 0..EPOCH_RETRIES {
         let mut account = resolve(api, req).await?;
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id))?;
+        // A rotation that names no scopes keeps those of the newest key it replaces (SPEC
+        // section 7), so it never silently widens a key.
+        let scopes = match &named {
+            Some(scopes) => Some(scopes.clone()),
+            None => {
+                let inherited = newest_live_key_scopes(api, &account).await?;
+                policy::may_grant_scopes(caller, inherited.as_ref())?;
+                inherited
+            }
+        };
+        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, scopes))?;
         match api.store.rotate_credentials(&record, revocation(api)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
@@ -151,7 +169,32 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
     Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, &list, &p)) }))
 }
 
-fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId) -> NewCredential<'_> {
+/// The scopes of the account's newest live key (`None`: it is unscoped, or there is none,
+/// which a rotation then replaces by an unscoped key as before scopes existed).
+async fn newest_live_key_scopes(api: &Api, account: &ServiceAccount) -> Result<Option<Scopes>, ApiError> {
+    let now = api.clock.now();
+    let filter = CredentialFilter {
+        kind: CredentialKind::ApiKey,
+        owner: Some(account.id),
+        last_six: None,
+        include_inactive: false,
+        now,
+    };
+    let page = api
+        .store
+        .list_credentials(account.organization_id, &filter, &PageRequest { max_items: 100, after: None })
+        .await?;
+    let owner = Principal::ServiceAccount(account.clone());
+    let newest = page
+        .items
+        .into_iter()
+        .filter(|k| k.status(now, Some(&owner)) == crate::domain::CredentialStatus::Active)
+        // The latest creation time; on a tie the first listed (lists are newest first).
+        .reduce(|newest, k| if k.created_at > newest.created_at { k } else { newest });
+    Ok(newest.and_then(|k| k.scopes))
+}
+
+fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, scopes: Option<Scopes>) -> NewCredential<'_> {
     NewCredential {
         organization_id: account.organization_id,
         kind: CredentialKind::ApiKey,
@@ -161,6 +204,7 @@ fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId) -> NewCred
         created_by: Some(by),
         expires_at: None,
         description: None,
+        scopes,
     }
 }
 

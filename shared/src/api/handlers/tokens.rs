@@ -26,6 +26,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         api.config.access_token_max_days,
     )?;
     let description = body.description.as_deref().filter(|d| !d.is_empty()).map(Description::parse).transpose()?;
+    let scopes = parse_scopes(body.scopes.as_deref())?;
+    policy::may_grant_scopes(caller, scopes.as_ref())?;
     let now = api.clock.now();
     let mut expires_at = now + days.duration();
     // A credential never makes a wider one (section 7): an access token makes none at all
@@ -53,6 +55,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             created_by: Some(caller.id),
             expires_at: Some(expires_at),
             description,
+            scopes,
         },
         now,
     )?;

@@ -60,6 +60,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             created_by: Some(caller.id),
             expires_at: None,
             description: None,
+            scopes: None,
         },
     )?;
     api.store.create_user(&user, &record).await?;
@@ -100,7 +101,7 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let caller = input::caller(req)?;
-    policy::may_manage_own_cli_tokens(caller)?;
+    policy::may_rotate_own_cli_tokens(caller)?;
     let me = api.store.get_user(caller.organization_id, caller.id).await?.ok_or(ApiError::NotFound)?;
     rotate_cli_tokens(api, req, me, caller.id).await
 }
@@ -145,6 +146,7 @@ async fn rotate_cli_tokens(
                 created_by: Some(by),
                 expires_at: None,
                 description: None,
+                scopes: None,
             },
         )?;
         match api.store.rotate_credentials(&record, revocation(api)).await {

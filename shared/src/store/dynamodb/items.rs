@@ -136,6 +136,7 @@ mod tests {
             revoked_at: None,
             last_used_at: None,
             purge_at: CredentialRecord::purge_time_for_expiry(expires_at, Duration::days(90)),
+            scopes: None,
         }
     }
 

@@ -58,6 +58,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         revoked_at: None,
         last_used_at: None,
         purge_at: None,
+        scopes: None,
     };
     (org, owner, token)
 }
@@ -224,6 +225,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
         kind: CredentialKind::AccessToken,
         expires_at: Some(now + expires_in),
         purge_at: Some(now + expires_in + chrono::Duration::days(90)),
+        scopes: None,
         ..token.clone()
     };
     let long_gone = expiring(chrono::Duration::days(-91));

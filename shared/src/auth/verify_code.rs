@@ -1,0 +1,60 @@
+//! The codes of `POST /verify` (SPEC section 9), from the authorizer's own deny reasons.
+
+use super::DenyReason;
+
+/// The `code` of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyCode {
+    Valid,
+    Malformed,
+    NotFound,
+    Revoked,
+    Expired,
+    /// A disabled credential (SPEC section 10): defined, not yet returned.
+    Disabled,
+    /// Outside the organization's IP ranges (SPEC section 11): defined, not yet returned.
+    IpNotAllowed,
+}
+
+impl VerifyCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyCode::Valid => "valid",
+            VerifyCode::Malformed => "malformed",
+            VerifyCode::NotFound => "not_found",
+            VerifyCode::Revoked => "revoked",
+            VerifyCode::Expired => "expired",
+            VerifyCode::Disabled => "disabled",
+            VerifyCode::IpNotAllowed => "ip_not_allowed",
+        }
+    }
+
+    /// The authorizer's reason → what the verifier is told. A wrong secret, and a token of
+    /// another organization, are `not_found`: no status is told without possession, and no
+    /// organization learns of another's credentials.
+    pub fn of(reason: DenyReason) -> Self {
+        match reason {
+            DenyReason::MissingHeader | DenyReason::NotBearer | DenyReason::Malformed => VerifyCode::Malformed,
+            DenyReason::UnknownCredential | DenyReason::WrongSecret | DenyReason::OtherOrganization => {
+                VerifyCode::NotFound
+            }
+            DenyReason::Revoked => VerifyCode::Revoked,
+            DenyReason::Expired => VerifyCode::Expired,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_status_without_possession() {
+        assert_eq!(VerifyCode::of(DenyReason::WrongSecret), VerifyCode::NotFound);
+        assert_eq!(VerifyCode::of(DenyReason::UnknownCredential), VerifyCode::NotFound);
+        assert_eq!(VerifyCode::of(DenyReason::OtherOrganization), VerifyCode::NotFound);
+        assert_eq!(VerifyCode::of(DenyReason::Malformed), VerifyCode::Malformed);
+        assert_eq!(VerifyCode::Disabled.as_str(), "disabled");
+        assert_eq!(VerifyCode::IpNotAllowed.as_str(), "ip_not_allowed");
+    }
+}
