@@ -215,6 +215,8 @@ fn owner_context() -> Value {
         "credential_kind": "cli_token",
         "credential_last_six": "abcdef",
         "credential_expires_at": "",
+        "scoped": "false",
+        "scopes": "",
     })
 }
 
