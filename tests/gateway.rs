@@ -81,6 +81,7 @@ async fn gateway_with(dir: &Path, health_timeout: Option<u64>) -> RunningGateway
         stage: "test".into(),
         log_dir: dir.join("logs"),
         caller_env: std::env::vars().collect(),
+        parameters: Default::default(),
     })
     .await
 }
@@ -273,6 +274,7 @@ async fn a_template_naming_a_missing_binary_is_a_clear_error() {
         stage: "test".into(),
         log_dir: dir.join("logs"),
         caller_env: Default::default(),
+        parameters: Default::default(),
     };
     let error = latchkey_cli::gateway::Gateway::start(options).await.err().expect("refused").to_string();
     assert!(error.contains("no function binary me in"), "{error}");

@@ -1,6 +1,6 @@
 //! `latchkey gateway` for the tests: [`spawn_gateway_app`] is the API walk's third arm (one
 //! gateway per test binary, on moto, a fresh organization per test), [`start_gateway`]
-//! one gateway on the caller's runtime (tests/gateway.rs), and [`script_function`] /
+//! one gateway on the caller's runtime (tests/gateway.rs, tests/gateway_protected.rs), and [`script_function`] /
 //! [`first_process_then`] stand-in "functions" written as bash scripts that speak the Lambda
 //! Runtime API with `/dev/tcp` (bash builtins only: the stand-in gives a function no PATH).
 //!
@@ -13,7 +13,8 @@ use latchkey::clock::ManualClock;
 use latchkey::config::Config;
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::dynamodb::DynamoDbStore;
-use latchkey_cli::gateway::{Gateway, GatewayOptions};
+use latchkey_cli::gateway::Gateway;
+pub use latchkey_cli::gateway::GatewayOptions;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,11 @@ use std::time::SystemTime;
 /// The repository's `template.yaml`.
 pub fn template_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+}
+
+/// The example protected API's template (docs/protect-your-api.md).
+pub fn protected_template_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/examples/protected-api.yaml")
 }
 
 /// The source folders the function binaries are built from.
@@ -53,29 +59,41 @@ fn newest_source() -> Option<(SystemTime, PathBuf)> {
 /// this test executable's `deps/`), checked to hold every binary of the template, none
 /// older than its sources.
 pub fn functions_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/debug/deps/<test>").to_path_buf();
-    let binaries: Vec<String> =
-        latchkey::api::ROUTES.iter().map(|r| r.function.to_string()).chain(["authorizer".to_string()]).collect();
+    let binaries = latchkey::api::ROUTES.iter().map(|r| r.function).chain(["authorizer"]);
     let newest = newest_source();
+    let mut dir = PathBuf::new();
     for binary in binaries {
-        let path = dir.join(&binary);
-        let built = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or_else(|_| {
-            panic!(
-                "no function binary {} (cargo test --workspace builds them; or cargo build -p latchkey-functions)",
-                path.display()
-            )
-        });
-        if let Some((changed, source)) = &newest {
-            assert!(
-                built >= *changed,
-                "{} is older than {}: cargo build -p latchkey-functions (cargo test --workspace does)",
-                path.display(),
-                source.display()
-            );
-        }
+        let path = checked_function(binary, newest.as_ref());
+        dir = path.parent().expect("target/debug").to_path_buf();
     }
     dir
+}
+
+/// The function binary `name` of `target/debug` (latchkey-functions'), checked to be no
+/// older than its sources: for a test of another package, which cargo does not build it for.
+pub fn built_function(name: &str) -> PathBuf {
+    checked_function(name, newest_source().as_ref())
+}
+
+fn checked_function(binary: &str, newest: Option<&(SystemTime, PathBuf)>) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/debug/deps/<test>");
+    let path = dir.join(binary);
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or_else(|_| {
+        panic!(
+            "no function binary {} (cargo test --workspace builds them; or cargo build -p latchkey-functions)",
+            path.display()
+        )
+    });
+    if let Some((changed, source)) = newest {
+        assert!(
+            built >= *changed,
+            "{} is older than {}: cargo build -p latchkey-functions (cargo test --workspace does)",
+            path.display(),
+            source.display()
+        );
+    }
+    path
 }
 
 /// A fresh folder for one gateway's function logs.
@@ -93,6 +111,21 @@ pub struct RunningGateway {
 }
 
 impl RunningGateway {
+    /// `GET path` with an optional `Authorization` header.
+    pub async fn get(&self, path: &str, authorization: Option<&str>) -> crate::app::Reply {
+        let mut request = reqwest::Client::new().get(format!("{}{path}", self.base));
+        if let Some(a) = authorization {
+            request = request.header("authorization", a);
+        }
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        crate::app::Reply { status, content_type, headers, body, text }
+    }
+
     /// What `function` (its binary's name) wrote.
     pub fn log(&self, binary: &str) -> String {
         std::fs::read_to_string(self.log_dir.join(format!("{binary}.log"))).unwrap_or_default()
@@ -133,6 +166,7 @@ async fn start_shared() -> Shared {
         stage: "test".into(),
         log_dir: log_dir("walk"),
         caller_env,
+        parameters: BTreeMap::new(),
     };
     eprintln!("latchkey gateway for the API walk: function logs in {}", options.log_dir.display());
     let (tx, rx) = tokio::sync::oneshot::channel();

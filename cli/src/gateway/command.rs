@@ -24,6 +24,16 @@ pub struct GatewayArgs {
     /// One log file per function (its stdout and stderr).
     #[arg(long, default_value = ".latchkey/gateway-logs")]
     pub logs: PathBuf,
+    /// A value for one of the template's parameters, over its default (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = parse_parameter)]
+    pub parameters: Vec<(String, String)>,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("{text:?} is not NAME=VALUE")),
+    }
 }
 
 /// The workspace's debug target folder (`$CARGO_TARGET_DIR/debug` when that is set), where
@@ -56,6 +66,7 @@ pub async fn run(
         stage: args.stage,
         log_dir: args.logs,
         caller_env: std::env::vars().collect(),
+        parameters: args.parameters.into_iter().collect(),
     };
     let gateway = Arc::new(Gateway::start(options).await.map_err(|e| e.to_string())?);
     let listener =
@@ -63,7 +74,7 @@ pub async fn run(
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, functions = gateway.functions(), routes = gateway.routes(), "latchkey gateway listening");
     eprintln!(
-        "latchkey: gateway serving http://{addr}/api/v1 ({} routes, {} functions; their logs in {})",
+        "latchkey: gateway serving http://{addr} ({} routes, {} functions; their logs in {})",
         gateway.routes(),
         gateway.functions(),
         gateway.log_dir().display()
@@ -71,4 +82,27 @@ pub async fn run(
     let served = super::serve(listener, Arc::clone(&gateway), shutdown).await;
     gateway.stop().await;
     served.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        gateway: GatewayArgs,
+    }
+
+    #[test]
+    fn parameters_are_repeatable_name_value_pairs() {
+        let cli =
+            Cli::try_parse_from(["x", "--parameter", "A=1,2", "--parameter", "B=", "--parameter", "C=x=y"]).unwrap();
+        let expected = [("A", "1,2"), ("B", ""), ("C", "x=y")].map(|(k, v)| (k.to_string(), v.to_string()));
+        assert_eq!(cli.gateway.parameters, expected.to_vec());
+        for bad in ["novalue", "=1"] {
+            assert!(Cli::try_parse_from(["x", "--parameter", bad]).is_err(), "{bad}");
+        }
+    }
 }

@@ -3,10 +3,12 @@
 //! stage; `requestContext.path` carries the stage in front of it, as on the stage's
 //! `execute-api` URL. Headers and query parameters come both single-valued (the last value)
 //! and multi-valued; query values are decoded, path parameters are not; a body that is
-//! not UTF-8 travels base64-encoded (`isBase64Encoded`).
+//! not UTF-8 travels base64-encoded (`isBase64Encoded`). Both carry the stage's variables
+//! (`stageVariables`, null when it has none).
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// The API id in every ARN and request context.
 pub const API_ID: &str = "localgw001";
@@ -17,6 +19,15 @@ pub struct Stage {
     pub name: String,
     pub region: String,
     pub account: String,
+    /// The stage's `Variables`.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl Stage {
+    fn variables(&self) -> Value {
+        let pairs: Vec<(String, String)> = self.variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        singles(&pairs)
+    }
 }
 
 /// A request as the listener received it.
@@ -135,7 +146,7 @@ pub fn authorizer_event(req: &Incoming, stage: &Stage, resource: &str, params: &
         "queryStringParameters": singles(&req.query),
         "multiValueQueryStringParameters": multiples(&req.query),
         "pathParameters": path_parameters(params),
-        "stageVariables": null,
+        "stageVariables": stage.variables(),
         "requestContext": Value::Object(request_context(req, stage, resource)),
     })
 }
@@ -173,7 +184,7 @@ pub fn proxy_event(
         "queryStringParameters": singles(&req.query),
         "multiValueQueryStringParameters": multiples(&req.query),
         "pathParameters": path_parameters(params),
-        "stageVariables": null,
+        "stageVariables": stage.variables(),
         "requestContext": Value::Object(context),
         "body": body,
         "isBase64Encoded": base64,
@@ -185,7 +196,12 @@ mod tests {
     use super::*;
 
     fn stage() -> Stage {
-        Stage { name: "local".into(), region: "us-east-1".into(), account: "123456789012".into() }
+        Stage {
+            name: "local".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            variables: BTreeMap::new(),
+        }
     }
 
     fn incoming(body: &[u8]) -> Incoming {
@@ -251,5 +267,21 @@ mod tests {
         let request: aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest =
             serde_json::from_value(event).unwrap();
         assert_eq!(request.headers.get("x-a").and_then(|v| v.to_str().ok()), Some("2"));
+        assert!(request.stage_variables.is_empty());
+    }
+
+    #[test]
+    fn both_events_carry_the_stage_variables() {
+        let mut stage = stage();
+        assert_eq!(proxy_event(&incoming(b""), &stage, "/x", &[], None)["stageVariables"], Value::Null);
+        stage.variables.insert("latchkeyOrganizations".into(), "o-1,o-2".into());
+        let expected = json!({"latchkeyOrganizations": "o-1,o-2"});
+        assert_eq!(proxy_event(&incoming(b""), &stage, "/x", &[], None)["stageVariables"], expected);
+        let event = authorizer_event(&incoming(b""), &stage, "/x", &[]);
+        assert_eq!(event["stageVariables"], expected);
+        // What latchkey's authorizer reads it with.
+        let request: aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest =
+            serde_json::from_value(event).unwrap();
+        assert_eq!(request.stage_variables.get("latchkeyOrganizations").map(String::as_str), Some("o-1,o-2"));
     }
 }

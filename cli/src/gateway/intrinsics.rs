@@ -1,12 +1,44 @@
-//! CloudFormation values made local: `!Ref` of a parameter is its `Default`, of the table
-//! the caller's `TABLE_NAME`, of a pseudo parameter a local stand-in (region from the
-//! caller, a fixed account id); `!GetAtt` is a made-up ARN; `!Sub` substitutes those.
-//! Both the short (`!Ref X`) and the long (`{Ref: X}`) forms are read. Anything else
-//! (`!If`, `!Join`, ...) is an error naming where it is.
+//! CloudFormation values made local: `!Ref` of a parameter is the value given for it
+//! (`--parameter`) or its `Default`, of the table the caller's `TABLE_NAME`, of a pseudo
+//! parameter a local stand-in (region from the caller, a fixed account id); `!GetAtt` is a
+//! made-up ARN; `!Sub` substitutes those; `!If` picks a branch by the template's
+//! `Conditions` ([`conditions`]), and `AWS::NoValue` drops what it stands for;
+//! `Fn::ImportValue` knows one export, latchkey's `<stack>-AuthorizerFunctionArn`
+//! ([`Import`]). Both the short (`!Ref X`) and the long (`{Ref: X}`) forms are read.
+//! Anything else (`!Join`, ...) is an error naming where it is.
+
+mod conditions;
 
 use super::template::{TemplateError, invalid};
-use serde_norway::Value;
+use serde_norway::{Mapping, Value};
 use std::collections::BTreeMap;
+
+/// The suffix of the export latchkey's stack gives its authorizer's ARN.
+pub const AUTHORIZER_EXPORT_SUFFIX: &str = "-AuthorizerFunctionArn";
+
+/// What an `Fn::ImportValue` stands for locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Import {
+    /// `<stack>-AuthorizerFunctionArn`: latchkey's own authorizer, run from the binary
+    /// `authorizer`; `function` is the name it runs under (`<stack>-AuthorizerFunction`).
+    LatchkeyAuthorizer { function: String },
+}
+
+/// Resolves an export name, or names it in the error: only latchkey's authorizer is known.
+fn import(export: &str, at: &str) -> Result<Import, TemplateError> {
+    match export.strip_suffix(AUTHORIZER_EXPORT_SUFFIX) {
+        Some(stack) if !stack.is_empty() => {
+            Ok(Import::LatchkeyAuthorizer { function: format!("{stack}-AuthorizerFunction") })
+        }
+        _ => Err(invalid(
+            at,
+            format!("Fn::ImportValue {export:?}: only latchkey's <stack>{AUTHORIZER_EXPORT_SUFFIX} is served locally"),
+        )),
+    }
+}
+
+/// The pseudo parameter that removes the property (or list item) it is the value of.
+const NO_VALUE: &str = "AWS::NoValue";
 
 /// The account id every local ARN carries.
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -18,6 +50,8 @@ pub struct LocalValues {
     pub table_name: String,
     /// `AWS::Region`.
     pub region: String,
+    /// Parameter values given for the run (`--parameter Name=Value`), over the defaults.
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// The value under a YAML tag, or the value itself.
@@ -81,19 +115,66 @@ fn get_att_parts(arg: &Value) -> Option<(String, String)> {
 /// Resolves template values against the template's parameters and resources.
 pub struct Resolver<'a> {
     parameters: BTreeMap<String, &'a Value>,
+    /// The template's `Conditions`, by name.
+    conditions: BTreeMap<String, &'a Value>,
     /// Logical id → `Type`.
     resources: BTreeMap<String, String>,
     local: &'a LocalValues,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(doc: &'a Value, local: &'a LocalValues) -> Self {
-        let parameters = entries(get(doc, "Parameters")).into_iter().collect();
+    /// Refuses a given parameter value the template has no parameter for.
+    pub fn new(doc: &'a Value, local: &'a LocalValues) -> Result<Self, TemplateError> {
+        let parameters: BTreeMap<String, &Value> = entries(get(doc, "Parameters")).into_iter().collect();
+        if let Some(unknown) = local.parameters.keys().find(|name| !parameters.contains_key(*name)) {
+            return Err(invalid("Parameters", format!("--parameter {unknown}: the template has no such parameter")));
+        }
+        let conditions = entries(get(doc, "Conditions")).into_iter().collect();
         let resources = entries(get(doc, "Resources"))
             .into_iter()
             .map(|(id, r)| (id, get_str(r, "Type").unwrap_or_default().to_string()))
             .collect();
-        Self { parameters, resources, local }
+        Ok(Self { parameters, conditions, resources, local })
+    }
+
+    /// `v` with every intrinsic inside it resolved: `!If` takes its branch, whatever is
+    /// `AWS::NoValue` is left out (`None` when `v` itself is), scalars stay as they are.
+    pub fn value(&self, v: &Value, at: &str) -> Result<Option<Value>, TemplateError> {
+        if let Some((name, arg)) = intrinsic(v) {
+            return match name.as_str() {
+                "If" => self.value(self.choose(arg, at)?, at),
+                "Ref" if untag(arg).as_str() == Some(NO_VALUE) => Ok(None),
+                _ => self.resolve(v, at).map(|s| Some(Value::String(s))),
+            };
+        }
+        match untag(v) {
+            Value::Mapping(m) => {
+                let mut out = Mapping::new();
+                for (k, item) in m {
+                    let key = k.as_str().unwrap_or_default();
+                    if let Some(resolved) = self.value(item, &format!("{at}.{key}"))? {
+                        out.insert(k.clone(), resolved);
+                    }
+                }
+                Ok(Some(Value::Mapping(out)))
+            }
+            Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    out.extend(self.value(item, &format!("{at}[{i}]"))?);
+                }
+                Ok(Some(Value::Sequence(out)))
+            }
+            other => Ok(Some(other.clone())),
+        }
+    }
+
+    /// What an `Fn::ImportValue` in `v` stands for; `None` when `v` is not one.
+    pub fn import(&self, v: &Value, at: &str) -> Result<Option<Import>, TemplateError> {
+        match intrinsic(v) {
+            Some((name, arg)) if name == "ImportValue" => import(&self.resolve(arg, at)?, at).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// `v` as the string a function's environment would hold; `at` names it in errors.
@@ -110,6 +191,12 @@ impl<'a> Resolver<'a> {
                     self.attribute(&resource, &attribute, at)
                 }
                 "Sub" => self.substitute(arg, at),
+                "If" => self.resolve(self.choose(arg, at)?, at),
+                "ImportValue" => match import(&self.resolve(arg, at)?, at)? {
+                    Import::LatchkeyAuthorizer { function } => {
+                        Ok(format!("arn:aws:lambda:{}:{ACCOUNT_ID}:function:{function}", self.local.region))
+                    }
+                },
                 other => Err(invalid(at, format!("!{other} is not resolved locally"))),
             };
         }
@@ -128,7 +215,11 @@ impl<'a> Resolver<'a> {
             "AWS::Partition" => return Ok("aws".to_string()),
             "AWS::URLSuffix" => return Ok("amazonaws.com".to_string()),
             "AWS::StackName" => return Ok("latchkey-local".to_string()),
+            NO_VALUE => return Err(invalid(at, "AWS::NoValue where a value is needed")),
             _ => {}
+        }
+        if let Some(given) = self.local.parameters.get(target) {
+            return Ok(given.clone());
         }
         if let Some(parameter) = self.parameters.get(target) {
             let default = get(parameter, "Default")
@@ -206,9 +297,9 @@ Resources:
 
     fn resolve(yaml: &str) -> Result<String, TemplateError> {
         let doc: Value = serde_norway::from_str(DOC).unwrap();
-        let local = LocalValues { table_name: "t1".into(), region: "eu-west-1".into() };
+        let local = LocalValues { table_name: "t1".into(), region: "eu-west-1".into(), parameters: BTreeMap::new() };
         let v: Value = serde_norway::from_str(yaml).unwrap();
-        Resolver::new(&doc, &local).resolve(&v, "here")
+        Resolver::new(&doc, &local).unwrap().resolve(&v, "here")
     }
 
     #[test]
@@ -232,8 +323,63 @@ Resources:
     #[test]
     fn what_cannot_run_locally_is_named() {
         assert!(resolve("!Ref Bare").unwrap_err().to_string().contains("parameter Bare has no Default"));
-        assert!(resolve("!If [C, a, b]").unwrap_err().to_string().contains("!If is not resolved locally"));
+        assert!(resolve("!Join [',', [a, b]]").unwrap_err().to_string().contains("!Join is not resolved locally"));
         assert!(resolve("[1, 2]").unwrap_err().to_string().contains("not a scalar"));
+    }
+
+    #[test]
+    fn given_parameters_win_over_defaults_and_unknown_ones_are_refused() {
+        let doc: Value = serde_norway::from_str(DOC).unwrap();
+        let given = |name: &str| LocalValues {
+            table_name: "t1".into(),
+            region: "eu-west-1".into(),
+            parameters: BTreeMap::from([(name.to_string(), "7".to_string())]),
+        };
+        let local = given("Days");
+        let v: Value = serde_norway::from_str("!Sub '${Days}d'").unwrap();
+        assert_eq!(Resolver::new(&doc, &local).unwrap().resolve(&v, "here").unwrap(), "7d");
+        let local = given("Bare");
+        assert_eq!(Resolver::new(&doc, &local).unwrap().resolve(&v, "here").unwrap(), "30d");
+        let local = given("Nope");
+        let e = Resolver::new(&doc, &local).err().unwrap().to_string();
+        assert!(e.contains("--parameter Nope: the template has no such parameter"), "{e}");
+    }
+
+    #[test]
+    fn no_value_drops_what_it_stands_for() {
+        let doc: Value = serde_norway::from_str("Conditions:\n  No: !Equals [a, b]\n").unwrap();
+        let local = LocalValues { table_name: "t".into(), region: "r".into(), parameters: BTreeMap::new() };
+        let r = Resolver::new(&doc, &local).unwrap();
+        let value = |yaml: &str| r.value(&serde_norway::from_str(yaml).unwrap(), "here").unwrap();
+        assert_eq!(value("!If [No, {a: 1}, !Ref AWS::NoValue]"), None);
+        assert_eq!(
+            value("{a: !If [No, x, !Ref AWS::NoValue], b: !Sub '${AWS::Region}'}"),
+            Some(serde_norway::from_str("{b: r}").unwrap())
+        );
+        assert_eq!(value("[1, !Ref AWS::NoValue, !If [No, 2, 3]]"), Some(serde_norway::from_str("[1, 3]").unwrap()));
+        assert!(resolve("!Ref AWS::NoValue").unwrap_err().to_string().contains("AWS::NoValue where a value is needed"));
+    }
+
+    #[test]
+    fn only_latchkeys_authorizer_export_is_imported() {
+        let doc: Value = serde_norway::from_str(DOC).unwrap();
+        let local = LocalValues { table_name: "t1".into(), region: "eu-west-1".into(), parameters: BTreeMap::new() };
+        let r = Resolver::new(&doc, &local).unwrap();
+        let import = |yaml: &str| r.import(&serde_norway::from_str(yaml).unwrap(), "here");
+        assert_eq!(
+            import("{'Fn::ImportValue': !Sub '${Days}-AuthorizerFunctionArn'}").unwrap(),
+            Some(Import::LatchkeyAuthorizer { function: "30-AuthorizerFunction".into() })
+        );
+        assert_eq!(import("!GetAtt Fn.Arn").unwrap(), None);
+        for other in ["!ImportValue other-TableName", "!ImportValue -AuthorizerFunctionArn"] {
+            let e = import(other).unwrap_err().to_string();
+            assert!(e.contains("Fn::ImportValue") && e.contains("only latchkey's"), "{e}");
+        }
+        assert_eq!(
+            resolve("!ImportValue latchkey-AuthorizerFunctionArn").unwrap(),
+            "arn:aws:lambda:eu-west-1:123456789012:function:latchkey-AuthorizerFunction"
+        );
+        assert!(resolve("!ImportValue latchkey-TableArn").unwrap_err().to_string().contains("\"latchkey-TableArn\""));
     }
 
     #[test]

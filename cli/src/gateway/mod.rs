@@ -7,6 +7,10 @@
 //! with the stage in `requestContext` ([`events`]), the function's proxy response mapped
 //! back or the template's gateway responses ([`responses`]).
 //!
+//! Another API's template that imports latchkey's authorizer (`Fn::ImportValue` of
+//! `<stack>-AuthorizerFunctionArn`, as `infra/examples/protected-api.yaml` does) is served
+//! the same way, with latchkey's `authorizer` binary in front of that API's functions.
+//!
 //! The listener serves at its root (`http://127.0.0.1:8081/api/v1/...`), like `serve`, so
 //! the same clients and tests run against both.
 
@@ -46,6 +50,8 @@ pub struct GatewayOptions {
     /// The caller's environment: `DYNAMODB_ENDPOINT`, `TABLE_NAME`, the AWS credentials and
     /// region are handed to every function from here.
     pub caller_env: BTreeMap<String, String>,
+    /// Values for the template's parameters (`--parameter Name=Value`), over their defaults.
+    pub parameters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +61,7 @@ pub enum GatewayError {
     #[error("template: {0}")]
     Routes(#[from] routes::DuplicateRoute),
     #[error(
-        "no function binary {} in {} (build them: cargo build -p latchkey-functions)",
+        "no function binary {} in {} (build them: cargo build -p latchkey-functions; an example's: cargo build --workspace)",
         missing.join(", "),
         dir.display()
     )]
@@ -85,7 +91,11 @@ impl Gateway {
         let region =
             caller("AWS_REGION").or_else(|| caller("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into());
         let table_name = caller("TABLE_NAME").unwrap_or_else(|| latchkey::config::Config::default().table_name);
-        let local = LocalValues { table_name: table_name.clone(), region: region.clone() };
+        let local = LocalValues {
+            table_name: table_name.clone(),
+            region: region.clone(),
+            parameters: options.parameters.clone(),
+        };
         let template = Template::load(&options.template, &local)?;
         let missing: Vec<String> = template
             .functions
@@ -137,7 +147,12 @@ impl Gateway {
             authorizers,
             responses: GatewayResponses::new(template.responses),
             pool,
-            stage: events::Stage { name: options.stage, region, account: intrinsics::ACCOUNT_ID.into() },
+            stage: events::Stage {
+                name: options.stage,
+                region,
+                account: intrinsics::ACCOUNT_ID.into(),
+                variables: template.stage_variables,
+            },
             log_dir: options.log_dir,
         })
     }

@@ -1,9 +1,11 @@
 //! The SAM template as the gateway needs it: the one `AWS::Serverless::Api` (its routes,
 //! which function serves each, which authorizer guards it, its gateway responses) and each
-//! function's binary, timeout, memory size and environment (Globals + its own), with
-//! `!Ref`/`!GetAtt`/`!Sub` resolved to local values ([`super::intrinsics`]).
+//! function's binary, timeout, memory size and environment (Globals + its own), and the
+//! stage's `Variables`, with the intrinsics resolved to local values ([`super::intrinsics`]).
+//! An authorizer whose `FunctionArn` imports latchkey's export (a protected API's template,
+//! `infra/examples/protected-api.yaml`) runs latchkey's own `authorizer` binary.
 
-use super::intrinsics::{Resolver, entries, get, get_str, untag};
+use super::intrinsics::{Import, Resolver, entries, get, get_str, untag};
 use serde_norway::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,10 @@ use std::time::Duration;
 /// Lambda's default when neither the function nor Globals sets `Timeout`.
 const DEFAULT_TIMEOUT_SECONDS: u64 = 3;
 const DEFAULT_MEMORY_MB: u64 = 128;
+/// latchkey's authorizer, imported by another template, runs as latchkey's template runs it
+/// (its Globals: 10 s, 128 MB, `RUST_LOG=info`).
+const IMPORTED_AUTHORIZER_BINARY: &str = "authorizer";
+const IMPORTED_AUTHORIZER_TIMEOUT_SECONDS: u64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -82,6 +88,8 @@ pub struct Template {
     pub responses: BTreeMap<String, GatewayResponseSpec>,
     /// Every function with an Api event or behind an authorizer.
     pub functions: Vec<FunctionSpec>,
+    /// The stage's `Variables` (none when the template sets none, or `AWS::NoValue`).
+    pub stage_variables: BTreeMap<String, String>,
 }
 
 impl Template {
@@ -94,7 +102,7 @@ impl Template {
     }
 
     pub fn from_document(doc: &Value, local: &super::intrinsics::LocalValues) -> Result<Template, TemplateError> {
-        let resolver = Resolver::new(doc, local);
+        let resolver = Resolver::new(doc, local)?;
         let resources = entries(get(doc, "Resources"));
         let apis: Vec<_> =
             resources.iter().filter(|(_, r)| get_str(r, "Type") == Some("AWS::Serverless::Api")).collect();
@@ -104,13 +112,14 @@ impl Template {
         let api_props = get(api, "Properties");
         let auth = api_props.and_then(|p| get(p, "Auth"));
         let default_authorizer = auth.and_then(|a| get_str(a, "DefaultAuthorizer")).map(str::to_string);
-        let authorizers = read_authorizers(api_id, auth, &resolver)?;
+        let (authorizers, imported) = read_authorizers(api_id, auth, &resolver)?;
         if let Some(name) = &default_authorizer
             && !authorizers.iter().any(|a| &a.name == name)
         {
             return Err(invalid(format!("{api_id}.Auth.DefaultAuthorizer"), format!("no authorizer named {name}")));
         }
         let responses = read_responses(api_id, api_props.and_then(|p| get(p, "GatewayResponses")))?;
+        let stage_variables = read_stage_variables(api_id, api_props.and_then(|p| get(p, "Variables")), &resolver)?;
 
         let globals = get(doc, "Globals").and_then(|g| get(g, "Function"));
         let mut routes = Vec::new();
@@ -139,12 +148,18 @@ impl Template {
                 functions.push(read_function(id, resource, props, globals, &resolver)?);
             }
         }
+        for f in imported {
+            if functions.iter().any(|known| known.logical_id == f.logical_id) {
+                continue;
+            }
+            functions.push(f);
+        }
         for a in &authorizers {
             if !functions.iter().any(|f| f.logical_id == a.function) {
                 return Err(invalid(format!("{api_id}.Auth.Authorizers.{}", a.name), "FunctionArn names no function"));
             }
         }
-        Ok(Template { routes, authorizers, responses, functions })
+        Ok(Template { routes, authorizers, responses, functions, stage_variables })
     }
 }
 
@@ -180,17 +195,30 @@ fn read_route(
     })
 }
 
-fn read_authorizers(api_id: &str, auth: Option<&Value>, r: &Resolver) -> Result<Vec<AuthorizerSpec>, TemplateError> {
+/// The Api's authorizers, and the functions they import from latchkey's stack.
+fn read_authorizers(
+    api_id: &str,
+    auth: Option<&Value>,
+    r: &Resolver,
+) -> Result<(Vec<AuthorizerSpec>, Vec<FunctionSpec>), TemplateError> {
     let mut out = Vec::new();
+    let mut imported = Vec::new();
     for (name, a) in entries(auth.and_then(|a| get(a, "Authorizers"))) {
         let at = format!("{api_id}.Auth.Authorizers.{name}");
         match get_str(a, "FunctionPayloadType") {
             Some("REQUEST") => {}
             other => return Err(invalid(at, format!("FunctionPayloadType {other:?}: only REQUEST authorizers run"))),
         }
-        let function = get(a, "FunctionArn")
-            .and_then(super::intrinsics::get_att_target)
-            .ok_or_else(|| invalid(&at, "FunctionArn must be !GetAtt <Function>.Arn"))?;
+        let arn = get(a, "FunctionArn").ok_or_else(|| invalid(&at, "no FunctionArn"))?;
+        let function = match r.import(arn, &format!("{at}.FunctionArn"))? {
+            Some(Import::LatchkeyAuthorizer { function }) => {
+                imported.push(imported_authorizer(&function));
+                function
+            }
+            None => super::intrinsics::get_att_target(arn).ok_or_else(|| {
+                invalid(&at, "FunctionArn must be !GetAtt <Function>.Arn or latchkey's exported authorizer")
+            })?,
+        };
         let identity = get(a, "Identity");
         let identity_headers = identity
             .and_then(|i| get(i, "Headers"))
@@ -203,6 +231,38 @@ fn read_authorizers(api_id: &str, auth: Option<&Value>, r: &Resolver) -> Result<
             None => 0,
         };
         out.push(AuthorizerSpec { name, function, identity_headers, cache_seconds });
+    }
+    Ok((out, imported))
+}
+
+/// latchkey's authorizer as another stack imports it, run under the name `function`.
+fn imported_authorizer(function: &str) -> FunctionSpec {
+    FunctionSpec {
+        logical_id: function.to_string(),
+        binary: IMPORTED_AUTHORIZER_BINARY.to_string(),
+        timeout: Duration::from_secs(IMPORTED_AUTHORIZER_TIMEOUT_SECONDS),
+        memory_mb: DEFAULT_MEMORY_MB,
+        environment: BTreeMap::from([("RUST_LOG".to_string(), "info".to_string())]),
+    }
+}
+
+/// The stage's `Variables`: a mapping of names to text, after `!If` and `AWS::NoValue`.
+fn read_stage_variables(
+    api_id: &str,
+    variables: Option<&Value>,
+    r: &Resolver,
+) -> Result<BTreeMap<String, String>, TemplateError> {
+    let at = format!("{api_id}.Variables");
+    let Some(resolved) = variables.map(|v| r.value(v, &at)).transpose()?.flatten() else {
+        return Ok(BTreeMap::new());
+    };
+    let Value::Mapping(map) = resolved else {
+        return Err(invalid(at, "Variables must be a mapping of names to values"));
+    };
+    let mut out = BTreeMap::new();
+    for (name, value) in &map {
+        let name = name.as_str().ok_or_else(|| invalid(&at, "a variable's name must be text"))?;
+        out.insert(name.to_string(), r.resolve(value, &format!("{at}.{name}"))?);
     }
     Ok(out)
 }
@@ -287,7 +347,7 @@ mod tests {
     use crate::gateway::intrinsics::LocalValues;
 
     fn local() -> LocalValues {
-        LocalValues { table_name: "local-table".into(), region: "eu-west-1".into() }
+        LocalValues { table_name: "local-table".into(), region: "eu-west-1".into(), parameters: BTreeMap::new() }
     }
 
     fn the_template() -> Template {
@@ -355,3 +415,6 @@ mod tests {
         assert!(e.contains("only REQUEST authorizers"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod protected_tests;
