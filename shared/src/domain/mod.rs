@@ -1,15 +1,23 @@
 //! Domain types and rules. No store, HTTP or AWS types here: everything is a plain value
 //! built through a validating constructor ("parse, don't validate").
 
+mod access;
+mod credential_values;
+mod error;
+mod ids;
+mod names;
 mod ownership;
 pub mod policy;
 mod sweep;
 pub mod text;
-mod values;
 
+pub use access::{PermissionLevel, PrincipalType, Role, Roles};
+pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
+pub use error::DomainError;
+pub use ids::{CredentialId, OrganizationId, PrincipalId};
+pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
 pub use ownership::LiveOwnerChange;
 pub use sweep::SweepTask;
-pub use values::*;
 
 use crate::clock::Timestamp;
 use chrono::Duration;
