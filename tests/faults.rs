@@ -7,7 +7,7 @@ use latchkey::clock::ManualClock;
 use latchkey::config::Config;
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::sqlite::SqliteStore;
-use latchkey::store::{Store, StoreError};
+use latchkey::store::{Store, StoreError, UserStore};
 use latchkey_tests::app::{Reply, TestApp, spawn_app};
 use latchkey_tests::faults::{AUTHORIZER_PATH, FAULT_MARKER, Fault, FaultyStore, Methods, spawn_faulty_app};
 use serde_json::json;

@@ -3,9 +3,9 @@
 //! missing).
 
 use latchkey::config::Config;
-use latchkey::store::Store;
 use latchkey::store::dynamodb::DynamoDbStore;
 use latchkey::store::sqlite::SqliteStore;
+use latchkey::store::{Housekeeping, Store};
 use std::path::Path;
 use std::sync::Arc;
 

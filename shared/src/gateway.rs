@@ -60,7 +60,7 @@ pub struct RawRequest<'a> {
 
 impl LocalGateway {
     pub fn new(api: Arc<Api>) -> Self {
-        let authorizer = Authorizer::new(Arc::clone(&api.store), Arc::clone(&api.clock));
+        let authorizer = Authorizer::new(api.store.clone(), Arc::clone(&api.clock));
         Self { api, authorizer }
     }
 

@@ -16,7 +16,7 @@ pub use denial::{Denial, DenyReason, log_denial};
 use crate::clock::Clock;
 use crate::credential::Token;
 use crate::domain::{Caller, CredentialStatus, SecretHash};
-use crate::store::{Store, StoreError};
+use crate::store::{CredentialLookup, StoreError};
 use chrono::Duration;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,7 +41,8 @@ pub enum Decision {
 pub struct AuthFailure(#[from] pub StoreError);
 
 pub struct Authorizer {
-    store: Arc<dyn Store>,
+    /// The authorizer's whole view of the store: a lookup and the `last_used_at` write.
+    store: Arc<dyn CredentialLookup>,
     clock: Arc<dyn Clock>,
     /// What a token is compared with when no item of the locator's pair backs it, in the
     /// same constant-time compare as a real hash. No token is known to hash to all zeros,
@@ -51,7 +52,7 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn CredentialLookup>, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock, stand_in: SecretHash::from_digest([0; 32]), comparisons: AtomicU64::new(0) }
     }
 

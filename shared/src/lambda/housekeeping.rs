@@ -1,6 +1,6 @@
 //! The scheduled housekeeping function: an EventBridge schedule invokes it (a Scheduled
 //! Event), and it finishes the sweeps that a failure left pending
-//! ([`crate::store::Store::complete_pending_sweeps`]): the AWS counterpart of what
+//! ([`crate::store::Housekeeping::complete_pending_sweeps`]): the AWS counterpart of what
 //! `latchkey serve` runs at start and hourly. No API route, no caller but the schedule.
 
 use super::Error;

@@ -1,5 +1,5 @@
 //! The one-time backfill of user items written before `owner_since` and `cli_token_live`
-//! existed (`Store::backfill_identity`; `latchkey serve` and the operator actions run it):
+//! existed (`Housekeeping::backfill_identity`; `latchkey serve` and the operator actions run it):
 //! every OWNER gets `owner_since`, and a user without a recorded liveness gets it from its
 //! stored CLI tokens; an OWNER found without a live CLI token leaves the organization's
 //! live-owner count in the same transaction (the count counted it, as every OWNER, before).

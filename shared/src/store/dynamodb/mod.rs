@@ -22,7 +22,8 @@ use crate::domain::{
     PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
-    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate, position,
+    CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
+    ServiceAccountStore, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate, position,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -591,7 +592,7 @@ fn step_error(meaning: OnConditionFailed) -> StoreError {
 }
 
 #[async_trait]
-impl Store for DynamoDbStore {
+impl OrganizationStore for DynamoDbStore {
     async fn create_organization(
         &self,
         org: &Organization,
@@ -621,7 +622,10 @@ impl Store for DynamoDbStore {
         };
         self.get_item(organization_key(org)).await?.map(decode_organization).transpose()
     }
+}
 
+#[async_trait]
+impl UserStore for DynamoDbStore {
     async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
         let mut steps = vec![
             (self.tx_create(principal_item(&Principal::User(user.clone()))?)?, OnConditionFailed::DuplicateId),
@@ -675,7 +679,10 @@ impl Store for DynamoDbStore {
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
         self.delete_user_guarded(org, id, revocation).await
     }
+}
 
+#[async_trait]
+impl ServiceAccountStore for DynamoDbStore {
     async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
         let steps = vec![
             (
@@ -748,18 +755,10 @@ impl Store for DynamoDbStore {
         self.sweep(&task).await;
         Ok(())
     }
+}
 
-    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
-        let mut seen = HashSet::new();
-        let keys: Vec<Item> = ids.iter().filter(|id| seen.insert(**id)).map(|id| principal_key(*id)).collect();
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let principals =
-            self.batch_get(keys).await?.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
-        Ok(principals.into_iter().filter(|p| p.organization_id() == org).collect())
-    }
-
+#[async_trait]
+impl CredentialStore for DynamoDbStore {
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
         let mut owner_condition = in_organization(credential.organization_id).and(
             Expr::new("#type = :type").name("#type", "principal_type").value(":type", s(holder_type(credential.kind))),
@@ -972,6 +971,20 @@ impl Store for DynamoDbStore {
         Ok(Page { items, next })
     }
 
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
+        let mut seen = HashSet::new();
+        let keys: Vec<Item> = ids.iter().filter(|id| seen.insert(**id)).map(|id| principal_key(*id)).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let principals =
+            self.batch_get(keys).await?.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
+        Ok(principals.into_iter().filter(|p| p.organization_id() == org).collect())
+    }
+}
+
+#[async_trait]
+impl Housekeeping for DynamoDbStore {
     async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
         self.complete_pending().await
     }
@@ -979,7 +992,10 @@ impl Store for DynamoDbStore {
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         self.backfill_users(now).await
     }
+}
 
+#[async_trait]
+impl CredentialLookup for DynamoDbStore {
     async fn lookup_credential_and_owner(
         &self,
         owner: PrincipalId,

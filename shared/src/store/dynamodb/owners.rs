@@ -92,7 +92,7 @@ impl DynamoDbStore {
         })
     }
 
-    /// `Store::update_user`: GetItem, the check, then one transaction conditioned on the
+    /// `UserStore::update_user`: GetItem, the check, then one transaction conditioned on the
     /// user as read (re-read and retried when it moved).
     pub(super) async fn update_user_checked(
         &self,
@@ -129,7 +129,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::delete_user`: the user item and its email guard go, and a live owner's count
+    /// `UserStore::delete_user`: the user item and its email guard go, and a live owner's count
     /// with them (guarded), in one transaction conditioned on the user as read.
     pub(super) async fn delete_user_guarded(
         &self,
@@ -163,7 +163,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::revoke_all_credentials` for CLI tokens: the epoch bump clears liveness, and
+    /// `CredentialStore::revoke_all_credentials` for CLI tokens: the epoch bump clears liveness, and
     /// a live owner's count goes with it (guarded when `keep_an_owner`).
     pub(super) async fn revoke_all_cli_tokens(
         &self,
@@ -202,7 +202,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::rotate_credentials` for CLI tokens: the epoch bump and the new token in one
+    /// `CredentialStore::rotate_credentials` for CLI tokens: the epoch bump and the new token in one
     /// transaction, which also records the user's CLI token as live. In the usual case (the
     /// user is not an OWNER without a live token) no count changes and no read is needed;
     /// otherwise the user is read and the rotation sent again with the count's increment.

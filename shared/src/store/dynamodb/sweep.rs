@@ -11,7 +11,7 @@
 //!   so a concurrent `last_used_at` write or a first revocation is never overwritten.
 //! - When every credential is marked, the task leaves the index (its index attributes
 //!   removed, a TTL set); if the sweep fails halfway, the task stays listed and the next
-//!   [`Store::complete_pending_sweeps`](crate::store::Store::complete_pending_sweeps) finishes
+//!   [`Housekeeping::complete_pending_sweeps`](crate::store::Housekeeping::complete_pending_sweeps) finishes
 //!   it (the marked ones no longer match, so it resumes where it stopped).
 
 use super::items::{Item, ttl_seconds};

@@ -24,7 +24,8 @@ use crate::domain::{
     Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
-    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate, position,
+    CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
+    ServiceAccountStore, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate, position,
 };
 use async_trait::async_trait;
 use rusqlite::types::ToSql;
@@ -455,7 +456,7 @@ fn check_principal_position(after: Option<&String>) -> StoreResult<Option<String
 // ---- the trait ---------------------------------------------------------------------------
 
 #[async_trait]
-impl Store for SqliteStore {
+impl OrganizationStore for SqliteStore {
     async fn create_organization(
         &self,
         org: &Organization,
@@ -484,7 +485,10 @@ impl Store for SqliteStore {
         let key = name.unique_key();
         self.read(move |tx| one_body(tx, "SELECT body FROM organizations WHERE name_key = ?1", params![key])).await
     }
+}
 
+#[async_trait]
+impl UserStore for SqliteStore {
     async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
         let (user, first_token) = (user.clone(), first_token.clone());
         self.write(move |tx| {
@@ -547,7 +551,10 @@ impl Store for SqliteStore {
         self.sweep(swept).await;
         Ok(())
     }
+}
 
+#[async_trait]
+impl ServiceAccountStore for SqliteStore {
     async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
         let (account, first_key) = (account.clone(), first_key.clone());
         self.write(move |tx| {
@@ -617,23 +624,10 @@ impl Store for SqliteStore {
         self.sweep(swept).await;
         Ok(())
     }
+}
 
-    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
-        let ids = ids.to_vec();
-        self.read(move |tx| {
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(user) = load_user(tx, org, id)? {
-                    found.push(Principal::User(user));
-                } else if let Some(account) = load_service_account(tx, org, id)? {
-                    found.push(Principal::ServiceAccount(account));
-                }
-            }
-            Ok(found)
-        })
-        .await
-    }
-
+#[async_trait]
+impl CredentialStore for SqliteStore {
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
         let credential = credential.clone();
         self.write(move |tx| {
@@ -802,6 +796,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
+        let ids = ids.to_vec();
+        self.read(move |tx| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(user) = load_user(tx, org, id)? {
+                    found.push(Principal::User(user));
+                } else if let Some(account) = load_service_account(tx, org, id)? {
+                    found.push(Principal::ServiceAccount(account));
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Housekeeping for SqliteStore {
     async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
         self.complete_pending().await
     }
@@ -809,7 +822,10 @@ impl Store for SqliteStore {
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         self.write(move |tx| owners::backfill(tx, now)).await
     }
+}
 
+#[async_trait]
+impl CredentialLookup for SqliteStore {
     async fn lookup_credential_and_owner(
         &self,
         owner: PrincipalId,
