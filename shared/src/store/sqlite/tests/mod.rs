@@ -6,6 +6,7 @@ use crate::clock::truncate;
 use crate::domain::{PermissionLevel, Roles, SecretHash};
 use crate::store::any_change;
 use chrono::Utc;
+use rusqlite::TransactionBehavior;
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
