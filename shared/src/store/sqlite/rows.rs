@@ -56,12 +56,78 @@ pub(super) fn fetch_limit(page: &PageRequest) -> i64 {
     page.max_items.clamp(1, 1000) as i64 + 1
 }
 
+/// The tables that keep a record (`body`) by `id`, each row in one organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    Users,
+    ServiceAccounts,
+    Credentials,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Users => "users",
+            Table::ServiceAccounts => "service_accounts",
+            Table::Credentials => "credentials",
+        }
+    }
+}
+
+/// The record `id` in `table` if it belongs to `org` (another organization's is absent).
+fn load_in<T: DeserializeOwned>(
+    tx: &Transaction<'_>,
+    table: Table,
+    org: OrganizationId,
+    id: impl ToString,
+) -> StoreResult<Option<T>> {
+    let sql = format!("SELECT body FROM {} WHERE id = ?1 AND organization_id = ?2", table.name());
+    one_body(tx, &sql, params![id.to_string(), org.to_string()])
+}
+
+/// The record of `org` in `table` whose `column` (unique within an organization) is `value`.
+fn find_in<T: DeserializeOwned>(
+    tx: &Transaction<'_>,
+    table: Table,
+    column: &'static str,
+    org: OrganizationId,
+    value: &str,
+) -> StoreResult<Option<T>> {
+    let sql = format!("SELECT body FROM {} WHERE organization_id = ?1 AND {column} = ?2", table.name());
+    one_body(tx, &sql, params![org.to_string(), value])
+}
+
+/// The direction of a list by `sort_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// One page of `org`'s records in `table` by `sort_key`, strictly after the position `after`
+/// (validated by the caller), with one row more than the page holds (see [`page_of`]).
+pub(super) fn list_in<T: DeserializeOwned>(
+    tx: &Transaction<'_>,
+    table: Table,
+    order: Order,
+    org: OrganizationId,
+    after: Option<String>,
+    limit: i64,
+) -> StoreResult<Vec<T>> {
+    let (after_op, direction) = match order {
+        Order::OldestFirst => (">", "ASC"),
+        Order::NewestFirst => ("<", "DESC"),
+    };
+    let sql = format!(
+        "SELECT body FROM {} WHERE organization_id = ?1 AND (?2 IS NULL OR sort_key {after_op} ?2)
+         ORDER BY sort_key {direction} LIMIT ?3",
+        table.name()
+    );
+    bodies(tx, &sql, params![org.to_string(), after, limit])
+}
+
 pub(super) fn load_user(tx: &Transaction<'_>, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>> {
-    one_body(
-        tx,
-        "SELECT body FROM users WHERE id = ?1 AND organization_id = ?2",
-        params![id.to_string(), org.to_string()],
-    )
+    load_in(tx, Table::Users, org, id)
 }
 
 pub(super) fn load_service_account(
@@ -69,11 +135,7 @@ pub(super) fn load_service_account(
     org: OrganizationId,
     id: PrincipalId,
 ) -> StoreResult<Option<ServiceAccount>> {
-    one_body(
-        tx,
-        "SELECT body FROM service_accounts WHERE id = ?1 AND organization_id = ?2",
-        params![id.to_string(), org.to_string()],
-    )
+    load_in(tx, Table::ServiceAccounts, org, id)
 }
 
 pub(super) fn load_credential(
@@ -81,11 +143,7 @@ pub(super) fn load_credential(
     org: OrganizationId,
     id: CredentialId,
 ) -> StoreResult<Option<CredentialRecord>> {
-    one_body(
-        tx,
-        "SELECT body FROM credentials WHERE id = ?1 AND organization_id = ?2",
-        params![id.to_string(), org.to_string()],
-    )
+    load_in(tx, Table::Credentials, org, id)
 }
 
 /// The principal that can hold credentials of `kind`: a user for CLI and access tokens, a
@@ -217,11 +275,7 @@ pub(super) fn check_principal_position(after: Option<&String>) -> StoreResult<Op
 }
 
 pub(super) fn find_user(tx: &Transaction<'_>, org: OrganizationId, email: &Email) -> StoreResult<Option<User>> {
-    one_body(
-        tx,
-        "SELECT body FROM users WHERE organization_id = ?1 AND email = ?2",
-        params![org.to_string(), email.as_str()],
-    )
+    find_in(tx, Table::Users, "email", org, email.as_str())
 }
 
 pub(super) fn find_service_account(
@@ -229,11 +283,7 @@ pub(super) fn find_service_account(
     org: OrganizationId,
     name: &ServiceAccountName,
 ) -> StoreResult<Option<ServiceAccount>> {
-    one_body(
-        tx,
-        "SELECT body FROM service_accounts WHERE organization_id = ?1 AND name = ?2",
-        params![org.to_string(), name.as_str()],
-    )
+    find_in(tx, Table::ServiceAccounts, "name", org, name.as_str())
 }
 
 /// Members are created only in an existing organization (`NotFound` otherwise), rather than

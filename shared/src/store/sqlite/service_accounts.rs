@@ -38,12 +38,7 @@ impl ServiceAccountStore for SqliteStore {
         let after = check_principal_position(page.after.as_ref())?;
         let (limit, max_items) = (fetch_limit(page), page.max_items);
         self.read(move |tx| {
-            let accounts = bodies(
-                tx,
-                "SELECT body FROM service_accounts WHERE organization_id = ?1 AND (?2 IS NULL OR sort_key < ?2)
-                 ORDER BY sort_key DESC LIMIT ?3",
-                params![org.to_string(), after, limit],
-            )?;
+            let accounts = list_in(tx, Table::ServiceAccounts, Order::NewestFirst, org, after, limit)?;
             Ok(page_of(accounts, max_items, position::of_service_account))
         })
         .await

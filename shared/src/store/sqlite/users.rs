@@ -30,12 +30,7 @@ impl UserStore for SqliteStore {
         let after = check_principal_position(page.after.as_ref())?;
         let (limit, max_items) = (fetch_limit(page), page.max_items);
         self.read(move |tx| {
-            let users = bodies(
-                tx,
-                "SELECT body FROM users WHERE organization_id = ?1 AND (?2 IS NULL OR sort_key > ?2)
-                 ORDER BY sort_key ASC LIMIT ?3",
-                params![org.to_string(), after, limit],
-            )?;
+            let users = list_in(tx, Table::Users, Order::OldestFirst, org, after, limit)?;
             Ok(page_of(users, max_items, position::of_user))
         })
         .await
