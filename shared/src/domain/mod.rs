@@ -4,6 +4,7 @@
 mod access;
 mod credential_values;
 mod error;
+mod holding;
 mod ids;
 mod names;
 mod ownership;
@@ -14,6 +15,7 @@ pub mod text;
 pub use access::{PermissionLevel, PrincipalType, Role, Roles};
 pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
 pub use error::DomainError;
+pub use holding::Epoch;
 pub use ids::{CredentialId, OrganizationId, PrincipalId};
 pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
 pub use ownership::LiveOwnerChange;
@@ -115,16 +117,6 @@ impl Principal {
         match self {
             Principal::User(_) => PrincipalType::User,
             Principal::ServiceAccount(_) => PrincipalType::ServiceAccount,
-        }
-    }
-    /// The current epoch for credentials of `kind`, or `None` when this principal cannot
-    /// hold that kind at all (or the kind has no epoch: access tokens are revoked one by one).
-    pub fn epoch_for(&self, kind: CredentialKind) -> Option<u64> {
-        match (self, kind) {
-            (Principal::User(u), CredentialKind::CliToken) => Some(u.cli_token_epoch),
-            (Principal::User(_), CredentialKind::AccessToken) => Some(0),
-            (Principal::ServiceAccount(s), CredentialKind::ApiKey) => Some(s.api_key_epoch),
-            _ => None,
         }
     }
 }

@@ -25,12 +25,12 @@ impl DynamoDbStore {
              AND (attribute_not_exists(#live) OR (#level = :owner AND attribute_not_exists(#since)))",
         )
         .name("#sk", SK)
-        .name("#type", "principal_type")
+        .name("#type", PRINCIPAL_TYPE)
         .name("#live", LIVE)
         .name("#level", "permission_level")
         .name("#since", OWNER_SINCE)
         .value(":principal", s(SK_PRINCIPAL))
-        .value(":user", s("user"))
+        .value(":user", s(PrincipalType::User.as_str()))
         .value(":owner", attribute(&PermissionLevel::Owner)?);
         let (names, values) = Expr::merged_placeholders(&[&filter]);
         let mut changed = 0;

@@ -24,7 +24,7 @@ impl DynamoDbStore {
         revocation: &Revocation,
     ) -> StoreResult<()> {
         match self.get_principal_in(org, owner).await? {
-            Some(Principal::User(_)) => {
+            Some(principal) if principal.may_hold(CredentialKind::AccessToken) => {
                 let task = SweepTask::all_credentials_of(org, owner, &[CredentialKind::AccessToken], *revocation);
                 self.mark_covered(&task).await.map(|_| ())
             }
@@ -74,12 +74,10 @@ impl DynamoDbStore {
 #[async_trait]
 impl CredentialStore for DynamoDbStore {
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
-        let mut owner_condition = in_organization(credential.organization_id).and(
-            Expr::new("#type = :type").name("#type", "principal_type").value(":type", s(holder_type(credential.kind))),
-        );
-        if let Some(epoch_attr) = epoch_attribute(credential.kind) {
+        let mut owner_condition = in_organization(credential.organization_id).and(may_hold(credential.kind));
+        if let Some(epoch) = credential.kind.epoch() {
             owner_condition = owner_condition
-                .and(Expr::new("#epoch = :epoch").name("#epoch", epoch_attr).value(":epoch", n(credential.epoch)));
+                .and(Expr::new("#epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)));
         }
         let steps = vec![
             (self.tx_check(principal_key(credential.owner_id), owner_condition)?, OnConditionFailed::OwnerCheck),
@@ -93,34 +91,32 @@ impl CredentialStore for DynamoDbStore {
     }
 
     async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
-        if credential.kind == CredentialKind::CliToken {
-            let task = SweepTask::after_epoch_bump(
-                credential.organization_id,
-                credential.owner_id,
-                credential.kind,
-                credential.epoch,
-                revocation,
-            );
-            self.rotate_cli_tokens(credential, &task).await?;
-            self.sweep(&task).await;
-            return Ok(());
-        }
-        let epoch_attr = epoch_attribute(credential.kind)
-            .ok_or_else(|| StoreError::Internal("access tokens have no epoch to rotate".into()))?;
+        let epoch = match credential.kind.epoch() {
+            Some(Epoch::CliToken) => {
+                let task = SweepTask::after_epoch_bump(
+                    credential.organization_id,
+                    credential.owner_id,
+                    credential.kind,
+                    credential.epoch,
+                    revocation,
+                );
+                self.rotate_cli_tokens(credential, &task).await?;
+                self.sweep(&task).await;
+                return Ok(());
+            }
+            Some(epoch) => epoch,
+            None => return Err(StoreError::Internal("access tokens have no epoch to rotate".into())),
+        };
         let previous = credential
             .epoch
             .checked_sub(1)
             .ok_or_else(|| StoreError::Internal("a rotated credential's epoch must follow an existing one".into()))?;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
-            Expr::new("SET #epoch = :epoch").name("#epoch", epoch_attr).value(":epoch", n(credential.epoch)),
-            in_organization(credential.organization_id).and(
-                Expr::new("#type = :type AND #epoch = :previous")
-                    .name("#type", "principal_type")
-                    .name("#epoch", epoch_attr)
-                    .value(":type", s(holder_type(credential.kind)))
-                    .value(":previous", n(previous)),
-            ),
+            Expr::new("SET #epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)),
+            in_organization(credential.organization_id)
+                .and(may_hold(credential.kind))
+                .and(Expr::new("#epoch = :previous").name("#epoch", epoch.field()).value(":previous", n(previous))),
         )?;
         let task = SweepTask::after_epoch_bump(
             credential.organization_id,
@@ -151,12 +147,11 @@ impl CredentialStore for DynamoDbStore {
         revocation: Revocation,
         keep_an_owner: bool,
     ) -> StoreResult<()> {
-        let Some(epoch_attr) = epoch_attribute(kind) else {
-            return self.revoke_all_access_tokens(org, owner, &revocation).await;
+        let epoch = match kind.epoch() {
+            None => return self.revoke_all_access_tokens(org, owner, &revocation).await,
+            Some(Epoch::CliToken) => return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner).await,
+            Some(epoch) => epoch,
         };
-        if kind == CredentialKind::CliToken {
-            return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner).await;
-        }
         // API keys: a service account counts in no last-owner guard.
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let principal = self.get_principal_in(org, owner).await?.ok_or(StoreError::NotFound)?;
@@ -164,10 +159,10 @@ impl CredentialStore for DynamoDbStore {
             let next = current + 1;
             // Conditioned on the epoch read, so we know which one we set.
             let condition = in_organization(org)
-                .and(Expr::new("#epoch = :current").name("#epoch", epoch_attr).value(":current", n(current)));
+                .and(Expr::new("#epoch = :current").name("#epoch", epoch.field()).value(":current", n(current)));
             let owner_step = self.tx_update(
                 principal_key(owner),
-                Expr::new("SET #epoch = :next").name("#epoch", epoch_attr).value(":next", n(next)),
+                Expr::new("SET #epoch = :next").name("#epoch", epoch.field()).value(":next", n(next)),
                 condition,
             )?;
             let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);

@@ -31,8 +31,9 @@ pub use client::request_limits;
 use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Epoch, Organization, OrganizationId,
+    OrganizationName, PermissionLevel, Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount,
+    ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
@@ -112,6 +113,12 @@ fn in_organization(org: OrganizationId) -> Expr {
         .name("#pk", PK)
         .name("#org", "organization_id")
         .value(":org", s(org.to_string()))
+}
+
+/// The principal item may hold credentials of `kind` (placeholders `#type`, `:type`): the
+/// domain's rule, [`CredentialKind::holder`].
+fn may_hold(kind: CredentialKind) -> Expr {
+    Expr::new("#type = :type").name("#type", PRINCIPAL_TYPE).value(":type", s(kind.holder().as_str()))
 }
 
 /// The serde form of one value, as stored in the items' bodies.

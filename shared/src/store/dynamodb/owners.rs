@@ -15,7 +15,7 @@ const LEVEL: &str = "permission_level";
 const ROLES: &str = "roles";
 pub(super) const OWNER_SINCE: &str = "owner_since";
 pub(super) const LIVE: &str = "cli_token_live";
-pub(super) const CLI_EPOCH: &str = "cli_token_epoch";
+pub(super) const CLI_EPOCH: &str = Epoch::CliToken.field();
 
 /// The user item still holds `user` as read: level, roles, `owner_since` and liveness
 /// (placeholders `#u_*`, `:u_*`).
@@ -147,8 +147,7 @@ impl DynamoDbStore {
                 (self.tx_delete(guard_key(email_guard_pk(org, &user.email)), None)?, OnConditionFailed::Reread),
             ];
             steps.extend(self.live_owner_steps(org, LiveOwnerChange::of(Some(&user), None), true)?);
-            let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
-            let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
+            let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
             steps.push(self.tx_record_sweep(&task)?);
             match self.transact(steps).await? {
                 Ok(()) => {
@@ -263,13 +262,8 @@ impl DynamoDbStore {
                 .value(":epoch", n(credential.epoch))
                 .value(":live", AttributeValue::Bool(true)),
             in_organization(org)
-                .and(
-                    Expr::new("#type = :type AND #epoch = :previous")
-                        .name("#type", "principal_type")
-                        .name("#epoch", CLI_EPOCH)
-                        .value(":type", s(holder_type(CredentialKind::CliToken)))
-                        .value(":previous", n(previous)),
-                )
+                .and(may_hold(CredentialKind::CliToken))
+                .and(Expr::new("#epoch = :previous").name("#epoch", CLI_EPOCH).value(":previous", n(previous)))
                 .and(user_condition),
         )?;
         let mut steps = vec![

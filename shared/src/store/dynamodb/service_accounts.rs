@@ -63,7 +63,7 @@ impl ServiceAccountStore for DynamoDbStore {
         revocation: Revocation,
     ) -> StoreResult<()> {
         let account = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
-        let task = SweepTask::all_credentials_of(org, id, &[CredentialKind::ApiKey], revocation);
+        let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
         let steps = vec![
             (self.tx_delete(principal_key(id), Some(in_organization(org)))?, OnConditionFailed::NotFound),
             (

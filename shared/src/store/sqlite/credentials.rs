@@ -10,10 +10,7 @@ impl CredentialStore for SqliteStore {
         self.write(move |tx| {
             let owner = load_owner_for(tx, credential.organization_id, credential.owner_id, credential.kind)?
                 .ok_or(StoreError::NotFound)?;
-            // Access tokens have no epoch: they are revoked one by one.
-            if credential.kind != CredentialKind::AccessToken
-                && owner.epoch_for(credential.kind) != Some(credential.epoch)
-            {
+            if !owner.is_current_epoch(credential.kind, credential.epoch) {
                 return Err(StoreError::Contention);
             }
             insert_credential(tx, &credential)
@@ -30,22 +27,18 @@ impl CredentialStore for SqliteStore {
         self.write(move |tx| {
             let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
             let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
+            let epoch = kind.epoch().ok_or_else(|| {
+                StoreError::Internal(format!("{} credentials have no epoch to rotate", kind.as_str()))
+            })?;
+            if owner.epoch_value(epoch) != Some(expected) {
+                return Err(StoreError::Contention);
+            }
+            // The owner holds `kind` (`load_owner_for`), so its record has `epoch`.
             match owner {
-                Principal::User(user) if kind == CredentialKind::CliToken => {
-                    if user.cli_token_epoch != expected {
-                        return Err(StoreError::Contention);
-                    }
-                    update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?;
-                }
+                Principal::User(user) => update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?,
                 Principal::ServiceAccount(mut account) => {
-                    if account.api_key_epoch != expected {
-                        return Err(StoreError::Contention);
-                    }
                     account.api_key_epoch = new_epoch;
                     update_service_account_row(tx, &account)?;
-                }
-                Principal::User(_) => {
-                    return Err(StoreError::Internal(format!("{} credentials have no epoch to rotate", kind.as_str())));
                 }
             }
             insert_credential(tx, &credential)?;
@@ -67,8 +60,17 @@ impl CredentialStore for SqliteStore {
         let task = self
             .write(move |tx| {
                 let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
-                let new_epoch = match principal {
-                    Principal::User(user) if kind == CredentialKind::CliToken => {
+                let new_epoch = match (kind.epoch(), principal) {
+                    // Access tokens have no epoch: revoking them all marks each one, here,
+                    // inside the transaction, because that marking is the revocation.
+                    (None, _) => {
+                        let task = SweepTask::all_credentials_of(org, owner, &[kind], revocation);
+                        sweep::mark_covered(tx, &task)?;
+                        return Ok(None);
+                    }
+                    // The owner holds `kind` (`load_owner_for`): a user's epoch is its CLI
+                    // tokens', a service account's its API keys'.
+                    (Some(_), Principal::User(user)) => {
                         let after = user.with_cli_tokens_revoked();
                         if keep_an_owner {
                             owners::keep_a_live_owner(tx, &user, Some(&after))?;
@@ -76,17 +78,10 @@ impl CredentialStore for SqliteStore {
                         update_user_row(tx, &after)?;
                         after.cli_token_epoch
                     }
-                    Principal::ServiceAccount(mut account) => {
+                    (Some(_), Principal::ServiceAccount(mut account)) => {
                         account.api_key_epoch += 1;
                         update_service_account_row(tx, &account)?;
                         account.api_key_epoch
-                    }
-                    // Access tokens have no epoch: revoking them all marks each one, here,
-                    // inside the transaction, because that marking is the revocation.
-                    Principal::User(_) => {
-                        let task = SweepTask::all_credentials_of(org, owner, &[kind], revocation);
-                        sweep::mark_covered(tx, &task)?;
-                        return Ok(None);
                     }
                 };
                 let task = SweepTask::after_epoch_bump(org, owner, kind, new_epoch, revocation);

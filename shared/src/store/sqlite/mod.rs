@@ -29,7 +29,7 @@ mod users;
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
     CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
+    Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,

@@ -146,17 +146,17 @@ pub(super) fn load_credential(
     load_in(tx, Table::Credentials, org, id)
 }
 
-/// The principal that can hold credentials of `kind`: a user for CLI and access tokens, a
-/// service account for API keys. Anything else is absent.
+/// The principal that can hold credentials of `kind` (`CredentialKind::holder`: a user for
+/// CLI and access tokens, a service account for API keys). Anything else is absent.
 pub(super) fn load_owner_for(
     tx: &Transaction<'_>,
     org: OrganizationId,
     owner: PrincipalId,
     kind: CredentialKind,
 ) -> StoreResult<Option<Principal>> {
-    Ok(match kind {
-        CredentialKind::CliToken | CredentialKind::AccessToken => load_user(tx, org, owner)?.map(Principal::User),
-        CredentialKind::ApiKey => load_service_account(tx, org, owner)?.map(Principal::ServiceAccount),
+    Ok(match kind.holder() {
+        PrincipalType::User => load_user(tx, org, owner)?.map(Principal::User),
+        PrincipalType::ServiceAccount => load_service_account(tx, org, owner)?.map(Principal::ServiceAccount),
     })
 }
 

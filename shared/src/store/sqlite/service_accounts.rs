@@ -50,7 +50,7 @@ impl ServiceAccountStore for SqliteStore {
         id: PrincipalId,
         revocation: Revocation,
     ) -> StoreResult<()> {
-        let task = SweepTask::all_credentials_of(org, id, &[CredentialKind::ApiKey], revocation);
+        let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
         let swept = task.clone();
         self.write(move |tx| {
             let deleted = tx

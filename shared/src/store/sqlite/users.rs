@@ -48,8 +48,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
-        let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
-        let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
+        let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
         let swept = task.clone();
         self.write(move |tx| {
             let user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
