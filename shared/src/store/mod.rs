@@ -156,6 +156,17 @@ pub mod position {
         Ok((owner, id))
     }
 
+    /// [`parse_credential`], and the position must belong to the list `filter` selects: under
+    /// an owner filter, a position naming another owner is one no page of it produced. Both
+    /// stores check a credential list's `after` with this.
+    pub fn parse_credential_for(pos: &str, filter: &CredentialFilter) -> StoreResult<(PrincipalId, CredentialId)> {
+        let (owner, id) = parse_credential(pos)?;
+        if filter.owner.is_some_and(|o| o != owner) {
+            return Err(StoreError::InvalidPosition);
+        }
+        Ok((owner, id))
+    }
+
     fn check_timestamp(ts: &str) -> StoreResult<()> {
         let parsed = chrono::DateTime::parse_from_rfc3339(ts).map_err(|_| StoreError::InvalidPosition)?;
         if sortable(&parsed.with_timezone(&chrono::Utc)) != ts {

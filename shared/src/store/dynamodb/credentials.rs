@@ -238,11 +238,7 @@ impl CredentialStore for DynamoDbStore {
         let start_after = match &page.after {
             None => None,
             Some(after) => {
-                let (owner, id) = position::parse_credential(after)?;
-                // A position outside the owner filter cannot come from this list.
-                if filter.owner.is_some_and(|o| o != owner) {
-                    return Err(StoreError::InvalidPosition);
-                }
+                let (_, id) = position::parse_credential_for(after, filter)?;
                 Some(index_start_key(credential_key(id), &partition, after))
             }
         };

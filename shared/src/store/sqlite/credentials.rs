@@ -139,7 +139,8 @@ impl CredentialStore for SqliteStore {
         filter: &CredentialFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<CredentialRecord>> {
-        let after = page.after.as_ref().map(|p| position::parse_credential(p).map(|_| p.clone())).transpose()?;
+        let after =
+            page.after.as_ref().map(|p| position::parse_credential_for(p, filter).map(|_| p.clone())).transpose()?;
         let (limit, max_items) = (fetch_limit(page), page.max_items);
         let filter = filter.clone();
         self.read(move |tx| {
