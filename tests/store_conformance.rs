@@ -887,6 +887,7 @@ macro_rules! conformance_tests {
                 forged_positions_are_invalid,
                 credential_lists_filter_by_kind_owner_last_six_and_activity,
                 an_owner_filtered_list_refuses_another_owners_position,
+                last_use_is_recorded_again_exactly_one_interval_later,
             );
         }
     };

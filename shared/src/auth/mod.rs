@@ -15,14 +15,13 @@ pub use denial::{Denial, DenyReason, log_denial};
 
 use crate::clock::Clock;
 use crate::credential::Token;
-use crate::domain::{Caller, CredentialStatus, SecretHash};
+use crate::domain::{Caller, CredentialStatus, SecretHash, last_use_cutoff};
 use crate::store::{CredentialLookup, StoreError};
-use chrono::Duration;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `last_used_at` is recorded at most this often per credential.
-pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
+/// `last_used_at` is recorded at most this often per credential (the domain's throttle).
+pub use crate::domain::LAST_USED_INTERVAL_SECONDS;
 
 /// How long the `last_used_at` write may take before the request is allowed without it:
 /// bookkeeping must never turn a valid credential into a 503.
@@ -100,8 +99,8 @@ impl Authorizer {
             CredentialStatus::Revoked => return deny(DenyReason::Revoked),
             CredentialStatus::Expired => return deny(DenyReason::Expired),
         }
-        let throttle = now - Duration::seconds(LAST_USED_INTERVAL_SECONDS);
-        if credential.last_used_at.is_none_or(|t| t <= throttle) {
+        let throttle = last_use_cutoff(now);
+        if credential.last_use_is_due(throttle) {
             // Bookkeeping must not turn a good credential away: bounded, and a failure or a
             // timeout is only logged.
             let write = self.store.record_last_used(credential.id, now, throttle);

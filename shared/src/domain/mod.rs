@@ -6,6 +6,7 @@ mod credential_values;
 mod error;
 mod holding;
 mod ids;
+mod last_use;
 mod names;
 mod ownership;
 pub mod policy;
@@ -17,6 +18,7 @@ pub use credential_values::{CredentialKind, CredentialStatus, Description, Lifes
 pub use error::DomainError;
 pub use holding::Epoch;
 pub use ids::{CredentialId, OrganizationId, PrincipalId};
+pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
 pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
 pub use ownership::LiveOwnerChange;
 pub use sweep::SweepTask;

@@ -180,7 +180,8 @@ pub trait CredentialLookup: Send + Sync {
     ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
 
     /// Records `at` as the credential's `last_used_at` unless it was recorded after
-    /// `unless_used_since` (the once-a-minute throttle). Conditioned on the credential
+    /// `unless_used_since` (the once-a-minute throttle: `domain::last_use_is_due`, judged on
+    /// the stored value). Conditioned on the credential
     /// existing: it never resurrects a purged item. A lost condition is not an error.
     async fn record_last_used(
         &self,

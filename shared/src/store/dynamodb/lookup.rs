@@ -29,7 +29,9 @@ impl CredentialLookup for DynamoDbStore {
         at: Timestamp,
         unless_used_since: Timestamp,
     ) -> StoreResult<()> {
-        // Numbers, not the RFC 3339 strings: those do not compare like the times.
+        // Numbers, not the RFC 3339 strings: those do not compare like the times. The
+        // condition is `domain::last_use_is_due` (`last_used_at <= since`) said in DynamoDB's
+        // words; the conformance suite pins its boundary on both stores.
         let update = Expr::new("SET #last_used = :at, #last_used_us = :at_us")
             .name("#last_used", "last_used_at")
             .name("#last_used_us", LAST_USED_AT_US)

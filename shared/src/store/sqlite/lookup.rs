@@ -42,13 +42,10 @@ impl CredentialLookup for SqliteStore {
         unless_used_since: Timestamp,
     ) -> StoreResult<()> {
         self.write(move |tx| {
-            let record: Option<CredentialRecord> = one_body(
-                tx,
-                "SELECT body FROM credentials WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
-                params![credential.to_string(), sortable(&unless_used_since)],
-            )?;
-            // Absent: purged or deleted (never resurrected), or used recently (throttled).
-            if let Some(mut record) = record {
+            let record: Option<CredentialRecord> =
+                one_body(tx, "SELECT body FROM credentials WHERE id = ?1", params![credential.to_string()])?;
+            // Absent: purged or deleted (never resurrected). Used recently: throttled.
+            if let Some(mut record) = record.filter(|r| r.last_use_is_due(unless_used_since)) {
                 record.last_used_at = Some(at);
                 update_credential_row(tx, &record)?;
             }
