@@ -19,6 +19,8 @@ use support::{RETENTION, TestOrg, tick};
 
 #[path = "store_conformance/agreement.rs"]
 mod agreement;
+#[path = "store_conformance/golden.rs"]
+mod golden;
 #[path = "store_conformance/owners.rs"]
 mod owners;
 mod sweeps;
