@@ -38,9 +38,9 @@ impl Fault {
 
     fn error(self) -> Option<StoreError> {
         match self {
-            Fault::Unavailable => Some(StoreError::Unavailable(FAULT_MARKER.to_string())),
+            Fault::Unavailable => Some(StoreError::unavailable(FAULT_MARKER)),
             Fault::Contention => Some(StoreError::Contention),
-            Fault::Internal => Some(StoreError::Internal(FAULT_MARKER.to_string())),
+            Fault::Internal => Some(StoreError::internal(FAULT_MARKER)),
             Fault::Hang => None,
         }
     }

@@ -16,6 +16,7 @@ pub use denial::{Denial, DenyReason, log_denial};
 use crate::clock::Clock;
 use crate::credential::Token;
 use crate::domain::{Caller, CredentialStatus, SecretHash, last_use_cutoff};
+use crate::logging::ErrorChain;
 use crate::store::{CredentialLookup, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,9 +35,10 @@ pub enum Decision {
     Deny(Denial),
 }
 
-/// The store failed: never an allow, never a 401 (a client would discard a good token).
+/// The store failed: never an allow, never a 401 (a client would discard a good token). The
+/// store error is the source (log it with `logging::ErrorChain`).
 #[derive(Debug, thiserror::Error)]
-#[error("authorizer failure: {0}")]
+#[error("authorizer failure")]
 pub struct AuthFailure(#[from] pub StoreError);
 
 pub struct Authorizer {
@@ -107,7 +109,7 @@ impl Authorizer {
             match tokio::time::timeout(LAST_USED_WRITE_LIMIT, write).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at")
+                    tracing::warn!(credential_id = %credential.id, error = %ErrorChain(&e), "could not record last_used_at")
                 }
                 Err(_) => tracing::warn!(
                     credential_id = %credential.id,

@@ -23,8 +23,9 @@ pub async fn serve_housekeeping() -> Result<(), Error> {
                 }
                 // What is left stays pending; the next scheduled run resumes it.
                 Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "housekeeping stopped; the next run resumes it");
-                    Err(Error::from(format!("housekeeping stopped: {e}")))
+                    let error = crate::logging::ErrorChain(&e).to_string();
+                    tracing::warn!(%error, "housekeeping stopped; the next run resumes it");
+                    Err(Error::from(format!("housekeeping stopped: {error}")))
                 }
                 Err(_) => {
                     tracing::warn!("housekeeping ran out of time; the next run resumes it");

@@ -54,12 +54,48 @@ pub enum StoreError {
     /// A cursor position the store cannot have produced.
     #[error("invalid cursor position")]
     InvalidPosition,
-    /// The store could not be reached or throttled us; the detail is for logs only.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else (a corrupt item, an unexpected response); the detail is for logs only.
-    #[error("store failure: {0}")]
-    Internal(String),
+    /// The store could not be reached or throttled us. `context` says what failed (an
+    /// operation, an error code: never item contents or secrets); `source` is the error
+    /// underneath, when there is one. Both are for logs only.
+    #[error("store unavailable: {context}")]
+    Unavailable {
+        context: String,
+        #[source]
+        source: Option<ErrorSource>,
+    },
+    /// Anything else (a corrupt item, an unexpected response); as for `Unavailable`,
+    /// `context` and `source` are for logs only.
+    #[error("store failure: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<ErrorSource>,
+    },
+}
+
+/// The error underneath a store failure: an SDK error, a `rusqlite::Error`, a serde error.
+pub type ErrorSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    /// `Internal`, with nothing underneath (a state the store cannot be in).
+    pub fn internal(context: impl Into<String>) -> Self {
+        StoreError::Internal { context: context.into(), source: None }
+    }
+
+    /// `Internal`, caused by `source`.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<ErrorSource>) -> Self {
+        StoreError::Internal { context: context.into(), source: Some(source.into()) }
+    }
+
+    /// `Unavailable`, with nothing underneath (a bound ran out).
+    pub fn unavailable(context: impl Into<String>) -> Self {
+        StoreError::Unavailable { context: context.into(), source: None }
+    }
+
+    /// `Unavailable`, caused by `source`.
+    pub fn unavailable_from(context: impl Into<String>, source: impl Into<ErrorSource>) -> Self {
+        StoreError::Unavailable { context: context.into(), source: Some(source.into()) }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -86,7 +86,7 @@ impl DynamoDbStore {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(StoreError::Unavailable(format!("table {} did not become ACTIVE within a minute", self.table)))
+        Err(StoreError::unavailable(format!("table {} did not become ACTIVE within a minute", self.table)))
     }
 
     async fn enable_ttl(&self) -> StoreResult<()> {

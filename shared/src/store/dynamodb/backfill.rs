@@ -107,7 +107,8 @@ impl DynamoDbStore {
                 Ok(()) => return Ok(true),
                 Err(OnConditionFailed::Reread) => continue,
                 Err(other) => {
-                    tracing::warn!(user_id = %user.id, error = %step_error(other), "could not backfill a user");
+                    let error = step_error(other);
+                    tracing::warn!(user_id = %user.id, error = %crate::logging::ErrorChain(&error), "could not backfill a user");
                     return Ok(false);
                 }
             }

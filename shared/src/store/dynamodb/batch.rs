@@ -20,9 +20,7 @@ impl DynamoDbStore {
             while let Some(request) = pending.take() {
                 if attempt > 0 {
                     if attempt > BATCH_RETRIES {
-                        return Err(StoreError::Unavailable(
-                            "BatchGetItem: keys left unprocessed after retries".into(),
-                        ));
+                        return Err(StoreError::unavailable("BatchGetItem: keys left unprocessed after retries"));
                     }
                     tokio::time::sleep(backoff(attempt)).await;
                 }

@@ -31,7 +31,7 @@ impl DynamoDbStore {
         }
         let sdk_config = loader.load().await;
         if sdk_config.region().is_none() {
-            return Err(StoreError::Internal("no AWS region configured (set AWS_REGION)".into()));
+            return Err(StoreError::internal("no AWS region configured (set AWS_REGION)"));
         }
         Ok(Self::new(Client::new(&sdk_config), cfg.table_name.clone()))
     }

@@ -64,7 +64,7 @@ impl DynamoDbStore {
                 .map(decode_credential)
                 .transpose()?
                 .map(Some)
-                .ok_or_else(|| StoreError::Internal("UpdateItem returned no attributes".into())),
+                .ok_or_else(|| StoreError::internal("UpdateItem returned no attributes")),
             Err(e) if is_condition_failure(&e) => Ok(None),
             Err(e) => Err(classify("UpdateItem", e)),
         }
@@ -105,12 +105,12 @@ impl CredentialStore for DynamoDbStore {
                 return Ok(());
             }
             Some(epoch) => epoch,
-            None => return Err(StoreError::Internal("access tokens have no epoch to rotate".into())),
+            None => return Err(StoreError::internal("access tokens have no epoch to rotate")),
         };
         let previous = credential
             .epoch
             .checked_sub(1)
-            .ok_or_else(|| StoreError::Internal("a rotated credential's epoch must follow an existing one".into()))?;
+            .ok_or_else(|| StoreError::internal("a rotated credential's epoch must follow an existing one"))?;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
             Expr::new("SET #epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)),

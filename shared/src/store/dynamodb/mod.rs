@@ -124,7 +124,7 @@ fn may_hold(kind: CredentialKind) -> Expr {
 /// The serde form of one value, as stored in the items' bodies.
 fn attribute<T: Serialize>(value: &T) -> StoreResult<AttributeValue> {
     serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(value)
-        .map_err(|e| StoreError::Internal(format!("cannot encode value: {e}")))
+        .map_err(|e| StoreError::internal_from("cannot encode a value", e))
 }
 
 fn timestamp_attribute(t: &Timestamp) -> StoreResult<AttributeValue> {

@@ -210,7 +210,7 @@ impl DynamoDbStore {
         let previous = credential
             .epoch
             .checked_sub(1)
-            .ok_or_else(|| StoreError::Internal("a rotated credential's epoch must follow an existing one".into()))?;
+            .ok_or_else(|| StoreError::internal("a rotated credential's epoch must follow an existing one"))?;
         let no_count_change = Expr::new("#r_level <> :r_owner OR #r_live = :r_live OR attribute_not_exists(#r_live)")
             .name("#r_level", LEVEL)
             .name("#r_live", LIVE)

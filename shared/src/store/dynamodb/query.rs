@@ -92,7 +92,7 @@ impl DynamoDbStore {
                 Some(key) => start = Some(key),
             }
         }
-        Err(StoreError::Unavailable("too many credentials to sweep in one go".into()))
+        Err(StoreError::unavailable("too many credentials to sweep in one go"))
     }
 
     pub(super) async fn list_principals(

@@ -50,7 +50,7 @@ impl ServiceAccountStore for DynamoDbStore {
             .into_iter()
             .map(|p| match p {
                 Principal::ServiceAccount(a) if a.organization_id == org => Ok(a),
-                _ => Err(StoreError::Internal("a non-service-account item in the service accounts index".into())),
+                _ => Err(StoreError::internal("a non-service-account item in the service accounts index")),
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page { items, next })

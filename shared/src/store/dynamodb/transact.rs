@@ -89,16 +89,16 @@ impl DynamoDbStore {
             match read_cancellation(cancelled.cancellation_reasons().iter().map(|r| r.code())) {
                 Cancellation::ConditionFailed(index) => {
                     let meaning = meanings.get(index).copied().ok_or_else(|| {
-                        StoreError::Internal("TransactWriteItems: cancellation reason for an unknown item".into())
+                        StoreError::internal("TransactWriteItems: cancellation reason for an unknown item")
                     })?;
                     return Ok(Err(meaning));
                 }
                 Cancellation::Conflict => continue,
                 Cancellation::Throttled => {
-                    return Err(StoreError::Unavailable("TransactWriteItems: throttled".into()));
+                    return Err(StoreError::unavailable("TransactWriteItems: throttled"));
                 }
                 Cancellation::Other(codes) => {
-                    return Err(StoreError::Internal(format!("TransactWriteItems cancelled: {codes}")));
+                    return Err(StoreError::internal(format!("TransactWriteItems cancelled: {codes}")));
                 }
             }
         }
@@ -112,6 +112,6 @@ pub(super) fn step_error(meaning: OnConditionFailed) -> StoreError {
         OnConditionFailed::NotFound => StoreError::NotFound,
         OnConditionFailed::LastOwner => StoreError::LastOwner,
         OnConditionFailed::Reread | OnConditionFailed::OwnerCheck => StoreError::Contention,
-        OnConditionFailed::DuplicateId => StoreError::Internal("a newly generated id exists already".into()),
+        OnConditionFailed::DuplicateId => StoreError::internal("a newly generated id exists already"),
     }
 }

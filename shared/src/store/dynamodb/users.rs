@@ -39,7 +39,7 @@ impl UserStore for DynamoDbStore {
             .into_iter()
             .map(|p| match p {
                 Principal::User(u) if u.organization_id == org => Ok(u),
-                _ => Err(StoreError::Internal("a non-user item in the users index".into())),
+                _ => Err(StoreError::internal("a non-user item in the users index")),
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page { items, next })

@@ -22,7 +22,7 @@ impl SqliteStore {
         let inner = Arc::clone(&self.inner);
         run_blocking(move || {
             let mut conn =
-                inner.writer.lock().map_err(|_| StoreError::Internal("the SQLite writer mutex is poisoned".into()))?;
+                inner.writer.lock().map_err(|_| StoreError::internal("the SQLite writer mutex is poisoned"))?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
             let out = f(&tx)?;
             tx.commit().db()?;
@@ -59,7 +59,7 @@ impl Inner {
         let pooled = self
             .idle_readers
             .lock()
-            .map_err(|_| StoreError::Internal("the SQLite reader pool mutex is poisoned".into()))?
+            .map_err(|_| StoreError::internal("the SQLite reader pool mutex is poisoned"))?
             .pop();
         match pooled {
             Some(conn) => Ok(conn),
@@ -81,13 +81,13 @@ where
     T: Send + 'static,
     F: FnOnce() -> StoreResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Internal(format!("SQLite task failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::internal_from("the SQLite task failed", e))?
 }
 
 // ---- opening -----------------------------------------------------------------------------
 
 pub(super) fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Unavailable(format!("{what} {}: {e}", path.display()))
+    StoreError::unavailable_from(format!("{what} {}", path.display()), e)
 }
 
 pub(super) fn create_private_dir(dir: &Path) -> StoreResult<()> {
@@ -135,7 +135,7 @@ pub(super) fn connect(path: &Path) -> StoreResult<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT).db()?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).db()?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Internal(format!("SQLite refused WAL mode (journal_mode is {mode})")));
+        return Err(StoreError::internal(format!("SQLite refused WAL mode (journal_mode is {mode})")));
     }
     conn.pragma_update(None, "synchronous", "FULL").db()?;
     conn.pragma_update(None, "foreign_keys", "ON").db()?;
@@ -163,9 +163,9 @@ impl<T> DbResultExt<T> for rusqlite::Result<T> {
                         | ErrorCode::SystemIoFailure
                 ) =>
             {
-                StoreError::Unavailable(e.to_string())
+                StoreError::unavailable_from("SQLite", e)
             }
-            _ => StoreError::Internal(format!("SQLite: {e}")),
+            _ => StoreError::internal_from("SQLite", e),
         })
     }
 }

@@ -28,7 +28,7 @@ impl CredentialStore for SqliteStore {
             let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
             let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
             let epoch = kind.epoch().ok_or_else(|| {
-                StoreError::Internal(format!("{} credentials have no epoch to rotate", kind.as_str()))
+                StoreError::internal(format!("{} credentials have no epoch to rotate", kind.as_str()))
             })?;
             if owner.epoch_value(epoch) != Some(expected) {
                 return Err(StoreError::Contention);

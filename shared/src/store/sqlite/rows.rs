@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub(super) fn to_body<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(format!("cannot serialize a record: {e}")))
+    serde_json::to_string(value).map_err(|e| StoreError::internal_from("cannot serialize a record", e))
 }
 
 pub(super) fn from_body<T: DeserializeOwned>(body: &str) -> StoreResult<T> {
-    serde_json::from_str(body).map_err(|e| StoreError::Internal(format!("corrupt row: {e}")))
+    serde_json::from_str(body).map_err(|e| StoreError::internal_from("corrupt row", e))
 }
 
 /// The `body` column of the rows `sql` selects (it must select `body` alone).
@@ -39,7 +39,7 @@ pub(super) fn one_body<T: DeserializeOwned>(
 }
 
 pub(super) fn epoch_column(epoch: u64) -> StoreResult<i64> {
-    i64::try_from(epoch).map_err(|_| StoreError::Internal(format!("epoch {epoch} out of range")))
+    i64::try_from(epoch).map_err(|_| StoreError::internal(format!("epoch {epoch} out of range")))
 }
 
 /// A page of `max_items` from rows fetched with one extra (`limit = max_items + 1`): the

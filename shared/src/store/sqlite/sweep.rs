@@ -50,7 +50,7 @@ impl SqliteStore {
             Ok(count) => tracing::debug!(%owner, count, "marked credentials revoked"),
             Err(error) => tracing::warn!(
                 %owner,
-                %error,
+                error = %crate::logging::ErrorChain(&error),
                 "sweep left pending (the credentials are revoked already; only their purge time is late)"
             ),
         }
