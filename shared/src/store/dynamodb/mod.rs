@@ -26,7 +26,7 @@ mod tests;
 mod transact;
 mod users;
 
-pub use client::request_limits;
+pub use client::{build_client, environment_client, request_limits};
 
 use crate::clock::Timestamp;
 use crate::config::Config;
