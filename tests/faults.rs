@@ -7,7 +7,7 @@ use latchkey::clock::ManualClock;
 use latchkey::config::Config;
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::sqlite::SqliteStore;
-use latchkey::store::{Store, StoreError};
+use latchkey::store::{Store, StoreError, UserStore};
 use latchkey_tests::app::{Reply, TestApp, spawn_app};
 use latchkey_tests::faults::{AUTHORIZER_PATH, FAULT_MARKER, Fault, FaultyStore, Methods, spawn_faulty_app};
 use serde_json::json;
@@ -373,6 +373,28 @@ async fn dynamodb_store_at(endpoint: &str) -> latchkey::store::dynamodb::DynamoD
     latchkey::store::dynamodb::DynamoDbStore::from_config(&config).await.expect("build the client")
 }
 
+/// A DynamoDB failure keeps the SDK's error as its source (for the log's chain), and its
+/// own message names the operation and the error code only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_failures_keep_the_sdk_error_as_their_source() {
+    use aws_sdk_dynamodb::config::http::HttpResponse;
+    use aws_sdk_dynamodb::error::SdkError;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    assert!(std::env::var("AWS_ACCESS_KEY_ID").is_ok(), "set AWS_ACCESS_KEY_ID etc. or run scripts/test");
+    let (endpoint, _) = fake_dynamodb("throttle").await;
+    let store = dynamodb_store_at(&endpoint).await;
+    let err = store
+        .get_user(latchkey::domain::OrganizationId::new_random(), latchkey::domain::PrincipalId::new_random())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("store unavailable: GetItem: ThrottlingException"), "{err}");
+    let source = std::error::Error::source(&err).expect("the SDK error underneath");
+    assert!(source.downcast_ref::<SdkError<GetItemError, HttpResponse>>().is_some(), "{source:?}");
+    let chain = latchkey::logging::ErrorChain(&err).to_string();
+    assert!(chain.starts_with(&format!("{err}: ")), "{chain}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_retries_are_bounded_and_fit_the_lambda_timeout() {
     assert!(std::env::var("AWS_ACCESS_KEY_ID").is_ok(), "set AWS_ACCESS_KEY_ID etc. or run scripts/test");
@@ -402,7 +424,7 @@ async fn dynamodb_retries_are_bounded_and_fit_the_lambda_timeout() {
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     let sent = count.load(std::sync::atomic::Ordering::SeqCst);
     eprintln!("throttled: {sent} requests, gave up after {elapsed:?}");
     assert_eq!(sent as u32, attempts, "requests sent for one throttled call");
@@ -421,7 +443,7 @@ async fn dynamodb_retries_are_bounded_and_fit_the_lambda_timeout() {
         "hanging endpoint: {} requests, gave up after {elapsed:?}: {err}",
         count.load(std::sync::atomic::Ordering::SeqCst)
     );
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     assert!(elapsed <= operation + Duration::from_millis(500), "{elapsed:?}");
     assert!(elapsed < LAMBDA_TIMEOUT);
 }

@@ -11,7 +11,6 @@ use latchkey_tests::app::{TestApp, spawn_app};
 use latchkey_tests::runtime::{LambdaProcess, authorizer_event, proxy_event};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::Arc;
 
 /// What latchkey's authorizer puts in the context for `token`, in front of an API that
 /// accepts `app`'s organization only.
@@ -19,7 +18,7 @@ async fn context_for(app: &TestApp, token: &str) -> Value {
     let mut event = authorizer_event(Some(&format!("Bearer {token}")), "GET", "/orders");
     event["stageVariables"] = json!({ "latchkeyOrganizations": app.organization_id });
     let event = serde_json::from_value(event).expect("a REQUEST authorizer event");
-    let authorizer = Authorizer::new(Arc::clone(&app.store), app.clock.clone());
+    let authorizer = Authorizer::new(app.store.clone(), app.clock.clone());
     handle_event(&authorizer, event).await.expect("latchkey's authorizer allows the credential").context
 }
 

@@ -7,8 +7,8 @@
 
 use latchkey::api::ROUTES;
 use latchkey::config::Config;
-use latchkey::store::Store;
 use latchkey::store::dynamodb::DynamoDbStore;
+use latchkey::store::{CredentialStore, Store};
 use latchkey_tests::runtime::{LambdaProcess, Outcome, authorizer_event, proxy_event};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

@@ -38,7 +38,7 @@ async fn the_sample_authorizer_event_allows_a_real_token_and_denies_the_placehol
     )
     .await
     .unwrap();
-    let authorizer = Authorizer::new(Arc::clone(&store), Arc::new(SystemClock));
+    let authorizer = Authorizer::new(store.clone(), Arc::new(SystemClock));
 
     let allowed =
         handle_event(&authorizer, with_token(event("authorizer"), &outcome.cli_token)).await.expect("allowed");

@@ -17,9 +17,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
 
+#[path = "store_conformance/agreement.rs"]
+mod agreement;
+#[path = "store_conformance/golden.rs"]
+mod golden;
 #[path = "store_conformance/owners.rs"]
 mod owners;
 mod sweeps;
+use agreement::*;
 use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -883,6 +888,8 @@ macro_rules! conformance_tests {
                 credentials_are_listed_in_credential_order_across_pages,
                 forged_positions_are_invalid,
                 credential_lists_filter_by_kind_owner_last_six_and_activity,
+                an_owner_filtered_list_refuses_another_owners_position,
+                last_use_is_recorded_again_exactly_one_interval_later,
             );
         }
     };

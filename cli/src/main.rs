@@ -134,7 +134,7 @@ async fn operator_action(
 }
 
 fn describe(e: OperatorError) -> String {
-    e.to_string()
+    latchkey::logging::ErrorChain(&e).to_string()
 }
 
 async fn shutdown_signal() {

@@ -3,9 +3,10 @@
 //! missing).
 
 use latchkey::config::Config;
-use latchkey::store::Store;
+use latchkey::logging::ErrorChain;
 use latchkey::store::dynamodb::DynamoDbStore;
 use latchkey::store::sqlite::SqliteStore;
+use latchkey::store::{Housekeeping, Store};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,19 +26,24 @@ pub async fn open(
     let (store, embedded): (Arc<dyn Store>, Option<SqliteStore>) = if force_dynamodb
         || config.dynamodb_endpoint.is_some()
     {
-        let store = DynamoDbStore::from_config(config).await.map_err(|e| format!("DynamoDB: {e}"))?;
-        store.create_table_if_missing().await.map_err(|e| format!("DynamoDB table {}: {e}", config.table_name))?;
+        let store = DynamoDbStore::from_config(config).await.map_err(|e| format!("DynamoDB: {}", ErrorChain(&e)))?;
+        store
+            .create_table_if_missing()
+            .await
+            .map_err(|e| format!("DynamoDB table {}: {}", config.table_name, ErrorChain(&e)))?;
         if housekeeping {
             // `serve`'s start: the one-time backfill of user records (the embedded store does
             // it when it opens). A failure is logged; the next start tries again.
             use latchkey::clock::{Clock, SystemClock};
             if let Err(error) = store.backfill_identity(SystemClock.now()).await {
+                let error = ErrorChain(&error);
                 tracing::warn!(%error, "the owner_since / CLI-token liveness backfill did not complete");
             }
         }
         (Arc::new(store), None)
     } else {
-        let store = SqliteStore::open(data_dir).map_err(|e| format!("data directory {}: {e}", data_dir.display()))?;
+        let store = SqliteStore::open(data_dir)
+            .map_err(|e| format!("data directory {}: {}", data_dir.display(), ErrorChain(&e)))?;
         (Arc::new(store.clone()), Some(store))
     };
     if housekeeping {
@@ -54,13 +60,15 @@ async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStor
         match store.complete_pending_sweeps().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sweeps = n, "finished pending sweeps"),
-            Err(e) => tracing::warn!(error = %e, "finishing pending sweeps failed; the next run resumes them"),
+            Err(e) => {
+                tracing::warn!(error = %ErrorChain(&e), "finishing pending sweeps failed; the next run resumes them")
+            }
         }
         if let Some(embedded) = &embedded {
             match embedded.purge_expired(SystemClock.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged credentials past their purge time"),
-                Err(e) => tracing::warn!(error = %e, "purging the embedded store failed"),
+                Err(e) => tracing::warn!(error = %ErrorChain(&e), "purging the embedded store failed"),
             }
         }
     }

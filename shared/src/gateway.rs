@@ -60,7 +60,7 @@ pub struct RawRequest<'a> {
 
 impl LocalGateway {
     pub fn new(api: Arc<Api>) -> Self {
-        let authorizer = Authorizer::new(Arc::clone(&api.store), Arc::clone(&api.clock));
+        let authorizer = Authorizer::new(api.store.clone(), Arc::clone(&api.clock));
         Self { api, authorizer }
     }
 
@@ -110,8 +110,9 @@ impl LocalGateway {
                     return Err(ApiError::Unauthorized.into_response());
                 }
                 Err(failure) => {
-                    tracing::error!(request_id = %raw.request_id, error = %failure, "authorizer failed closed");
-                    return Err(ApiError::Unavailable(failure.to_string()).into_response());
+                    let error = crate::logging::ErrorChain(&failure).to_string();
+                    tracing::error!(request_id = %raw.request_id, %error, "authorizer failed closed");
+                    return Err(ApiError::Unavailable(error).into_response());
                 }
             }
         };

@@ -66,6 +66,25 @@ pub fn would_log(rust_log: Option<&str>, target: &str, level: Level) -> bool {
     requested(rust_log).would_enable(target, &level) && caps().would_enable(target, &level)
 }
 
+/// An error and every error under it (`source()`), joined by `: `, for a log line or an
+/// operator's message. Errors here name what failed and keep the cause as their source
+/// (`StoreError`: an SDK or SQLite error), so a log shows the whole chain through this.
+/// Hand-written rather than the SDK's `DisplayErrorContext`, which appends the error's
+/// `Debug` form: for an SDK error that can be a raw response body, items included.
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}
+
 /// JSON logs to stderr at `RUST_LOG` (default `info`), under [`CAPS`]: Lambda sends both
 /// streams to CloudWatch, and the `latchkey` command keeps stdout for its output (a token,
 /// a table). Every function and `latchkey serve` start here.
@@ -85,6 +104,14 @@ mod tests {
     use super::*;
 
     const RAW_EVENT_TARGET: &str = "lambda_runtime::layers::api_response";
+
+    #[test]
+    fn an_error_chain_shows_every_cause() {
+        let io = std::io::Error::other("connection refused");
+        let error = crate::store::StoreError::unavailable_from("GetItem", io);
+        assert_eq!(ErrorChain(&error).to_string(), "store unavailable: GetItem: connection refused");
+        assert_eq!(ErrorChain(&crate::store::StoreError::NotFound).to_string(), "not found");
+    }
     const SDK_REQUEST_TARGET: &str = "aws_smithy_runtime::client::orchestrator";
 
     #[test]

@@ -52,7 +52,8 @@ pub enum OperatorError {
     NotAnOwner(String),
     #[error("the operating system's random number generator failed")]
     Entropy,
-    #[error("store: {0}")]
+    /// The store failed; it is the source (`logging::ErrorChain` shows the whole chain).
+    #[error("store")]
     Store(#[from] StoreError),
 }
 
@@ -74,6 +75,7 @@ pub async fn run(
     // Upgrades first: once per table (later runs cost one read). Its failure never keeps an
     // operator out: logged, and tried again by the next run.
     if let Err(error) = store.backfill_identity(clock.now()).await {
+        let error = crate::logging::ErrorChain(&error);
         tracing::warn!(%error, "the owner_since / CLI-token liveness backfill did not complete");
     }
     match action {

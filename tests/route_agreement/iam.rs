@@ -13,7 +13,8 @@ use latchkey::api::ROUTES;
 use serde_norway::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// DynamoDB operations each method of the `Store` trait sends in the DynamoDB store.
+/// DynamoDB operations each method of the store traits (`Store` and the capabilities it
+/// combines, shared/src/store/capabilities.rs) sends in the DynamoDB store.
 /// A transaction (TransactWriteItems) is authorized by the actions of its items (PutItem,
 /// UpdateItem, DeleteItem, ConditionCheckItem). Sweeps (marking the credentials an epoch
 /// bump or a removal revoked) query the index and write each item with one conditional
@@ -98,7 +99,7 @@ const INDEX: &str = "index/gsi1";
 /// What the authorizer's `record_last_used` UpdateItem names: the key (`pk`, `sk`: IAM
 /// evaluates `dynamodb:Attributes` over every attribute name in the request, the key's
 /// included), `last_used_at` and `last_used_at_us` in the update expression, and `pk` and
-/// `last_used_at_us` again in its condition (shared/src/store/dynamodb/mod.rs, keys.rs).
+/// `last_used_at_us` again in its condition (shared/src/store/dynamodb/lookup.rs, keys.rs).
 const LAST_USED_ATTRIBUTES: [&str; 4] = ["pk", "sk", "last_used_at", "last_used_at_us"];
 /// Partition-key patterns of credential items (`C#<id>`) and principal items (`P#<id>`)
 /// (shared/src/store/dynamodb/keys.rs): the only items the authorizer addresses.
@@ -286,7 +287,12 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
     // The tables cover the code: every method of the Store trait, every function.
     let trait_methods = store_trait_methods();
     let tabled: BTreeSet<String> = STORE_METHODS.iter().map(|(m, _)| m.to_string()).collect();
-    differ(&mut problems, "STORE_METHODS against the Store trait (shared/src/store/mod.rs)", &trait_methods, &tabled);
+    differ(
+        &mut problems,
+        "STORE_METHODS against the store traits (shared/src/store/capabilities.rs)",
+        &trait_methods,
+        &tabled,
+    );
     let functions: BTreeSet<String> =
         ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).map(String::from).collect();
     let described: BTreeSet<String> = FUNCTION_CALLS.iter().map(|(f, _)| f.to_string()).collect();
@@ -379,16 +385,30 @@ fn differ<T: Ord + std::fmt::Debug>(
     }
 }
 
-/// The method names of `pub trait Store` in shared/src/store/mod.rs.
-fn store_trait_methods() -> BTreeSet<String> {
-    let path = super::repo_root().join("shared/src/store/mod.rs");
+/// The store's traits in shared/src/store/capabilities.rs: (name, the text of its
+/// declaration), for every `pub trait` there (the narrow capabilities and `Store`, which
+/// combines them).
+fn store_traits() -> Vec<(String, String)> {
+    let path = super::repo_root().join("shared/src/store/capabilities.rs");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let body = text.split_once("pub trait Store").map(|(_, b)| b).unwrap_or("");
-    body.split("async fn ")
+    text.split("pub trait ")
         .skip(1)
-        .filter_map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next())
+        .map(|rest| {
+            let name = rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+            // The declaration ends where the trait's body does (a closing brace in column 0).
+            let declaration = rest.split_once("\n}").map_or(rest, |(d, _)| d);
+            (name.to_string(), declaration.to_string())
+        })
+        .collect()
+}
+
+/// The method names of every store trait (what `Store` can do).
+fn store_trait_methods() -> BTreeSet<String> {
+    store_traits()
+        .iter()
+        .flat_map(|(_, declaration)| declaration.split("async fn ").skip(1).map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().map(str::to_string))
         .filter(|name| !name.is_empty())
-        .map(String::from)
         .collect()
 }
 
@@ -396,6 +416,14 @@ fn store_trait_methods() -> BTreeSet<String> {
 fn the_rights_tables_read_the_store_trait() {
     let methods = store_trait_methods();
     assert!(methods.contains("record_last_used") && methods.contains("create_organization"), "{methods:?}");
+    // Every capability is part of `Store`, so the table of its methods is the whole store.
+    let traits = store_traits();
+    let store = traits.iter().find(|(name, _)| name == "Store").map(|(_, d)| d.as_str()).unwrap_or("");
+    let combined = store.split_once('{').map_or(store, |(supertraits, _)| supertraits);
+    for (name, _) in traits.iter().filter(|(name, _)| name != "Store") {
+        assert!(combined.contains(name.as_str()), "Store does not include {name}: {combined}");
+    }
+    assert!(traits.len() > 2, "{traits:?}");
     let authorizer = needs("authorizer");
     assert!(authorizer.contains(&("UpdateItem".to_string(), TABLE.to_string())));
     assert!(needs("health").is_empty());

@@ -12,12 +12,11 @@ use latchkey::lambda::authorizer::{AuthorizerError, handle_event};
 use latchkey::operator::{self, OperatorRequest};
 use serde_json::{Value, json};
 use std::str::FromStr;
-use std::sync::Arc;
 
 /// The Lambda authorizer's answer to `token` (the context when allowed, `None` when it said
 /// Unauthorized), with the stage variable `latchkeyOrganizations` when given.
 pub async fn lambda_context(app: &TestApp, token: &str, organizations: Option<&str>) -> Option<Value> {
-    let authorizer = Authorizer::new(Arc::clone(&app.store), app.clock.clone());
+    let authorizer = Authorizer::new(app.store.clone(), app.clock.clone());
     let mut event = json!({
         "type": "REQUEST",
         "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/orders",
@@ -96,7 +95,7 @@ pub async fn the_authorizer_and_verify_decide_alike(app: &TestApp) {
         ("another organization's", &foreign, "not_found"),
     ];
     let own = OrganizationId::from_str(&app.organization_id).unwrap();
-    let authorizer = Authorizer::new(Arc::clone(&app.store), app.clock.clone());
+    let authorizer = Authorizer::new(app.store.clone(), app.clock.clone());
     for (what, token, code) in table {
         let r = app.post("/verify", &app.owner_token, json!({ "token": token })).await;
         let verified = r.assert_status(200).clone();

@@ -10,7 +10,8 @@ use latchkey::domain::{
     Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
 };
 use latchkey::store::{
-    CredentialFilter, Page, PageRequest, Store, StoreError, StoreResult, UserChangeCheck, UserUpdate,
+    CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
+    ServiceAccountStore, Store, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,9 +38,9 @@ impl Fault {
 
     fn error(self) -> Option<StoreError> {
         match self {
-            Fault::Unavailable => Some(StoreError::Unavailable(FAULT_MARKER.to_string())),
+            Fault::Unavailable => Some(StoreError::unavailable(FAULT_MARKER)),
             Fault::Contention => Some(StoreError::Contention),
-            Fault::Internal => Some(StoreError::Internal(FAULT_MARKER.to_string())),
+            Fault::Internal => Some(StoreError::internal(FAULT_MARKER)),
             Fault::Hang => None,
         }
     }
@@ -158,7 +159,7 @@ macro_rules! pass {
 }
 
 #[async_trait]
-impl Store for FaultyStore {
+impl OrganizationStore for FaultyStore {
     async fn create_organization(
         &self,
         org: &Organization,
@@ -167,21 +168,30 @@ impl Store for FaultyStore {
     ) -> StoreResult<()> {
         pass!(self.create_organization(org, owner, first_token))
     }
+
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
         pass!(self.find_organization_by_name(name))
     }
+}
+
+#[async_trait]
+impl UserStore for FaultyStore {
     async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
         pass!(self.create_user(user, first_token))
     }
+
     async fn get_user(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>> {
         pass!(self.get_user(org, id))
     }
+
     async fn find_user_by_email(&self, org: OrganizationId, email: &Email) -> StoreResult<Option<User>> {
         pass!(self.find_user_by_email(org, email))
     }
+
     async fn list_users(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<User>> {
         pass!(self.list_users(org, page))
     }
+
     async fn update_user(
         &self,
         org: OrganizationId,
@@ -191,15 +201,22 @@ impl Store for FaultyStore {
     ) -> StoreResult<User> {
         pass!(self.update_user(org, id, update, check))
     }
+
     async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
         pass!(self.delete_user(org, id, revocation))
     }
+}
+
+#[async_trait]
+impl ServiceAccountStore for FaultyStore {
     async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
         pass!(self.create_service_account(account, first_key))
     }
+
     async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
         pass!(self.get_service_account(org, id))
     }
+
     async fn find_service_account_by_name(
         &self,
         org: OrganizationId,
@@ -207,6 +224,7 @@ impl Store for FaultyStore {
     ) -> StoreResult<Option<ServiceAccount>> {
         pass!(self.find_service_account_by_name(org, name))
     }
+
     async fn list_service_accounts(
         &self,
         org: OrganizationId,
@@ -214,6 +232,7 @@ impl Store for FaultyStore {
     ) -> StoreResult<Page<ServiceAccount>> {
         pass!(self.list_service_accounts(org, page))
     }
+
     async fn delete_service_account(
         &self,
         org: OrganizationId,
@@ -222,15 +241,18 @@ impl Store for FaultyStore {
     ) -> StoreResult<()> {
         pass!(self.delete_service_account(org, id, revocation))
     }
-    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
-        pass!(self.get_principals(org, ids))
-    }
+}
+
+#[async_trait]
+impl CredentialStore for FaultyStore {
     async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
         pass!(self.issue_credential(credential))
     }
+
     async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
         pass!(self.rotate_credentials(credential, revocation))
     }
+
     async fn revoke_all_credentials(
         &self,
         org: OrganizationId,
@@ -241,6 +263,7 @@ impl Store for FaultyStore {
     ) -> StoreResult<()> {
         pass!(self.revoke_all_credentials(org, owner, kind, revocation, keep_an_owner))
     }
+
     async fn revoke_credential(
         &self,
         org: OrganizationId,
@@ -249,9 +272,11 @@ impl Store for FaultyStore {
     ) -> StoreResult<CredentialRecord> {
         pass!(self.revoke_credential(org, id, revocation))
     }
+
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
         pass!(self.get_credential(org, id))
     }
+
     async fn set_credential_description(
         &self,
         org: OrganizationId,
@@ -260,6 +285,7 @@ impl Store for FaultyStore {
     ) -> StoreResult<CredentialRecord> {
         pass!(self.set_credential_description(org, id, description))
     }
+
     async fn list_credentials(
         &self,
         org: OrganizationId,
@@ -268,9 +294,25 @@ impl Store for FaultyStore {
     ) -> StoreResult<Page<CredentialRecord>> {
         pass!(self.list_credentials(org, filter, page))
     }
+
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
+        pass!(self.get_principals(org, ids))
+    }
+}
+
+#[async_trait]
+impl Housekeeping for FaultyStore {
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
+        pass!(self.complete_pending_sweeps())
+    }
+
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         pass!(self.backfill_identity(now))
     }
+}
+
+#[async_trait]
+impl CredentialLookup for FaultyStore {
     async fn lookup_credential_and_owner(
         &self,
         owner: PrincipalId,
@@ -278,6 +320,7 @@ impl Store for FaultyStore {
     ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)> {
         pass!(self.lookup_credential_and_owner(owner, credential))
     }
+
     async fn record_last_used(
         &self,
         credential: CredentialId,
@@ -285,9 +328,6 @@ impl Store for FaultyStore {
         unless_used_since: Timestamp,
     ) -> StoreResult<()> {
         pass!(self.record_last_used(credential, at, unless_used_since))
-    }
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
-        pass!(self.complete_pending_sweeps())
     }
 }
 

@@ -15,6 +15,7 @@ pub use routes::{Access, ROUTES, Route, RouteId};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Caller;
+use crate::logging::ErrorChain;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -109,6 +110,12 @@ impl Api {
                     }
                     ApiError::Unavailable(detail) => {
                         tracing::warn!(request_id = %request_id, route = route.function, error = %detail, "store unavailable")
+                    }
+                    ApiError::Store(failure) if error.status() == 503 => {
+                        tracing::warn!(request_id = %request_id, route = route.function, error = %ErrorChain(failure), "store unavailable")
+                    }
+                    ApiError::Store(failure) => {
+                        tracing::error!(request_id = %request_id, route = route.function, error = %ErrorChain(failure), "internal error")
                     }
                     other => {
                         tracing::info!(request_id = %request_id, route = route.function, status = other.status(), code = other.code(), "request refused")

@@ -29,12 +29,23 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited,
-    /// Retryable: the store is unreachable or throttling. The string is for logs only.
+    /// Retryable: something is unreachable or throttling. The string is for logs only.
     #[error("unavailable: {0}")]
     Unavailable(String),
     /// A bug or corrupt data. The string is for logs only.
     #[error("internal: {0}")]
     Internal(String),
+    /// The store failed: unreachable or throttling (`StoreError::Unavailable`, answered like
+    /// `Unavailable`) or anything else (`StoreError::Internal`, answered like `Internal`). The
+    /// store error is kept whole as the source, for the log; the caller sees only the
+    /// generic detail of its status.
+    #[error("the store failed")]
+    Store(#[source] StoreError),
+}
+
+/// Whether a store failure is the retryable kind.
+fn retryable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unavailable { .. })
 }
 
 impl ApiError {
@@ -49,6 +60,8 @@ impl ApiError {
             ApiError::RateLimited => 429,
             ApiError::Unavailable(_) => 503,
             ApiError::Internal(_) => 500,
+            ApiError::Store(e) if retryable(e) => 503,
+            ApiError::Store(_) => 500,
         }
     }
 
@@ -64,6 +77,8 @@ impl ApiError {
             ApiError::RateLimited => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
+            ApiError::Store(e) if retryable(e) => "unavailable",
+            ApiError::Store(_) => "internal",
         }
     }
 
@@ -79,6 +94,8 @@ impl ApiError {
             ApiError::RateLimited => "Too many requests",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
+            ApiError::Store(e) if retryable(e) => "Service unavailable",
+            ApiError::Store(_) => "Internal error",
         }
     }
 
@@ -90,6 +107,8 @@ impl ApiError {
             ApiError::RateLimited => "slow down and retry later".into(),
             ApiError::Unavailable(_) => "the service is temporarily unavailable; retry shortly".into(),
             ApiError::Internal(_) => "an internal error occurred".into(),
+            ApiError::Store(e) if retryable(e) => "the service is temporarily unavailable; retry shortly".into(),
+            ApiError::Store(_) => "an internal error occurred".into(),
             other => other.to_string(),
         }
     }
@@ -104,7 +123,7 @@ impl ApiError {
 
     pub fn into_response(self) -> ApiResponse {
         let mut response = ApiResponse::problem(&self.problem());
-        if matches!(self, ApiError::Unavailable(_) | ApiError::RateLimited) {
+        if self.status() == 503 || matches!(self, ApiError::RateLimited) {
             response.headers.push(("retry-after", "1".into()));
         }
         response
@@ -153,8 +172,35 @@ impl From<StoreError> for ApiError {
             StoreError::Denied(denial) => denial.into(),
             StoreError::Contention => ApiError::Conflict("a concurrent change won; retry the request".into()),
             StoreError::InvalidPosition => ApiError::Validation("cursor is not valid for this list".into()),
-            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
-            StoreError::Internal(detail) => ApiError::Internal(detail),
+            failure @ (StoreError::Unavailable { .. } | StoreError::Internal { .. }) => ApiError::Store(failure),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn a_store_failure_keeps_the_store_error_as_its_source_and_shows_none_of_it() {
+        let cause = || std::io::Error::other("connection refused by dynamodb.internal:8000");
+        let cases = [
+            (StoreError::unavailable_from("GetItem: ThrottlingException", cause()), 503, "unavailable"),
+            (StoreError::internal_from("corrupt principal item", cause()), 500, "internal"),
+        ];
+        for (store_error, status, code) in cases {
+            let error = ApiError::from(store_error);
+            assert_eq!((error.status(), error.code()), (status, code));
+            let source = error.source().expect("the store error");
+            assert!(source.downcast_ref::<StoreError>().is_some(), "{source:?}");
+            assert!(source.source().is_some_and(|io| io.to_string().contains("connection refused")));
+            let shown = serde_json::to_string(&error.problem()).unwrap();
+            for hidden in ["GetItem", "Throttling", "corrupt", "connection refused", "8000"] {
+                assert!(!shown.contains(hidden), "{shown}");
+            }
+            let retry_after = error.into_response().headers.iter().any(|(name, _)| *name == "retry-after");
+            assert_eq!(retry_after, status == 503);
         }
     }
 }

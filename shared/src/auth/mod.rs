@@ -17,14 +17,14 @@ pub use verify_code::VerifyCode;
 
 use crate::clock::Clock;
 use crate::credential::Token;
-use crate::domain::{Caller, CredentialStatus, OrganizationId, SecretHash};
-use crate::store::{Store, StoreError};
-use chrono::Duration;
+use crate::domain::{Caller, CredentialStatus, OrganizationId, SecretHash, last_use_cutoff};
+use crate::logging::ErrorChain;
+use crate::store::{CredentialLookup, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `last_used_at` is recorded at most this often per credential.
-pub const LAST_USED_INTERVAL_SECONDS: i64 = 60;
+/// `last_used_at` is recorded at most this often per credential (the domain's throttle).
+pub use crate::domain::LAST_USED_INTERVAL_SECONDS;
 
 /// How long the `last_used_at` write may take before the request is allowed without it:
 /// bookkeeping must never turn a valid credential into a 503.
@@ -37,13 +37,15 @@ pub enum Decision {
     Deny(Denial),
 }
 
-/// The store failed: never an allow, never a 401 (a client would discard a good token).
+/// The store failed: never an allow, never a 401 (a client would discard a good token). The
+/// store error is the source (log it with `logging::ErrorChain`).
 #[derive(Debug, thiserror::Error)]
-#[error("authorizer failure: {0}")]
+#[error("authorizer failure")]
 pub struct AuthFailure(#[from] pub StoreError);
 
 pub struct Authorizer {
-    store: Arc<dyn Store>,
+    /// The authorizer's whole view of the store: a lookup and the `last_used_at` write.
+    store: Arc<dyn CredentialLookup>,
     clock: Arc<dyn Clock>,
     /// What a token is compared with when no item of the locator's pair backs it, in the
     /// same constant-time compare as a real hash. No token is known to hash to all zeros,
@@ -53,7 +55,7 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn CredentialLookup>, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock, stand_in: SecretHash::from_digest([0; 32]), comparisons: AtomicU64::new(0) }
     }
 
@@ -122,15 +124,15 @@ impl Authorizer {
             CredentialStatus::Revoked => return deny(DenyReason::Revoked),
             CredentialStatus::Expired => return deny(DenyReason::Expired),
         }
-        let throttle = now - Duration::seconds(LAST_USED_INTERVAL_SECONDS);
-        if credential.last_used_at.is_none_or(|t| t <= throttle) {
+        let throttle = last_use_cutoff(now);
+        if credential.last_use_is_due(throttle) {
             // Bookkeeping must not turn a good credential away: bounded, and a failure or a
             // timeout is only logged.
             let write = self.store.record_last_used(credential.id, now, throttle);
             match tokio::time::timeout(LAST_USED_WRITE_LIMIT, write).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    tracing::warn!(credential_id = %credential.id, error = %e, "could not record last_used_at")
+                    tracing::warn!(credential_id = %credential.id, error = %ErrorChain(&e), "could not record last_used_at")
                 }
                 Err(_) => tracing::warn!(
                     credential_id = %credential.id,

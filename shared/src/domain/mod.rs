@@ -1,17 +1,29 @@
 //! Domain types and rules. No store, HTTP or AWS types here: everything is a plain value
 //! built through a validating constructor ("parse, don't validate").
 
+mod access;
+mod credential_values;
+mod error;
+mod holding;
+mod ids;
+mod last_use;
+mod names;
 mod ownership;
 pub mod policy;
 pub mod scope;
 mod sweep;
 pub mod text;
-mod values;
 
+pub use access::{PermissionLevel, PrincipalType, Role, Roles};
+pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
+pub use error::DomainError;
+pub use holding::Epoch;
+pub use ids::{CredentialId, OrganizationId, PrincipalId};
+pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
+pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
 pub use ownership::LiveOwnerChange;
 pub use scope::{Scope, Scopes};
 pub use sweep::SweepTask;
-pub use values::*;
 
 use crate::clock::Timestamp;
 use chrono::Duration;
@@ -109,16 +121,6 @@ impl Principal {
         match self {
             Principal::User(_) => PrincipalType::User,
             Principal::ServiceAccount(_) => PrincipalType::ServiceAccount,
-        }
-    }
-    /// The current epoch for credentials of `kind`, or `None` when this principal cannot
-    /// hold that kind at all (or the kind has no epoch: access tokens are revoked one by one).
-    pub fn epoch_for(&self, kind: CredentialKind) -> Option<u64> {
-        match (self, kind) {
-            (Principal::User(u), CredentialKind::CliToken) => Some(u.cli_token_epoch),
-            (Principal::User(_), CredentialKind::AccessToken) => Some(0),
-            (Principal::ServiceAccount(s), CredentialKind::ApiKey) => Some(s.api_key_epoch),
-            _ => None,
         }
     }
 }

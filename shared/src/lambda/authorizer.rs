@@ -80,7 +80,7 @@ pub async fn handle_event(
             Err(AuthorizerError::Unauthorized)
         }
         Err(failure) => {
-            tracing::error!(request_id, error = %failure, "authorizer failed closed");
+            tracing::error!(request_id, error = %crate::logging::ErrorChain(&failure), "authorizer failed closed");
             Err(AuthorizerError::Failure)
         }
     }

@@ -1,6 +1,6 @@
 //! The scheduled housekeeping function: an EventBridge schedule invokes it (a Scheduled
 //! Event), and it finishes the sweeps that a failure left pending
-//! ([`crate::store::Store::complete_pending_sweeps`]): the AWS counterpart of what
+//! ([`crate::store::Housekeeping::complete_pending_sweeps`]): the AWS counterpart of what
 //! `latchkey serve` runs at start and hourly. No API route, no caller but the schedule.
 
 use super::Error;
@@ -23,8 +23,9 @@ pub async fn serve_housekeeping() -> Result<(), Error> {
                 }
                 // What is left stays pending; the next scheduled run resumes it.
                 Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "housekeeping stopped; the next run resumes it");
-                    Err(Error::from(format!("housekeeping stopped: {e}")))
+                    let error = crate::logging::ErrorChain(&e).to_string();
+                    tracing::warn!(%error, "housekeeping stopped; the next run resumes it");
+                    Err(Error::from(format!("housekeeping stopped: {error}")))
                 }
                 Err(_) => {
                     tracing::warn!("housekeeping ran out of time; the next run resumes it");

@@ -15,7 +15,7 @@ use crate::api::Api;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::store::Store;
-use crate::store::dynamodb::DynamoDbStore;
+use crate::store::dynamodb::{self, DynamoDbStore};
 use std::sync::Arc;
 
 pub type Error = lambda_runtime::Error;
@@ -67,44 +67,12 @@ pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>,
         None if !uses_store && name == "AWS_REGION" => Some("us-east-1".to_string()),
         value => value,
     };
-    let store = DynamoDbStore::new(dynamodb_client(&config, env)?, config.table_name.clone());
+    // The environment only: region and credentials from the variables Lambda sets.
+    let store = DynamoDbStore::new(dynamodb::environment_client(&config, env)?, config.table_name.clone());
     if uses_store {
         open_connection(&store).await;
     }
     Ok((Arc::new(store), Arc::new(SystemClock), config))
-}
-
-/// The DynamoDB client of a function, built directly rather than through
-/// `aws_config::load`, which would also look for profile files and, failing other
-/// sources, the instance metadata service. Credentials: `AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (the function's role, set by Lambda).
-/// Region: `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries and timeouts as
-/// [`crate::store::dynamodb::request_limits`].
-pub fn dynamodb_client(
-    config: &Config,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<aws_sdk_dynamodb::Client, Error> {
-    use aws_config::environment::EnvironmentVariableCredentialsProvider;
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
-
-    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|name| env(name).filter(|v| !v.is_empty()));
-    let region = match (region, &config.dynamodb_endpoint) {
-        (Some(region), _) => region,
-        // An emulator ignores the region, but the SDK refuses to sign without one.
-        (None, Some(_)) => "us-east-1".to_string(),
-        (None, None) => return Err("no AWS region configured (set AWS_REGION)".into()),
-    };
-    let (retries, timeouts) = crate::store::dynamodb::request_limits();
-    let mut builder = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region))
-        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
-        .retry_config(retries)
-        .timeout_config(timeouts);
-    if let Some(endpoint) = &config.dynamodb_endpoint {
-        builder = builder.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
 }
 
 /// Opens the client's connection to DynamoDB during init with `DescribeTable` (the

@@ -15,8 +15,9 @@ pub async fn serve_operator(action: OperatorAction) -> Result<(), Error> {
         async move {
             let (store, clock, config) = &*shared;
             crate::operator::run(action, store.as_ref(), clock.as_ref(), config, &event.payload).await.map_err(|e| {
-                tracing::warn!(error = %e, "operator action refused");
-                Error::from(e.to_string())
+                let error = crate::logging::ErrorChain(&e).to_string();
+                tracing::warn!(%error, "operator action refused");
+                Error::from(error)
             })
         }
     }))

@@ -18,7 +18,7 @@ pub async fn verify(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         // missing `source_ip` under ranges will be `ip_not_allowed`.
         ip.parse::<IpAddr>().map_err(|_| ApiError::validation("source_ip must be an IPv4 or IPv6 address"))?;
     }
-    let authorizer = Authorizer::new(Arc::clone(&api.store), Arc::clone(&api.clock));
+    let authorizer = Authorizer::new(api.store.clone(), Arc::clone(&api.clock));
     let own = [caller.organization_id];
     let decision = authorizer.decide(&body.token, Organizations::Only(&own)).await.map_err(|failure| {
         tracing::error!(request_id = %req.request_id, error = %failure, "verify failed closed");

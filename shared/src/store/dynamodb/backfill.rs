@@ -1,5 +1,5 @@
 //! The one-time backfill of user items written before `owner_since` and `cli_token_live`
-//! existed (`Store::backfill_identity`; `latchkey serve` and the operator actions run it):
+//! existed (`Housekeeping::backfill_identity`; `latchkey serve` and the operator actions run it):
 //! every OWNER gets `owner_since`, and a user without a recorded liveness gets it from its
 //! stored CLI tokens; an OWNER found without a live CLI token leaves the organization's
 //! live-owner count in the same transaction (the count counted it, as every OWNER, before).
@@ -25,12 +25,12 @@ impl DynamoDbStore {
              AND (attribute_not_exists(#live) OR (#level = :owner AND attribute_not_exists(#since)))",
         )
         .name("#sk", SK)
-        .name("#type", "principal_type")
+        .name("#type", PRINCIPAL_TYPE)
         .name("#live", LIVE)
         .name("#level", "permission_level")
         .name("#since", OWNER_SINCE)
         .value(":principal", s(SK_PRINCIPAL))
-        .value(":user", s("user"))
+        .value(":user", s(PrincipalType::User.as_str()))
         .value(":owner", attribute(&PermissionLevel::Owner)?);
         let (names, values) = Expr::merged_placeholders(&[&filter]);
         let mut changed = 0;
@@ -107,7 +107,8 @@ impl DynamoDbStore {
                 Ok(()) => return Ok(true),
                 Err(OnConditionFailed::Reread) => continue,
                 Err(other) => {
-                    tracing::warn!(user_id = %user.id, error = %step_error(other), "could not backfill a user");
+                    let error = step_error(other);
+                    tracing::warn!(user_id = %user.id, error = %crate::logging::ErrorChain(&error), "could not backfill a user");
                     return Ok(false);
                 }
             }

@@ -17,15 +17,15 @@ pub type Item = HashMap<String, AttributeValue>;
 /// NULL one) is what `attribute_not_exists(..)` conditions and filters test for.
 fn body<T: Serialize>(what: &str, value: &T) -> StoreResult<Item> {
     let mut item: Item = serde_dynamo::aws_sdk_dynamodb_1::to_item(value)
-        .map_err(|e| StoreError::Internal(format!("cannot encode {what}: {e}")))?;
+        .map_err(|e| StoreError::internal_from(format!("cannot encode {what}"), e))?;
     item.retain(|_, v| !matches!(v, AttributeValue::Null(_)));
     Ok(item)
 }
 
 fn decode<T: DeserializeOwned>(what: &str, item: Item) -> StoreResult<T> {
-    // The serde error names the field, never its value's content for our types.
+    // The serde error (the source) names the field, never its value's content for our types.
     serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
-        .map_err(|e| StoreError::Internal(format!("corrupt {what} item: {e}")))
+        .map_err(|e| StoreError::internal_from(format!("corrupt {what} item"), e))
 }
 
 /// Microseconds since the epoch: sorts and compares like the time it names.
@@ -94,10 +94,8 @@ pub fn guard_item(guard_pk: String, target: impl std::fmt::Display) -> Item {
 
 pub fn guard_target<T: std::str::FromStr>(item: &Item) -> StoreResult<T> {
     match item.get(GUARD_TARGET) {
-        Some(AttributeValue::S(id)) => {
-            id.parse().map_err(|_| StoreError::Internal("corrupt guard item: bad target".into()))
-        }
-        _ => Err(StoreError::Internal("corrupt guard item: no target".into())),
+        Some(AttributeValue::S(id)) => id.parse().map_err(|_| StoreError::internal("corrupt guard item: bad target")),
+        _ => Err(StoreError::internal("corrupt guard item: no target")),
     }
 }
 
@@ -105,9 +103,9 @@ pub fn guard_target<T: std::str::FromStr>(item: &Item) -> StoreResult<T> {
 pub fn number_attribute(item: &Item, name: &str) -> StoreResult<u64> {
     match item.get(name) {
         Some(AttributeValue::N(v)) => {
-            v.parse().map_err(|_| StoreError::Internal(format!("corrupt item: {name} is not a count")))
+            v.parse().map_err(|_| StoreError::internal(format!("corrupt item: {name} is not a count")))
         }
-        _ => Err(StoreError::Internal(format!("corrupt item: no {name}"))),
+        _ => Err(StoreError::internal(format!("corrupt item: no {name}"))),
     }
 }
 

@@ -19,6 +19,9 @@ pub const TTL: &str = "ttl";
 /// On the organization item: how many of its USERS are live owners (`User::is_live_owner`:
 /// OWNER with a live CLI token), the last-owner guard's count.
 pub const OWNER_COUNT: &str = "owner_count";
+/// On principal items: the tag of `Principal`'s serde form (`PrincipalType::as_str`), which
+/// says whether the item may hold a credential kind (`CredentialKind::holder`).
+pub const PRINCIPAL_TYPE: &str = "principal_type";
 /// Uniqueness guards: the id of what they guard.
 pub const GUARD_TARGET: &str = "target_id";
 /// Sortable twins of RFC 3339 fields. chrono's serde form has a variable number of
@@ -95,24 +98,6 @@ pub fn marker_key(name: &str) -> HashMap<String, AttributeValue> {
     key(format!("META#{name}"), SK_MARKER)
 }
 
-/// The epoch attribute on the owner's item that revokes credentials of `kind` in bulk, and
-/// the principal type that may hold them. Access tokens have no epoch (revoked one by one).
-pub fn epoch_attribute(kind: CredentialKind) -> Option<&'static str> {
-    match kind {
-        CredentialKind::CliToken => Some("cli_token_epoch"),
-        CredentialKind::ApiKey => Some("api_key_epoch"),
-        CredentialKind::AccessToken => None,
-    }
-}
-
-/// The `principal_type` tag of the owners that may hold credentials of `kind`.
-pub fn holder_type(kind: CredentialKind) -> &'static str {
-    match kind {
-        CredentialKind::CliToken | CredentialKind::AccessToken => "user",
-        CredentialKind::ApiKey => "service_account",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,14 +124,5 @@ mod tests {
         assert_eq!(service_accounts_index_pk(org), "ORG#00000000-0000-0000-0000-000000000000#SAS");
         let k = principal_key(id);
         assert_eq!(k.get(SK), Some(&s("P")));
-    }
-
-    #[test]
-    fn epochs_per_kind() {
-        assert_eq!(epoch_attribute(CredentialKind::CliToken), Some("cli_token_epoch"));
-        assert_eq!(epoch_attribute(CredentialKind::ApiKey), Some("api_key_epoch"));
-        assert_eq!(epoch_attribute(CredentialKind::AccessToken), None);
-        assert_eq!(holder_type(CredentialKind::ApiKey), "service_account");
-        assert_eq!(holder_type(CredentialKind::AccessToken), "user");
     }
 }

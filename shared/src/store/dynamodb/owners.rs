@@ -15,7 +15,7 @@ const LEVEL: &str = "permission_level";
 const ROLES: &str = "roles";
 pub(super) const OWNER_SINCE: &str = "owner_since";
 pub(super) const LIVE: &str = "cli_token_live";
-pub(super) const CLI_EPOCH: &str = "cli_token_epoch";
+pub(super) const CLI_EPOCH: &str = Epoch::CliToken.field();
 
 /// The user item still holds `user` as read: level, roles, `owner_since` and liveness
 /// (placeholders `#u_*`, `:u_*`).
@@ -92,7 +92,7 @@ impl DynamoDbStore {
         })
     }
 
-    /// `Store::update_user`: GetItem, the check, then one transaction conditioned on the
+    /// `UserStore::update_user`: GetItem, the check, then one transaction conditioned on the
     /// user as read (re-read and retried when it moved).
     pub(super) async fn update_user_checked(
         &self,
@@ -129,7 +129,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::delete_user`: the user item and its email guard go, and a live owner's count
+    /// `UserStore::delete_user`: the user item and its email guard go, and a live owner's count
     /// with them (guarded), in one transaction conditioned on the user as read.
     pub(super) async fn delete_user_guarded(
         &self,
@@ -147,8 +147,7 @@ impl DynamoDbStore {
                 (self.tx_delete(guard_key(email_guard_pk(org, &user.email)), None)?, OnConditionFailed::Reread),
             ];
             steps.extend(self.live_owner_steps(org, LiveOwnerChange::of(Some(&user), None), true)?);
-            let kinds = [CredentialKind::CliToken, CredentialKind::AccessToken];
-            let task = SweepTask::all_credentials_of(org, id, &kinds, revocation);
+            let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
             steps.push(self.tx_record_sweep(&task)?);
             match self.transact(steps).await? {
                 Ok(()) => {
@@ -163,7 +162,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::revoke_all_credentials` for CLI tokens: the epoch bump clears liveness, and
+    /// `CredentialStore::revoke_all_credentials` for CLI tokens: the epoch bump clears liveness, and
     /// a live owner's count goes with it (guarded when `keep_an_owner`).
     pub(super) async fn revoke_all_cli_tokens(
         &self,
@@ -202,7 +201,7 @@ impl DynamoDbStore {
         Err(StoreError::Contention)
     }
 
-    /// `Store::rotate_credentials` for CLI tokens: the epoch bump and the new token in one
+    /// `CredentialStore::rotate_credentials` for CLI tokens: the epoch bump and the new token in one
     /// transaction, which also records the user's CLI token as live. In the usual case (the
     /// user is not an OWNER without a live token) no count changes and no read is needed;
     /// otherwise the user is read and the rotation sent again with the count's increment.
@@ -211,7 +210,7 @@ impl DynamoDbStore {
         let previous = credential
             .epoch
             .checked_sub(1)
-            .ok_or_else(|| StoreError::Internal("a rotated credential's epoch must follow an existing one".into()))?;
+            .ok_or_else(|| StoreError::internal("a rotated credential's epoch must follow an existing one"))?;
         let no_count_change = Expr::new("#r_level <> :r_owner OR #r_live = :r_live OR attribute_not_exists(#r_live)")
             .name("#r_level", LEVEL)
             .name("#r_live", LIVE)
@@ -263,13 +262,8 @@ impl DynamoDbStore {
                 .value(":epoch", n(credential.epoch))
                 .value(":live", AttributeValue::Bool(true)),
             in_organization(org)
-                .and(
-                    Expr::new("#type = :type AND #epoch = :previous")
-                        .name("#type", "principal_type")
-                        .name("#epoch", CLI_EPOCH)
-                        .value(":type", s(holder_type(CredentialKind::CliToken)))
-                        .value(":previous", n(previous)),
-                )
+                .and(may_hold(CredentialKind::CliToken))
+                .and(Expr::new("#epoch = :previous").name("#epoch", CLI_EPOCH).value(":previous", n(previous)))
                 .and(user_condition),
         )?;
         let mut steps = vec![

@@ -3,7 +3,7 @@
 use super::items::Item;
 use crate::store::{StoreError, StoreResult};
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -110,26 +110,28 @@ fn is_transient_code(code: &str) -> bool {
 }
 
 /// Maps an SDK error: unreachable, throttled or timed out → `Unavailable`; everything
-/// else (ValidationException included) → `Internal`. Messages name the operation and
-/// the error, never an item.
+/// else (ValidationException included) → `Internal`. The SDK error is kept as the source;
+/// the context names the operation and, for a service error, its code and message, never
+/// an item (nor the raw response, which an SDK error's `Debug` form would show).
 pub fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            StoreError::Unavailable(format!("{operation}: {}", DisplayErrorContext(&err)))
+            StoreError::unavailable_from(operation, err)
         }
         SdkError::ServiceError(ctx) => {
             let code = ctx.err().code().unwrap_or("unknown");
             let message = ctx.err().message().unwrap_or("");
+            let context = format!("{operation}: {code}: {message}");
             if is_transient_code(code) || ctx.raw().status().is_server_error() {
-                StoreError::Unavailable(format!("{operation}: {code}: {message}"))
+                StoreError::unavailable_from(context, err)
             } else {
-                StoreError::Internal(format!("{operation}: {code}: {message}"))
+                StoreError::internal_from(context, err)
             }
         }
-        _ => StoreError::Internal(format!("{operation}: {}", DisplayErrorContext(&err))),
+        _ => StoreError::internal_from(operation, err),
     }
 }
 
@@ -167,13 +169,13 @@ pub fn read_cancellation<'a>(codes: impl Iterator<Item = Option<&'a str>>) -> Ca
 }
 
 pub fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Internal(format!("cannot build request: {e}"))
+    StoreError::internal_from("cannot build a request", e)
 }
 
 pub fn string_attribute<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v),
-        _ => Err(StoreError::Internal(format!("corrupt item: no {name}"))),
+        _ => Err(StoreError::internal(format!("corrupt item: no {name}"))),
     }
 }
 

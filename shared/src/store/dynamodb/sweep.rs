@@ -11,7 +11,7 @@
 //!   so a concurrent `last_used_at` write or a first revocation is never overwritten.
 //! - When every credential is marked, the task leaves the index (its index attributes
 //!   removed, a TTL set); if the sweep fails halfway, the task stays listed and the next
-//!   [`Store::complete_pending_sweeps`](crate::store::Store::complete_pending_sweeps) finishes
+//!   [`Housekeeping::complete_pending_sweeps`](crate::store::Housekeeping::complete_pending_sweeps) finishes
 //!   it (the marked ones no longer match, so it resumes where it stopped).
 
 use super::items::{Item, ttl_seconds};
@@ -34,7 +34,7 @@ fn sweep_key(task: &SweepTask) -> Item {
 
 fn sweep_item(task: &SweepTask) -> StoreResult<Item> {
     let mut item: Item = serde_dynamo::aws_sdk_dynamodb_1::to_item(task)
-        .map_err(|e| StoreError::Internal(format!("cannot encode a sweep task: {e}")))?;
+        .map_err(|e| StoreError::internal_from("cannot encode a sweep task", e))?;
     item.retain(|_, v| !matches!(v, AttributeValue::Null(_)));
     item.extend(sweep_key(task));
     item.insert(GSI1_PK.into(), s(PENDING_SWEEPS));
@@ -44,7 +44,7 @@ fn sweep_item(task: &SweepTask) -> StoreResult<Item> {
 
 fn decode_sweep(item: Item) -> StoreResult<SweepTask> {
     serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
-        .map_err(|e| StoreError::Internal(format!("corrupt sweep task item: {e}")))
+        .map_err(|e| StoreError::internal_from("corrupt sweep task item", e))
 }
 
 impl DynamoDbStore {
@@ -60,7 +60,7 @@ impl DynamoDbStore {
             Ok(count) => tracing::debug!(owner = %task.owner_id, count, "marked credentials revoked"),
             Err(error) => tracing::warn!(
                 owner = %task.owner_id,
-                %error,
+                error = %crate::logging::ErrorChain(&error),
                 "sweep left pending (the credentials are revoked already; only their purge time is late)"
             ),
         }
@@ -185,9 +185,7 @@ impl DynamoDbStore {
 
 fn string_id(item: &Item) -> StoreResult<CredentialId> {
     match item.get("id") {
-        Some(AttributeValue::S(id)) => {
-            id.parse().map_err(|_| StoreError::Internal("corrupt credential item: bad id".into()))
-        }
-        _ => Err(StoreError::Internal("corrupt credential item: no id".into())),
+        Some(AttributeValue::S(id)) => id.parse().map_err(|_| StoreError::internal("corrupt credential item: bad id")),
+        _ => Err(StoreError::internal("corrupt credential item: no id")),
     }
 }

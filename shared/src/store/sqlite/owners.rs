@@ -31,7 +31,7 @@ pub(super) fn keep_a_live_owner(tx: &Transaction<'_>, before: &User, after: Opti
     Ok(())
 }
 
-/// `Store::update_user` inside the write transaction.
+/// `UserStore::update_user` inside the write transaction.
 pub(super) fn update_user(
     tx: &Transaction<'_>,
     org: OrganizationId,
@@ -64,7 +64,7 @@ fn holds_live_cli_token(tx: &Transaction<'_>, user: &User) -> StoreResult<bool> 
     Ok(found.is_some())
 }
 
-/// `Store::backfill_identity`, in one write transaction (also run by the schema migration
+/// `Housekeeping::backfill_identity`, in one write transaction (also run by the schema migration
 /// at open): users whose row lacks `cli_token_live`, and OWNERs without `owner_since`.
 pub(super) fn backfill(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<usize> {
     let mut stmt = tx

@@ -84,7 +84,7 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).db()?;
     if version > CURRENT_VERSION {
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "the database has schema version {version}, newer than this build's {CURRENT_VERSION}"
         )));
     }

@@ -1,7 +1,7 @@
 //! Sweeps on the embedded store (see [`SweepTask`]): the task row is inserted in the
 //! revocation's own transaction, and carried out (each covered credential's row updated,
 //! the task row removed) in one later transaction, so a failure leaves the task pending for
-//! the next [`Store::complete_pending_sweeps`](crate::store::Store::complete_pending_sweeps).
+//! the next [`Housekeeping::complete_pending_sweeps`](crate::store::Housekeeping::complete_pending_sweeps).
 //! Which credentials a task covers is the domain's rule ([`SweepTask::covers`]), not SQL's.
 
 use super::{DbResultExt, SqliteStore, bodies, from_body, to_body, update_credential_row};
@@ -50,7 +50,7 @@ impl SqliteStore {
             Ok(count) => tracing::debug!(%owner, count, "marked credentials revoked"),
             Err(error) => tracing::warn!(
                 %owner,
-                %error,
+                error = %crate::logging::ErrorChain(&error),
                 "sweep left pending (the credentials are revoked already; only their purge time is late)"
             ),
         }

@@ -6,6 +6,7 @@ use crate::clock::truncate;
 use crate::domain::{PermissionLevel, Roles, SecretHash};
 use crate::store::any_change;
 use chrono::Utc;
+use rusqlite::TransactionBehavior;
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -92,7 +93,7 @@ async fn a_database_from_a_newer_build_is_refused() {
     let store = SqliteStore::open(&dir.0).unwrap();
     Connection::open(store.path()).unwrap().pragma_update(None, "user_version", schema::CURRENT_VERSION + 1).unwrap();
     drop(store);
-    assert!(matches!(SqliteStore::open(&dir.0), Err(StoreError::Internal(_))));
+    assert!(matches!(SqliteStore::open(&dir.0), Err(StoreError::Internal { .. })));
 }
 
 #[cfg(unix)]
@@ -162,7 +163,12 @@ async fn a_corrupt_row_is_an_internal_error_not_a_panic() {
         .unwrap()
         .execute("UPDATE users SET body = '{\"id\": 42}' WHERE id = ?1", params![owner.id.to_string()])
         .unwrap();
-    assert!(matches!(store.get_user(org.id, owner.id).await, Err(StoreError::Internal(_))));
+    let err = store.get_user(org.id, owner.id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Internal { .. }), "{err:?}");
+    // The serde error is the source; the message names what failed, not the row.
+    let source = std::error::Error::source(&err).expect("the decoding error underneath");
+    assert!(source.downcast_ref::<serde_json::Error>().is_some(), "{source:?}");
+    assert_eq!(err.to_string(), "store failure: corrupt row");
 }
 
 #[tokio::test]
@@ -175,7 +181,10 @@ async fn a_held_write_lock_beyond_the_busy_timeout_is_unavailable() {
     let held = other.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
     let result = store.create_organization(&org, &owner, &token).await;
     held.rollback().unwrap();
-    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+    let err = result.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    let source = std::error::Error::source(&err).expect("SQLite's error underneath");
+    assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
     // Once released, the write goes through.
     store.create_organization(&org, &owner, &token).await.unwrap();
 }

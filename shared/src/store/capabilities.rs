@@ -1,0 +1,210 @@
+//! The store's capabilities: narrow traits, one per aggregate, and [`Store`], which is all of
+//! them. A caller depends on what it uses (the authorizer on [`CredentialLookup`] alone);
+//! callers that need everything hold an `Arc<dyn Store>`. Every implementation of all the
+//! narrow traits is a `Store` (the blanket impl below).
+//!
+//! `tests/route_agreement/iam.rs` reads the method names of every trait in this file: each
+//! method is one row of its table of DynamoDB rights.
+
+use super::{CredentialFilter, Page, PageRequest, StoreResult, UserChangeCheck, UserUpdate};
+use crate::clock::Timestamp;
+use crate::domain::{
+    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
+    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+};
+use async_trait::async_trait;
+
+/// Organizations: created with their first owner, found by name.
+#[async_trait]
+pub trait OrganizationStore: Send + Sync {
+    /// Creates an organization, its first OWNER user and that user's first CLI token, all
+    /// or nothing. `Conflict("organization")` if the name (case-insensitively) exists.
+    async fn create_organization(
+        &self,
+        org: &Organization,
+        owner: &User,
+        first_token: &CredentialRecord,
+    ) -> StoreResult<()>;
+
+    async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>>;
+}
+
+/// Users: the human members of an organization.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user with its first CLI token, all or nothing. `Conflict("email")` if the
+    /// email is taken in the organization.
+    async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()>;
+
+    async fn get_user(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>>;
+
+    async fn find_user_by_email(&self, org: OrganizationId, email: &Email) -> StoreResult<Option<User>>;
+
+    /// Oldest first.
+    async fn list_users(&self, org: OrganizationId, page: &PageRequest) -> StoreResult<Page<User>>;
+
+    /// Changes level and/or roles (`User::with_changes`: `owner_since` is written with the
+    /// change when the user is or becomes OWNER and lacks it), if `check` allows it on the
+    /// stored user (`Denied` otherwise, nothing written). `NotFound`; `LastOwner` if this
+    /// would demote the last live owner (`User::is_live_owner`; atomically: two concurrent
+    /// demotions cannot both succeed).
+    async fn update_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        update: &UserUpdate,
+        check: UserChangeCheck,
+    ) -> StoreResult<User>;
+
+    /// Removes a user; all its credentials stop working at once (the owner item is gone).
+    /// `NotFound`; `LastOwner` if it is the last live owner. Its credentials are then marked
+    /// revoked with `revocation` (housekeeping).
+    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()>;
+}
+
+/// Service accounts: the non-human members of an organization.
+#[async_trait]
+pub trait ServiceAccountStore: Send + Sync {
+    /// Creates a service account with its first API key, all or nothing.
+    /// `Conflict("service account")` if the name is taken in the organization.
+    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()>;
+
+    async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>>;
+
+    async fn find_service_account_by_name(
+        &self,
+        org: OrganizationId,
+        name: &ServiceAccountName,
+    ) -> StoreResult<Option<ServiceAccount>>;
+
+    /// Newest first.
+    async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest)
+    -> StoreResult<Page<ServiceAccount>>;
+
+    /// Removes a service account; its keys stop working at once. `NotFound`.
+    async fn delete_service_account(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+    ) -> StoreResult<()>;
+}
+
+/// Credentials (CLI tokens, API keys, access tokens) and the principals that hold them.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Stores a new credential, on condition that its owner exists in its organization
+    /// and the owner's epoch for this kind still equals `credential.epoch`
+    /// (`Contention` otherwise; `NotFound` if the owner is gone). This is what makes a key
+    /// issued concurrently with a rotation either fully valid or never acknowledged.
+    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()>;
+
+    /// Revokes every credential of `kind` owned by `owner` by bumping the owner's epoch from
+    /// `credential.epoch - 1`, and stores `credential` (issued under the new epoch), all or
+    /// nothing. `Contention` if the epoch moved; `NotFound` if the owner is gone. A user's
+    /// CLI token is live afterwards (an OWNER counts again as a live owner).
+    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()>;
+
+    /// Revokes every credential of `kind` owned by `owner` (epoch bump). For CLI tokens the
+    /// user holds no live one afterwards; with `keep_an_owner`, that is refused with
+    /// `LastOwner` when the user is the organization's last live owner (it may not lock the
+    /// organization out). `NotFound` if no such owner.
+    async fn revoke_all_credentials(
+        &self,
+        org: OrganizationId,
+        owner: PrincipalId,
+        kind: CredentialKind,
+        revocation: Revocation,
+        keep_an_owner: bool,
+    ) -> StoreResult<()>;
+
+    /// Revokes one credential (sets `revoked_at` and the purge time). Revoking a revoked
+    /// credential keeps its first revocation time. `NotFound` (also for another org's).
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord>;
+
+    async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
+
+    /// Sets or clears the description. `NotFound`.
+    async fn set_credential_description(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        description: Option<&Description>,
+    ) -> StoreResult<CredentialRecord>;
+
+    /// Credentials of one kind in one organization, per `filter`, in credential order.
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>>;
+
+    /// Principals of `org` among `ids` (users and service accounts), in one round trip.
+    /// Missing or foreign ids are simply absent from the result.
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>>;
+}
+
+/// Work done outside requests: pending sweeps, one-time upgrades of stored records.
+#[async_trait]
+pub trait Housekeeping: Send + Sync {
+    /// Carries out the sweeps a failure left pending ([`crate::domain::SweepTask`]: each
+    /// revoke-all, rotation and removal records its sweep in its own atomic write), oldest
+    /// first, resuming a half-done one where it stopped. Returns how many tasks it ran; stops
+    /// at the first failure, leaving the rest for the next run. `latchkey serve` runs it at
+    /// start and hourly; in AWS the scheduled housekeeping function does.
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize>;
+
+    /// The one-time backfill of user records written before `owner_since` and
+    /// `cli_token_live` existed (`User::backfilled`): every OWNER gets `owner_since`, and each
+    /// user's CLI-token liveness is read from its credentials (an owner whose CLI tokens were
+    /// all revoked stops counting as a live owner). Idempotent and safe beside live traffic;
+    /// returns how many users it changed.
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize>;
+}
+
+/// The authorizer's path: everything it needs, and nothing else.
+#[async_trait]
+pub trait CredentialLookup: Send + Sync {
+    /// The credential and its owner, in one strongly consistent round trip, addressed only
+    /// by what the token's locator holds. Either may be absent.
+    async fn lookup_credential_and_owner(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
+
+    /// Records `at` as the credential's `last_used_at` unless it was recorded after
+    /// `unless_used_since` (the once-a-minute throttle: `domain::last_use_is_due`, judged on
+    /// the stored value). Conditioned on the credential
+    /// existing: it never resurrects a purged item. A lost condition is not an error.
+    async fn record_last_used(
+        &self,
+        credential: CredentialId,
+        at: Timestamp,
+        unless_used_since: Timestamp,
+    ) -> StoreResult<()>;
+}
+
+/// Everything a store does: what the API's handlers, the operator actions and the local
+/// server hold (`Arc<dyn Store>`).
+pub trait Store:
+    OrganizationStore + UserStore + ServiceAccountStore + CredentialStore + Housekeeping + CredentialLookup + 'static
+{
+}
+
+impl<T> Store for T where
+    T: OrganizationStore
+        + UserStore
+        + ServiceAccountStore
+        + CredentialStore
+        + Housekeeping
+        + CredentialLookup
+        + 'static
+{
+}

@@ -1,0 +1,289 @@
+//! [`CredentialStore`] on the table: credential items, conditioned on their owner's item.
+
+use super::*;
+use aws_sdk_dynamodb::types::ReturnValue;
+use std::collections::HashSet;
+
+impl DynamoDbStore {
+    /// Why an owner condition failed: the owner is gone, foreign or cannot hold this kind
+    /// (`NotFound`), or its epoch moved (`Contention`).
+    pub(super) async fn owner_failure(&self, credential: &CredentialRecord) -> StoreError {
+        match self.get_principal_in(credential.organization_id, credential.owner_id).await {
+            Ok(Some(owner)) if owner.epoch_for(credential.kind).is_some() => StoreError::Contention,
+            Ok(_) => StoreError::NotFound,
+            Err(e) => e,
+        }
+    }
+
+    /// Revokes all access tokens of a user one by one: they have no epoch, so here the
+    /// marking is the revocation itself, done within the request.
+    pub(super) async fn revoke_all_access_tokens(
+        &self,
+        org: OrganizationId,
+        owner: PrincipalId,
+        revocation: &Revocation,
+    ) -> StoreResult<()> {
+        match self.get_principal_in(org, owner).await? {
+            Some(principal) if principal.may_hold(CredentialKind::AccessToken) => {
+                let task = SweepTask::all_credentials_of(org, owner, &[CredentialKind::AccessToken], *revocation);
+                self.mark_covered(&task).await.map(|_| ())
+            }
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    /// An UpdateItem on a credential of `org` returning the new record; `None` when the
+    /// credential is missing, foreign, or `extra_condition` is false.
+    pub(super) async fn update_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        update: Expr,
+        extra_condition: Option<Expr>,
+    ) -> StoreResult<Option<CredentialRecord>> {
+        let mut condition = in_organization(org);
+        if let Some(extra) = extra_condition {
+            condition = condition.and(extra);
+        }
+        let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(credential_key(id)))
+            .update_expression(update.text)
+            .condition_expression(condition.text)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => out
+                .attributes
+                .map(decode_credential)
+                .transpose()?
+                .map(Some)
+                .ok_or_else(|| StoreError::internal("UpdateItem returned no attributes")),
+            Err(e) if is_condition_failure(&e) => Ok(None),
+            Err(e) => Err(classify("UpdateItem", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialStore for DynamoDbStore {
+    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
+        let mut owner_condition = in_organization(credential.organization_id).and(may_hold(credential.kind));
+        if let Some(epoch) = credential.kind.epoch() {
+            owner_condition = owner_condition
+                .and(Expr::new("#epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)));
+        }
+        let steps = vec![
+            (self.tx_check(principal_key(credential.owner_id), owner_condition)?, OnConditionFailed::OwnerCheck),
+            (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
+        ];
+        match self.transact(steps).await? {
+            Ok(()) => Ok(()),
+            Err(OnConditionFailed::OwnerCheck) => Err(self.owner_failure(credential).await),
+            Err(other) => Err(step_error(other)),
+        }
+    }
+
+    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
+        let epoch = match credential.kind.epoch() {
+            Some(Epoch::CliToken) => {
+                let task = SweepTask::after_epoch_bump(
+                    credential.organization_id,
+                    credential.owner_id,
+                    credential.kind,
+                    credential.epoch,
+                    revocation,
+                );
+                self.rotate_cli_tokens(credential, &task).await?;
+                self.sweep(&task).await;
+                return Ok(());
+            }
+            Some(epoch) => epoch,
+            None => return Err(StoreError::internal("access tokens have no epoch to rotate")),
+        };
+        let previous = credential
+            .epoch
+            .checked_sub(1)
+            .ok_or_else(|| StoreError::internal("a rotated credential's epoch must follow an existing one"))?;
+        let owner_step = self.tx_update(
+            principal_key(credential.owner_id),
+            Expr::new("SET #epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)),
+            in_organization(credential.organization_id)
+                .and(may_hold(credential.kind))
+                .and(Expr::new("#epoch = :previous").name("#epoch", epoch.field()).value(":previous", n(previous))),
+        )?;
+        let task = SweepTask::after_epoch_bump(
+            credential.organization_id,
+            credential.owner_id,
+            credential.kind,
+            credential.epoch,
+            revocation,
+        );
+        let steps = vec![
+            (owner_step, OnConditionFailed::OwnerCheck),
+            (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
+            self.tx_record_sweep(&task)?,
+        ];
+        match self.transact(steps).await? {
+            Ok(()) => {}
+            Err(OnConditionFailed::OwnerCheck) => return Err(self.owner_failure(credential).await),
+            Err(other) => return Err(step_error(other)),
+        }
+        self.sweep(&task).await;
+        Ok(())
+    }
+
+    async fn revoke_all_credentials(
+        &self,
+        org: OrganizationId,
+        owner: PrincipalId,
+        kind: CredentialKind,
+        revocation: Revocation,
+        keep_an_owner: bool,
+    ) -> StoreResult<()> {
+        let epoch = match kind.epoch() {
+            None => return self.revoke_all_access_tokens(org, owner, &revocation).await,
+            Some(Epoch::CliToken) => return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner).await,
+            Some(epoch) => epoch,
+        };
+        // API keys: a service account counts in no last-owner guard.
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let principal = self.get_principal_in(org, owner).await?.ok_or(StoreError::NotFound)?;
+            let current = principal.epoch_for(kind).ok_or(StoreError::NotFound)?;
+            let next = current + 1;
+            // Conditioned on the epoch read, so we know which one we set.
+            let condition = in_organization(org)
+                .and(Expr::new("#epoch = :current").name("#epoch", epoch.field()).value(":current", n(current)));
+            let owner_step = self.tx_update(
+                principal_key(owner),
+                Expr::new("SET #epoch = :next").name("#epoch", epoch.field()).value(":next", n(next)),
+                condition,
+            )?;
+            let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);
+            let steps = vec![(owner_step, OnConditionFailed::Reread), self.tx_record_sweep(&task)?];
+            match self.transact(steps).await? {
+                Ok(()) => {
+                    self.sweep(&task).await;
+                    return Ok(());
+                }
+                Err(OnConditionFailed::Reread) => continue,
+                Err(other) => return Err(step_error(other)),
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord> {
+        let update = Expr::new("SET #revoked = :revoked, #purge = :purge, #ttl = :ttl")
+            .name("#revoked", "revoked_at")
+            .name("#purge", "purge_at")
+            .name("#ttl", TTL)
+            .value(":revoked", timestamp_attribute(&revocation.at)?)
+            .value(":purge", timestamp_attribute(&revocation.purge_at)?)
+            .value(":ttl", n(ttl_seconds(&revocation.purge_at)));
+        let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
+        if let Some(record) = self.update_credential(org, id, update, Some(not_revoked)).await? {
+            return Ok(record);
+        }
+        // Missing, foreign, or revoked already (then its first revocation stands).
+        match self.get_credential(org, id).await? {
+            Some(record) if record.revoked_at.is_some() => Ok(record),
+            Some(_) => Err(StoreError::Contention),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
+        Ok(self
+            .get_item(credential_key(id))
+            .await?
+            .map(decode_credential)
+            .transpose()?
+            .filter(|c| c.organization_id == org))
+    }
+
+    async fn set_credential_description(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        description: Option<&Description>,
+    ) -> StoreResult<CredentialRecord> {
+        let update = match description {
+            Some(d) => Expr::new("SET #description = :description")
+                .name("#description", "description")
+                .value(":description", attribute(d)?),
+            None => Expr::new("REMOVE #description").name("#description", "description"),
+        };
+        self.update_credential(org, id, update, None).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>> {
+        let partition = credentials_index_pk(org, filter.kind);
+        let start_after = match &page.after {
+            None => None,
+            Some(after) => {
+                let (_, id) = position::parse_credential_for(after, filter)?;
+                Some(index_start_key(credential_key(id), &partition, after))
+            }
+        };
+        let mut conditions = Expr::default();
+        if let Some(last_six) = &filter.last_six {
+            conditions = conditions.and(
+                Expr::new("#last_six = :last_six")
+                    .name("#last_six", "last_six")
+                    .value(":last_six", s(last_six.clone())),
+            );
+        }
+        if !filter.include_inactive {
+            conditions = conditions.and(
+                Expr::new("attribute_not_exists(#revoked) AND (attribute_not_exists(#expires) OR #expires > :now)")
+                    .name("#revoked", "revoked_at")
+                    .name("#expires", EXPIRES_AT_US)
+                    .value(":now", n(epoch_micros(&filter.now))),
+            );
+        }
+        let query = IndexQuery {
+            partition,
+            sort_prefix: filter.owner.map(credentials_of_owner_prefix),
+            filter: (!conditions.text.is_empty()).then_some(conditions),
+            newest_first: true,
+            start_after,
+        };
+        let (items, next) = self.query_index_page(&query, page.max_items).await?;
+        let items = items
+            .into_iter()
+            .map(decode_credential)
+            .collect::<StoreResult<Vec<_>>>()?
+            .into_iter()
+            .filter(|c| c.organization_id == org)
+            .collect();
+        Ok(Page { items, next })
+    }
+
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
+        let mut seen = HashSet::new();
+        let keys: Vec<Item> = ids.iter().filter(|id| seen.insert(**id)).map(|id| principal_key(*id)).collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let principals =
+            self.batch_get(keys).await?.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
+        Ok(principals.into_iter().filter(|p| p.organization_id() == org).collect())
+    }
+}

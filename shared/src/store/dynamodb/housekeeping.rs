@@ -1,0 +1,14 @@
+//! [`Housekeeping`] on the table: the sweeps (`sweep.rs`) and the upgrades (`backfill.rs`).
+
+use super::*;
+
+#[async_trait]
+impl Housekeeping for DynamoDbStore {
+    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
+        self.complete_pending().await
+    }
+
+    async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
+        self.backfill_users(now).await
+    }
+}

@@ -1,0 +1,187 @@
+//! [`CredentialStore`] on SQLite: the `credentials` table, checked against the owner's row in
+//! the same write transaction.
+
+use super::*;
+
+#[async_trait]
+impl CredentialStore for SqliteStore {
+    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
+        let credential = credential.clone();
+        self.write(move |tx| {
+            let owner = load_owner_for(tx, credential.organization_id, credential.owner_id, credential.kind)?
+                .ok_or(StoreError::NotFound)?;
+            if !owner.is_current_epoch(credential.kind, credential.epoch) {
+                return Err(StoreError::Contention);
+            }
+            insert_credential(tx, &credential)
+        })
+        .await
+    }
+
+    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
+        let credential = credential.clone();
+        let (org, owner_id, kind, new_epoch) =
+            (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
+        let task = SweepTask::after_epoch_bump(org, owner_id, kind, new_epoch, revocation);
+        let swept = task.clone();
+        self.write(move |tx| {
+            let owner = load_owner_for(tx, org, owner_id, kind)?.ok_or(StoreError::NotFound)?;
+            let expected = new_epoch.checked_sub(1).ok_or(StoreError::Contention)?;
+            let epoch = kind.epoch().ok_or_else(|| {
+                StoreError::internal(format!("{} credentials have no epoch to rotate", kind.as_str()))
+            })?;
+            if owner.epoch_value(epoch) != Some(expected) {
+                return Err(StoreError::Contention);
+            }
+            // The owner holds `kind` (`load_owner_for`), so its record has `epoch`.
+            match owner {
+                Principal::User(user) => update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?,
+                Principal::ServiceAccount(mut account) => {
+                    account.api_key_epoch = new_epoch;
+                    update_service_account_row(tx, &account)?;
+                }
+            }
+            insert_credential(tx, &credential)?;
+            sweep::record(tx, &task)
+        })
+        .await?;
+        self.sweep(swept).await;
+        Ok(())
+    }
+
+    async fn revoke_all_credentials(
+        &self,
+        org: OrganizationId,
+        owner: PrincipalId,
+        kind: CredentialKind,
+        revocation: Revocation,
+        keep_an_owner: bool,
+    ) -> StoreResult<()> {
+        let task = self
+            .write(move |tx| {
+                let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
+                let new_epoch = match (kind.epoch(), principal) {
+                    // Access tokens have no epoch: revoking them all marks each one, here,
+                    // inside the transaction, because that marking is the revocation.
+                    (None, _) => {
+                        let task = SweepTask::all_credentials_of(org, owner, &[kind], revocation);
+                        sweep::mark_covered(tx, &task)?;
+                        return Ok(None);
+                    }
+                    // The owner holds `kind` (`load_owner_for`): a user's epoch is its CLI
+                    // tokens', a service account's its API keys'.
+                    (Some(_), Principal::User(user)) => {
+                        let after = user.with_cli_tokens_revoked();
+                        if keep_an_owner {
+                            owners::keep_a_live_owner(tx, &user, Some(&after))?;
+                        }
+                        update_user_row(tx, &after)?;
+                        after.cli_token_epoch
+                    }
+                    (Some(_), Principal::ServiceAccount(mut account)) => {
+                        account.api_key_epoch += 1;
+                        update_service_account_row(tx, &account)?;
+                        account.api_key_epoch
+                    }
+                };
+                let task = SweepTask::after_epoch_bump(org, owner, kind, new_epoch, revocation);
+                sweep::record(tx, &task)?;
+                Ok(Some(task))
+            })
+            .await?;
+        if let Some(task) = task {
+            self.sweep(task).await;
+        }
+        Ok(())
+    }
+
+    async fn revoke_credential(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        revocation: Revocation,
+    ) -> StoreResult<CredentialRecord> {
+        self.write(move |tx| {
+            let mut record = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
+            if record.revoked_at.is_none() {
+                record.revoked_at = Some(revocation.at);
+                record.purge_at = Some(revocation.purge_at);
+                update_credential_row(tx, &record)?;
+            }
+            Ok(record)
+        })
+        .await
+    }
+
+    async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
+        self.read(move |tx| load_credential(tx, org, id)).await
+    }
+
+    async fn set_credential_description(
+        &self,
+        org: OrganizationId,
+        id: CredentialId,
+        description: Option<&Description>,
+    ) -> StoreResult<CredentialRecord> {
+        let description = description.cloned();
+        self.write(move |tx| {
+            let mut record = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
+            record.description = description;
+            update_credential_row(tx, &record)?;
+            Ok(record)
+        })
+        .await
+    }
+
+    async fn list_credentials(
+        &self,
+        org: OrganizationId,
+        filter: &CredentialFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CredentialRecord>> {
+        let after =
+            page.after.as_ref().map(|p| position::parse_credential_for(p, filter).map(|_| p.clone())).transpose()?;
+        let (limit, max_items) = (fetch_limit(page), page.max_items);
+        let filter = filter.clone();
+        self.read(move |tx| {
+            let records = bodies(
+                tx,
+                "SELECT body FROM credentials
+                 WHERE organization_id = ?1 AND kind = ?2
+                   AND (?3 IS NULL OR owner_id = ?3)
+                   AND (?4 IS NULL OR last_six = ?4)
+                   AND (?5 OR (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?6)))
+                   AND (?7 IS NULL OR sort_key < ?7)
+                 ORDER BY sort_key DESC LIMIT ?8",
+                params![
+                    org.to_string(),
+                    filter.kind.as_str(),
+                    filter.owner.map(|o| o.to_string()),
+                    filter.last_six,
+                    filter.include_inactive,
+                    sortable(&filter.now),
+                    after,
+                    limit,
+                ],
+            )?;
+            Ok(page_of(records, max_items, position::of_credential))
+        })
+        .await
+    }
+
+    async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>> {
+        let ids = ids.to_vec();
+        self.read(move |tx| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(user) = load_user(tx, org, id)? {
+                    found.push(Principal::User(user));
+                } else if let Some(account) = load_service_account(tx, org, id)? {
+                    found.push(Principal::ServiceAccount(account));
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}

@@ -1,0 +1,71 @@
+//! [`ServiceAccountStore`] on SQLite: the `service_accounts` table.
+
+use super::*;
+
+#[async_trait]
+impl ServiceAccountStore for SqliteStore {
+    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
+        let (account, first_key) = (account.clone(), first_key.clone());
+        self.write(move |tx| {
+            if find_service_account(tx, account.organization_id, &account.name)?.is_some() {
+                return Err(StoreError::Conflict("service account"));
+            }
+            require_organization(tx, account.organization_id)?;
+            insert_service_account(tx, &account)?;
+            insert_credential(tx, &first_key)
+        })
+        .await
+    }
+
+    async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
+        self.read(move |tx| load_service_account(tx, org, id)).await
+    }
+
+    async fn find_service_account_by_name(
+        &self,
+        org: OrganizationId,
+        name: &ServiceAccountName,
+    ) -> StoreResult<Option<ServiceAccount>> {
+        let name = name.clone();
+        self.read(move |tx| find_service_account(tx, org, &name)).await
+    }
+
+    async fn list_service_accounts(
+        &self,
+        org: OrganizationId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ServiceAccount>> {
+        let after = check_principal_position(page.after.as_ref())?;
+        let (limit, max_items) = (fetch_limit(page), page.max_items);
+        self.read(move |tx| {
+            let accounts = list_in(tx, Table::ServiceAccounts, Order::NewestFirst, org, after, limit)?;
+            Ok(page_of(accounts, max_items, position::of_service_account))
+        })
+        .await
+    }
+
+    async fn delete_service_account(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+    ) -> StoreResult<()> {
+        let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
+        let swept = task.clone();
+        self.write(move |tx| {
+            let deleted = tx
+                .execute(
+                    "DELETE FROM service_accounts WHERE id = ?1 AND organization_id = ?2",
+                    params![id.to_string(), org.to_string()],
+                )
+                .db()?;
+            if deleted == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sweep::record(tx, &task)
+        })
+        .await?;
+        self.sweep(swept).await;
+        Ok(())
+    }
+}
