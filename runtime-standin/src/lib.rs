@@ -1,7 +1,7 @@
 //! A minimal Lambda Runtime API on loopback, one per function process: `GET .../next`
 //! hands out the queued event, `POST .../{id}/response` and `.../{id}/error` complete it,
 //! `/init/error` records an init failure. The time of the first `/next` poll is recorded:
-//! Lambda's init phase ends there. Used by the tests (`tests/runtime_api.rs`), the
+//! Lambda's init phase ends there. Used by the tests (`functions/tests/functions/runtime_api.rs`), the
 //! benchmark (`bench/`) and `latchkey gateway` (cli/src/gateway/), so all run the binaries
 //! the same way.
 //!

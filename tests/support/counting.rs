@@ -1,5 +1,5 @@
 //! Counting store calls per method, so a test can assert what a request costs
-//! (`tests/round_trips.rs`). The counting wrapper is [`FaultyStore`] with no fault armed.
+//! (`tests/api/round_trips.rs`). The counting wrapper is [`FaultyStore`] with no fault armed.
 //!
 //! Store calls are not all one DynamoDB round trip each; per `infra/dynamodb-layout.md`
 //! ("Access patterns and round trips"):

@@ -23,16 +23,16 @@ use std::time::SystemTime;
 
 /// The repository's `template.yaml`.
 pub fn template_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml")
 }
 
 /// The example protected API's template (docs/protect-your-api.md).
 pub fn protected_template_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/examples/protected-api.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("infra/examples/protected-api.yaml")
 }
 
 /// The source folders the function binaries are built from.
-const SOURCES: [&str; 4] = ["../shared/src", "../shared/console", "../functions/src", "../wire/src"];
+const SOURCES: [&str; 4] = ["shared/src", "shared/console", "functions/src", "wire/src"];
 
 fn newest_source() -> Option<(SystemTime, PathBuf)> {
     fn walk(dir: &Path, newest: &mut Option<(SystemTime, PathBuf)>) {

@@ -3,7 +3,7 @@
 //! callers that need everything hold an `Arc<dyn Store>`. Every implementation of all the
 //! narrow traits is a `Store` (the blanket impl below).
 //!
-//! `tests/route_agreement/iam.rs` reads the method names of every trait in this file: each
+//! `tests/wiring/agreement/iam.rs` reads the method names of every trait in this file: each
 //! method is one row of its table of DynamoDB rights.
 
 use super::{CredentialFilter, Page, PageRequest, StoreResult, UserChangeCheck, UserUpdate};

@@ -1,5 +1,5 @@
 //! What only the SQLite store has: files, permissions, schema, a second opener. The
-//! behaviours every store shares are in the conformance suite (`tests/store_conformance.rs`).
+//! behaviours every store shares are in the conformance suite (`tests/store/conformance.rs`).
 
 use super::*;
 use crate::clock::truncate;

@@ -4,7 +4,6 @@
 //! handed on (`/me`, the authorizer context, `/verify`), rotations keeping scopes, and one
 //! table of tokens run through the authorizer and `/verify` with the same decisions.
 
-#[path = "scopes/agreement.rs"]
 mod agreement;
 
 use chrono::Duration;

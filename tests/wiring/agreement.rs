@@ -9,22 +9,17 @@
 //! (`problems`), the binaries naming their routes by typed id (`binaries`), and each
 //! function's scope and the exported authorizer (`scopes`).
 
-#[path = "route_agreement/binaries.rs"]
 mod binaries;
-#[path = "route_agreement/iam.rs"]
 mod iam;
-#[path = "route_agreement/logging.rs"]
 mod logging;
-#[path = "route_agreement/problems.rs"]
 mod problems;
-#[path = "route_agreement/scopes.rs"]
 mod scopes;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Functions that have no API route but must be deployed.
 const ROUTELESS: [&str; 3] = ["authorizer", "bootstrap", "recover"];
@@ -36,7 +31,8 @@ const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "hea
 type Row = (String, String, String);
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    // The root package: its manifest is the workspace root's.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn load(relative: &str) -> Value {

@@ -64,7 +64,7 @@ api_tests!(dynamodb, on_dynamodb(); access_tokens_expire_by_the_clock, one_spell
 // - access_tokens_expire_by_the_clock moves the test's ManualClock a day on; the binaries
 //   read the system clock, which no test moves.
 // - one_spelling_per_path: `serve` answers `/x/` with a 308 to `/x`; API Gateway matches
-//   `/x/` as `/x` and serves it there (tests/gateway.rs checks that).
+//   `/x/` as `/x` and serves it there (functions/tests/functions/gateway.rs checks that).
 // pagination_walks_every_item_once moves the clock too, but only so that each creation has
 // its own time, which the system clock gives as well: it runs here.
 api_tests!(gateway, latchkey_tests::gateway::spawn_gateway_app(););

@@ -3,7 +3,7 @@
 //! route that reads a body (through the local server on SQLite).
 //!
 //! Case counts default to small numbers fit for CI; `PROPTEST_CASES=N` overrides every one
-//! of them (e.g. `PROPTEST_CASES=5000 cargo test -p latchkey-tests --test properties`).
+//! of them (e.g. `PROPTEST_CASES=5000 cargo test -p latchkey-tests --test api properties`).
 
 use latchkey::api::cursor;
 use latchkey::credential::{Locator, TOKEN_LEN, Token, TokenFormatError};

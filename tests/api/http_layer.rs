@@ -5,9 +5,7 @@
 //! trailing-slash redirect never leaves the host. On the SQLite store: nothing here is a
 //! store's behaviour.
 
-#[path = "http_layer/redirects.rs"]
 mod redirects;
-#[path = "http_layer/timeouts.rs"]
 mod timeouts;
 
 use latchkey_tests::app::{TestApp, spawn_app};

@@ -4,8 +4,8 @@
 //! at once; the interrupted sweep stays pending and the next housekeeping run finishes it,
 //! without touching what it must not (a first revocation, a newer generation).
 
-use crate::support::dynamo_faults::FailingUpdates;
-use crate::support::{self, RETENTION, tick};
+use super::support::dynamo_faults::FailingUpdates;
+use super::support::{self, RETENTION, tick};
 use latchkey::clock::{Clock, ManualClock};
 use latchkey::domain::{CredentialKind, CredentialRecord, CredentialStatus, Revocation};
 use latchkey::store::Store;

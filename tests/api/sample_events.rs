@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 fn event(name: &str) -> Value {
-    let path = format!("{}/../infra/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/infra/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

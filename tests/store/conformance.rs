@@ -17,11 +17,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
 
-#[path = "store_conformance/agreement.rs"]
 mod agreement;
-#[path = "store_conformance/golden.rs"]
 mod golden;
-#[path = "store_conformance/owners.rs"]
 mod owners;
 mod sweeps;
 use agreement::*;
