@@ -42,6 +42,9 @@ pub async fn serve_route(route: RouteId) -> Result<(), Error> {
 /// tests drive directly. An event for a route of another function is not found.
 pub async fn handle_event(api: &Api, route: RouteId, event: Request) -> Response<Body> {
     let response = match to_api_request(route, &event) {
+        Ok(request) if request.route == RouteId::ConsolePage && event.uri().path().ends_with('/') => {
+            console_without_slash(event.uri().query())
+        }
         Ok(request) => match event.lambda_context_ref() {
             Some(ctx) => {
                 let budget = super::time_budget(ctx.deadline());
@@ -112,9 +115,53 @@ fn to_lambda_response(response: ApiResponse) -> Response<Body> {
     builder.body(body).unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
+/// API Gateway serves `/console/` as `/console`, but a browser resolves the page's relative
+/// asset links (`console/app.js`) against `/console/`, to `/console/console/...`. So that
+/// spelling is sent to the one the links work from, by a relative `Location` that keeps the
+/// stage prefix and can never name another host.
+fn console_without_slash(query: Option<&str>) -> ApiResponse {
+    let mut location = "../console".to_string();
+    if let Some(q) = query.filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')) {
+        location = format!("{location}?{q}");
+    }
+    let mut response = ApiResponse::bytes(308, "text/plain; charset=utf-8", Vec::new());
+    response.headers.push(("location", location));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn console_event(path: &str) -> Request {
+        let event = serde_json::json!({
+            "resource": "/console", "path": path, "httpMethod": "GET",
+            "headers": {}, "multiValueHeaders": {}, "queryStringParameters": null,
+            "multiValueQueryStringParameters": null, "pathParameters": null, "stageVariables": null,
+            "requestContext": {"resourcePath": "/console", "httpMethod": "GET", "stage": "prod",
+                "path": format!("/prod{path}"), "requestId": "r", "accountId": "1", "apiId": "a",
+                "identity": {"sourceIp": "127.0.0.1"}},
+            "body": null, "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("a REST proxy event")
+    }
+
+    #[tokio::test]
+    async fn the_console_with_a_trailing_slash_is_sent_to_the_spelling_its_links_work_from() {
+        let api = Api::new(
+            Arc::new(
+                crate::store::sqlite::SqliteStore::open(&std::env::temp_dir().join(uuid::Uuid::new_v4().to_string()))
+                    .unwrap(),
+            ),
+            Arc::new(crate::clock::SystemClock),
+            crate::config::Config::default(),
+        );
+        let redirected = handle_event(&api, RouteId::ConsolePage, console_event("/console/")).await;
+        assert_eq!(redirected.status(), 308);
+        assert_eq!(redirected.headers()["location"], "../console");
+        let page = handle_event(&api, RouteId::ConsolePage, console_event("/console")).await;
+        assert_eq!(page.status(), 200);
+    }
 
     /// The spelling the `compile_fail` examples above get wrong compiles when right.
     #[test]
