@@ -1,5 +1,5 @@
 //! No secret in any log line of a Lambda function, at any level (SPEC section 7): the built
-//! authorizer and `users-create` (a route that reads a body) run under the Runtime API
+//! authorizer, `users-create` (a route that reads a body) and `verify` (whose body is a token) run under the Runtime API
 //! stand-in with `RUST_LOG=trace`, and with directives that name the chatty crates
 //! explicitly, against DynamoDB (moto). Their events carry tokens where API Gateway puts
 //! them: the Authorization header of the authorizer's event and of the proxy event (the
@@ -126,6 +126,18 @@ async fn no_secret_in_any_line(rust_log: &str) {
         }
     }
     let users_log = users_create.stop().await;
+
+    // `/verify` reads other people's tokens from its body.
+    let mut verify = LambdaProcess::spawn(&PathBuf::from(env!("CARGO_BIN_EXE_verify")), &d.env).await;
+    for (token, valid) in [(&owner, true), (&wrong_secret, false), (&unknown, false), (&format!("{owner}x"), false)] {
+        let body = json!({ "token": token }).to_string();
+        let out = verify.invoke(proxy_event("POST", "/api/v1/verify", &[], &[], Some(&body), Some(&context))).await;
+        let response = out.response();
+        assert_eq!(response["statusCode"], 200, "{response}");
+        let parsed: Value = serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
+        assert_eq!(parsed["valid"], valid, "{parsed}");
+    }
+    let verify_log = verify.stop().await;
     assert_eq!(tokens.len(), 5, "users-create returned no CLI token");
     // The new user's token: the authorizer reads that user's item, display name and all.
     let dev = &tokens[4];
@@ -133,7 +145,7 @@ async fn no_secret_in_any_line(rust_log: &str) {
     assert_eq!(allowed.response()["context"]["email"], "dev@logs.example");
     let authorizer_log = authorizer.stop().await;
 
-    for (name, log) in [("authorizer", &authorizer_log), ("users-create", &users_log)] {
+    for (name, log) in [("authorizer", &authorizer_log), ("users-create", &users_log), ("verify", &verify_log)] {
         assert!(lines(log).len() > 3, "{name} logged almost nothing:\n{log}");
         assert!(log.contains("\"level\":\"DEBUG\""), "{name}: RUST_LOG={rust_log} did not open the filter:\n{log}");
         for (n, line) in log.lines().enumerate() {

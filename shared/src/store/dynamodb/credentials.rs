@@ -185,13 +185,7 @@ impl CredentialStore for DynamoDbStore {
         id: CredentialId,
         revocation: Revocation,
     ) -> StoreResult<CredentialRecord> {
-        let update = Expr::new("SET #revoked = :revoked, #purge = :purge, #ttl = :ttl")
-            .name("#revoked", "revoked_at")
-            .name("#purge", "purge_at")
-            .name("#ttl", TTL)
-            .value(":revoked", timestamp_attribute(&revocation.at)?)
-            .value(":purge", timestamp_attribute(&revocation.purge_at)?)
-            .value(":ttl", n(ttl_seconds(&revocation.purge_at)));
+        let update = revocation_update(&revocation)?;
         let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
         if let Some(record) = self.update_credential(org, id, update, Some(not_revoked)).await? {
             return Ok(record);

@@ -130,3 +130,15 @@ fn attribute<T: Serialize>(value: &T) -> StoreResult<AttributeValue> {
 fn timestamp_attribute(t: &Timestamp) -> StoreResult<AttributeValue> {
     attribute(t)
 }
+
+/// `SET revoked_at, purge_at, ttl`: what a revocation writes on a credential item, whether
+/// one revoke or a sweep's marking.
+fn revocation_update(revocation: &Revocation) -> StoreResult<Expr> {
+    Ok(Expr::new("SET #revoked = :revoked, #purge = :purge, #ttl = :ttl")
+        .name("#revoked", "revoked_at")
+        .name("#purge", "purge_at")
+        .name("#ttl", TTL)
+        .value(":revoked", timestamp_attribute(&revocation.at)?)
+        .value(":purge", timestamp_attribute(&revocation.purge_at)?)
+        .value(":ttl", n(ttl_seconds(&revocation.purge_at))))
+}

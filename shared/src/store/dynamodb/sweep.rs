@@ -17,7 +17,7 @@
 use super::items::{Item, ttl_seconds};
 use super::keys::*;
 use super::requests::{Expr, OnConditionFailed, classify, is_condition_failure};
-use super::{DynamoDbStore, IndexQuery, attribute, timestamp_attribute};
+use super::{DynamoDbStore, IndexQuery, attribute, revocation_update};
 use crate::clock::sortable;
 use crate::domain::{CredentialId, SweepTask};
 use crate::store::{StoreError, StoreResult};
@@ -103,13 +103,7 @@ impl DynamoDbStore {
     /// One conditional UpdateItem: `false` when the item no longer matches (gone, revoked
     /// meanwhile, of a newer epoch): nothing to do there.
     async fn mark_one(&self, task: &SweepTask, id: CredentialId) -> StoreResult<bool> {
-        let update = Expr::new("SET #revoked = :revoked, #purge = :purge, #ttl = :ttl")
-            .name("#revoked", "revoked_at")
-            .name("#purge", "purge_at")
-            .name("#ttl", TTL)
-            .value(":revoked", timestamp_attribute(&task.revoked_at)?)
-            .value(":purge", timestamp_attribute(&task.purge_at)?)
-            .value(":ttl", n(ttl_seconds(&task.purge_at)));
+        let update = revocation_update(&task.revocation())?;
         let kinds: Vec<String> = (0..task.kinds.len()).map(|i| format!(":kind{i}")).collect();
         let mut condition = Expr::new(format!(
             "attribute_exists(#pk) AND #org = :org AND #owner = :owner AND attribute_not_exists(#revoked) AND #kind IN ({})",
