@@ -60,10 +60,10 @@ pub async fn serve_with_limits(
             () = &mut shutdown => break,
             slot = Arc::clone(&slots).acquire_owned() => slot.map_err(std::io::Error::other)?,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     // Out of file descriptors, a connection reset before accept: not fatal.
                     tracing::warn!(error = %e, "accept failed");
@@ -73,7 +73,7 @@ pub async fn serve_with_limits(
             },
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, Arc::clone(&gateway), Arc::clone(&limits), stopping.clone(), slot));
+        tokio::spawn(serve_connection(stream, peer, Arc::clone(&gateway), Arc::clone(&limits), stopping.clone(), slot));
     }
     drop(listener);
     let _ = stop.send(true);
@@ -88,6 +88,7 @@ pub async fn bind(listen: SocketAddr) -> std::io::Result<TcpListener> {
 
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     gateway: Arc<LocalGateway>,
     limits: Arc<ServerLimits>,
     mut stopping: watch::Receiver<bool>,
@@ -95,7 +96,7 @@ async fn serve_connection(
 ) {
     let replies = Arc::new(Replies::default());
     let io = ProblemIo::new(IdleTimeout::new(stream, limits.idle_timeout), Arc::clone(&replies));
-    let handler = Handler { gateway, limits: Arc::clone(&limits), replies };
+    let handler = Handler { gateway, limits: Arc::clone(&limits), replies, peer };
     let service = service_fn(move |request| {
         let handler = handler.clone();
         async move { Ok::<_, Infallible>(handler.handle(request).await) }

@@ -18,6 +18,11 @@ pub struct Config {
     pub retention_days: u32,
     /// `SERVICE_ACCOUNT_EMAIL_DOMAIN` (default `serviceaccount.com`).
     pub service_account_domain: String,
+    /// `AUDIT_RETENTION_DAYS` (default 400): how long audit events are kept.
+    pub audit_retention_days: u32,
+    /// `EXPIRY_NOTICE_DAYS` (default 7): how long before its expiry a credential gets its
+    /// `credential.expiring` event.
+    pub expiry_notice_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +41,8 @@ impl Default for Config {
             access_token_max_days: 365,
             retention_days: 90,
             service_account_domain: "serviceaccount.com".into(),
+            audit_retention_days: 400,
+            expiry_notice_days: 7,
         }
     }
 }
@@ -67,6 +74,8 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .map(|v| v.to_ascii_lowercase())
                 .unwrap_or(d.service_account_domain),
+            audit_retention_days: number("AUDIT_RETENTION_DAYS", d.audit_retention_days)?,
+            expiry_notice_days: number("EXPIRY_NOTICE_DAYS", d.expiry_notice_days)?,
         };
         if cfg.access_token_default_days > cfg.access_token_max_days {
             return Err(ConfigError {
@@ -79,6 +88,14 @@ impl Config {
 
     pub fn retention(&self) -> Duration {
         Duration::days(i64::from(self.retention_days))
+    }
+
+    pub fn audit_retention(&self) -> Duration {
+        Duration::days(i64::from(self.audit_retention_days))
+    }
+
+    pub fn expiry_notice_window(&self) -> Duration {
+        Duration::days(i64::from(self.expiry_notice_days))
     }
 }
 

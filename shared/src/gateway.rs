@@ -35,6 +35,9 @@ pub struct RequestHead<'a> {
     pub query: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub request_id: String,
+    /// The caller's address, as the listener saw it.
+    pub source_ip: Option<String>,
+    pub user_agent: Option<&'a str>,
 }
 
 /// A request the gateway let through: its route, parameters and caller. Its body is
@@ -45,6 +48,8 @@ pub struct Admitted {
     query: Vec<(String, String)>,
     caller: Option<Caller>,
     request_id: String,
+    source_ip: Option<String>,
+    user_agent: Option<String>,
 }
 
 /// A raw request as the listener received it, body included.
@@ -56,6 +61,8 @@ pub struct RawRequest<'a> {
     pub authorization: Option<&'a str>,
     pub body: Vec<u8>,
     pub request_id: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<&'a str>,
 }
 
 impl LocalGateway {
@@ -76,6 +83,8 @@ impl LocalGateway {
             query: raw.query,
             authorization: raw.authorization,
             request_id: raw.request_id,
+            source_ip: raw.source_ip,
+            user_agent: raw.user_agent,
         };
         match self.admit(head).await {
             Ok(admitted) => self.run(admitted, raw.body).await,
@@ -120,7 +129,15 @@ impl LocalGateway {
             Some(q) => form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
             None => Vec::new(),
         };
-        Ok(Admitted { route: route.id, path_params, query, caller, request_id: raw.request_id })
+        Ok(Admitted {
+            route: route.id,
+            path_params,
+            query,
+            caller,
+            request_id: raw.request_id,
+            source_ip: raw.source_ip,
+            user_agent: raw.user_agent.map(str::to_string),
+        })
     }
 
     /// Runs an admitted request's handler with its body (over [`MAX_BODY_BYTES`]: 413).
@@ -136,6 +153,8 @@ impl LocalGateway {
                 body,
                 caller: admitted.caller,
                 request_id: admitted.request_id,
+                source_ip: admitted.source_ip,
+                user_agent: admitted.user_agent,
             })
             .await
     }

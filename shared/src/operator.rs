@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::credential::{Locator, Token};
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, DomainError, Email, Organization, OrganizationId, OrganizationName,
-    PermissionLevel, PrincipalId, Revocation, User,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, DomainError, Email, Organization, OrganizationId,
+    OrganizationName, PermissionLevel, PrincipalId, Revocation, User,
 };
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -99,7 +99,8 @@ pub async fn bootstrap(
     let org = Organization { id: OrganizationId::new_random(), name, created_at: now };
     let owner = User::new(org.id, email, PermissionLevel::Owner, now);
     let (token, record) = cli_token_for(&owner, 0, now)?;
-    match store.create_organization(&org, &owner, &record).await {
+    match store.create_organization(&org, &owner, &record, &AuditContext::operator(now, config.audit_retention())).await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => return Err(OperatorError::OrganizationExists(org.name.as_str().to_string())),
         Err(e) => return Err(e.into()),
@@ -130,7 +131,8 @@ pub async fn recover(
             .ok_or_else(|| OperatorError::NotAnOwner(email.to_string()))?;
         let now = clock.now();
         let (token, record) = cli_token_for(&user, user.cli_token_epoch + 1, now)?;
-        match store.rotate_credentials(&record, Revocation::new(now, config.retention())).await {
+        let audit = AuditContext::operator(now, config.audit_retention());
+        match store.rotate_credentials(&record, Revocation::new(now, config.retention()), &audit).await {
             Ok(()) => {
                 tracing::info!(organization_id = %org.id, user_id = %user.id, "owner recovered");
                 return Ok(OperatorOutcome {

@@ -4,6 +4,7 @@
 //! generated inputs, races, injected faults, the authorizer's round trips and equal work, and
 //! the sample events.
 
+mod audit;
 mod equal_work;
 mod faults;
 mod http_layer;

@@ -70,6 +70,8 @@ impl Harness {
                 authorization: (!token.is_empty()).then_some(authorization.as_str()),
                 body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
                 request_id: "round-trips".into(),
+                source_ip: Some("127.0.0.1".into()),
+                user_agent: None,
             })
             .await;
         (response.status, serde_json::from_slice(&response.body).unwrap_or(Value::Null))
@@ -352,6 +354,26 @@ async fn every_route_costs_its_budget_in_store_calls() {
             200,
             &[(LOOKUP, 1)],
             "the verified token costs the authorizer's own one read (its last_used_at is fresh: no write)",
+        ),
+        row(
+            ListAuditEvents,
+            "GET",
+            "/api/v1/audit-events?action=user.created",
+            &o,
+            None,
+            200,
+            &[("list_audit_events", 1)],
+            "one store call (on the table: one strongly consistent Query per shard of the filter's partition family)",
+        ),
+        row(
+            GetAuditEvent,
+            "GET",
+            &format!("/api/v1/audit-events/{}", uuid::Uuid::now_v7()),
+            &o,
+            None,
+            404,
+            &[("get_audit_event", 1)],
+            "one GetItem; an unknown id is a 404",
         ),
     ];
 

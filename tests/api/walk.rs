@@ -3,6 +3,7 @@
 //! every route of SPEC section 3 with each permission rule, tenant isolation, immediate
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
+use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -32,6 +33,8 @@ macro_rules! api_tests {
                 access_token_edits_and_revocation,
                 removing_a_user_revokes_everything_it_held,
                 list_filters_that_match_nothing_still_check_their_paging_parameters,
+                every_change_writes_exactly_its_audit_events,
+                audit_events_are_for_owners_filtered_and_paged,
                 $($extra,)*
             );
         }
@@ -42,6 +45,8 @@ macro_rules! api_tests {
             async fn $name() {
                 let app = $spawn.await;
                 super::$name(&app).await;
+                // Whatever the test did, no event of its organization holds a secret.
+                crate::audit::assert_no_secret_in_audit(&app).await;
             }
         )*
     };
@@ -337,6 +342,13 @@ async fn other_organizations_see_404_and_change_nothing(app: &TestApp) {
     .await
     .unwrap();
     let eve = other.cli_token.as_str();
+    // The audit log too: another organization's events are not found, nor listed.
+    let ours = app.get("/audit-events?max_items=1", o).await.assert_status(200)["items"][0]["id"].clone();
+    app.get(&format!("/audit-events/{}", s(&ours)), eve).await.assert_problem(404, "not_found");
+    let theirs = app.get("/audit-events?max_items=100", eve).await.assert_status(200).clone();
+    assert!(
+        theirs["items"].as_array().unwrap().iter().all(|e| e["organization_id"] == other.organization_id.to_string())
+    );
     app.get(&format!("/users/{user_id}"), eve).await.assert_problem(404, "not_found");
     app.patch(&format!("/users/{user_id}"), eve, json!({"permission_level": "OWNER"}))
         .await

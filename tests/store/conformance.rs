@@ -97,7 +97,7 @@ async fn organization_names_are_unique_case_insensitively(store: Arc<dyn Store>,
     assert_eq!(found, Some(acme.org.clone()));
 
     let copy = TestOrg::new("ACME CORP", &clock);
-    let result = store.create_organization(&copy.org, &copy.owner, &copy.owner_token).await;
+    let result = store.create_organization(&copy.org, &copy.owner, &copy.owner_token, support::audit()).await;
     assert!(matches!(result, Err(StoreError::Conflict("organization"))), "{result:?}");
     // All or nothing: the refused organization's owner and token were not stored either.
     assert_eq!(store.get_user(copy.id(), copy.owner.id).await.unwrap(), None);
@@ -116,7 +116,7 @@ async fn user_emails_are_unique_in_an_organization(store: Arc<dyn Store>, clock:
 
     let twin = support::user(acme.id(), "BOB@example.com", PermissionLevel::Collaborator, &clock);
     let twin_token = support::cli_token(&twin, &clock);
-    let result = store.create_user(&twin, &twin_token).await;
+    let result = store.create_user(&twin, &twin_token, support::audit()).await;
     assert!(matches!(result, Err(StoreError::Conflict("email"))), "{result:?}");
     assert_eq!(store.get_user(acme.id(), twin.id).await.unwrap(), None);
     assert_eq!(store.lookup_credential_and_owner(twin.id, twin_token.id).await.unwrap().0, None);
@@ -132,7 +132,7 @@ async fn concurrent_user_creation_with_one_email_has_one_winner(store: Arc<dyn S
         let member = support::user(acme.id(), "race@example.com", PermissionLevel::Collaborator, &clock);
         let token = support::cli_token(&member, &clock);
         let store = Arc::clone(&store);
-        attempts.push(tokio::spawn(async move { store.create_user(&member, &token).await }));
+        attempts.push(tokio::spawn(async move { store.create_user(&member, &token, support::audit()).await }));
     }
     let (mut won, mut conflicts) = (0, 0);
     for attempt in attempts {
@@ -158,7 +158,8 @@ async fn concurrent_service_account_creation_with_one_name_has_one_winner(
         let account = support::service_account(acme.id(), "ci-bot", &clock);
         let key = support::api_key(&account, &clock);
         let store = Arc::clone(&store);
-        attempts.push(tokio::spawn(async move { store.create_service_account(&account, &key).await }));
+        attempts
+            .push(tokio::spawn(async move { store.create_service_account(&account, &key, support::audit()).await }));
     }
     let (mut won, mut conflicts) = (0, 0);
     for attempt in attempts {
@@ -208,22 +209,42 @@ async fn other_organizations_objects_behave_as_absent(store: Arc<dyn Store>, clo
     assert!(store.get_principals(theirs, &[alice.id, bot.id, acme.owner.id]).await.unwrap().is_empty());
 
     let not_found = |r: Result<(), StoreError>| matches!(r, Err(StoreError::NotFound));
-    assert!(matches!(store.revoke_credential(theirs, bot_key.id, revocation(&clock)).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_credential_description(theirs, bot_key.id, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.revoke_credential(theirs, bot_key.id, revocation(&clock), support::audit()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.set_credential_description(theirs, bot_key.id, None, support::audit()).await,
+        Err(StoreError::NotFound)
+    ));
     let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
-    assert!(matches!(store.update_user(theirs, alice.id, &demote, any_change()).await, Err(StoreError::NotFound)));
-    assert!(not_found(store.delete_user(theirs, alice.id, revocation(&clock)).await));
-    assert!(not_found(store.delete_service_account(theirs, bot.id, revocation(&clock)).await));
+    assert!(matches!(
+        store.update_user(theirs, alice.id, &demote, any_change(), support::audit()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(not_found(store.delete_user(theirs, alice.id, revocation(&clock), support::audit()).await));
+    assert!(not_found(store.delete_service_account(theirs, bot.id, revocation(&clock), support::audit()).await));
     assert!(not_found(
-        store.revoke_all_credentials(theirs, bot.id, CredentialKind::ApiKey, revocation(&clock), true).await
+        store
+            .revoke_all_credentials(theirs, bot.id, CredentialKind::ApiKey, revocation(&clock), true, support::audit())
+            .await
     ));
     assert!(not_found(
-        store.revoke_all_credentials(theirs, alice.id, CredentialKind::CliToken, revocation(&clock), true).await
+        store
+            .revoke_all_credentials(
+                theirs,
+                alice.id,
+                CredentialKind::CliToken,
+                revocation(&clock),
+                true,
+                support::audit()
+            )
+            .await
     ));
     // A credential claiming another organization for an owner of this one is refused.
     let mut smuggled = support::api_key(&bot, &clock);
     smuggled.organization_id = theirs;
-    assert!(not_found(store.issue_credential(&smuggled).await));
+    assert!(not_found(store.issue_credential(&smuggled, support::audit()).await));
 
     let users = store.list_users(theirs, &first_page(100)).await.unwrap();
     assert_eq!(ids(&users.items, |u| u.id.to_string()), [globex.owner.id.to_string()]);
@@ -249,7 +270,7 @@ async fn issued_credentials_round_trip_through_lookup(store: Arc<dyn Store>, clo
     let mut token = support::access_token(&acme.owner, Duration::days(30), &clock);
     token.description = Some(Description::parse("deploys from CI — nightly").unwrap());
     token.created_by = Some(acme.owner.id);
-    store.issue_credential(&token).await.unwrap();
+    store.issue_credential(&token, support::audit()).await.unwrap();
     let (record, owner) = store.lookup_credential_and_owner(acme.owner.id, token.id).await.unwrap();
     assert_eq!(record.as_ref(), Some(&token));
     assert_eq!(owner, Some(Principal::User(acme.owner.clone())));
@@ -261,7 +282,7 @@ async fn issued_credentials_round_trip_through_lookup(store: Arc<dyn Store>, clo
     assert_eq!(owner, Some(Principal::ServiceAccount(bot.clone())));
 
     let second_key = support::api_key(&bot, &clock);
-    store.issue_credential(&second_key).await.unwrap();
+    store.issue_credential(&second_key, support::audit()).await.unwrap();
     assert_eq!(store.get_credential(acme.id(), second_key.id).await.unwrap(), Some(second_key));
 
     let unknown = store.lookup_credential_and_owner(PrincipalId::new_random(), CredentialId::new_random()).await;
@@ -270,10 +291,10 @@ async fn issued_credentials_round_trip_through_lookup(store: Arc<dyn Store>, clo
     // A credential of a kind its owner cannot hold, or for an owner that does not exist.
     let mut wrong_kind = support::api_key(&bot, &clock);
     wrong_kind.owner_id = acme.owner.id;
-    assert!(matches!(store.issue_credential(&wrong_kind).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.issue_credential(&wrong_kind, support::audit()).await, Err(StoreError::NotFound)));
     let ghost = support::user(acme.id(), "ghost@example.com", PermissionLevel::Collaborator, &clock);
     let ghost_token = support::access_token(&ghost, Duration::days(1), &clock);
-    assert!(matches!(store.issue_credential(&ghost_token).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.issue_credential(&ghost_token, support::audit()).await, Err(StoreError::NotFound)));
 }
 
 async fn principals_are_fetched_together(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
@@ -293,15 +314,16 @@ async fn principals_are_fetched_together(store: Arc<dyn Store>, clock: Arc<Manua
 async fn descriptions_are_set_and_cleared(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let token = support::access_token(&acme.owner, Duration::days(7), &clock);
-    store.issue_credential(&token).await.unwrap();
+    store.issue_credential(&token, support::audit()).await.unwrap();
     let description = Description::parse("laptop").unwrap();
-    let updated = store.set_credential_description(acme.id(), token.id, Some(&description)).await.unwrap();
+    let updated =
+        store.set_credential_description(acme.id(), token.id, Some(&description), support::audit()).await.unwrap();
     assert_eq!(updated.description, Some(description));
     assert_eq!(store.get_credential(acme.id(), token.id).await.unwrap(), Some(updated));
-    let cleared = store.set_credential_description(acme.id(), token.id, None).await.unwrap();
+    let cleared = store.set_credential_description(acme.id(), token.id, None, support::audit()).await.unwrap();
     assert_eq!(cleared, token);
     assert_eq!(store.get_credential(acme.id(), token.id).await.unwrap(), Some(token));
-    let missing = store.set_credential_description(acme.id(), CredentialId::new_random(), None).await;
+    let missing = store.set_credential_description(acme.id(), CredentialId::new_random(), None, support::audit()).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
@@ -309,20 +331,21 @@ async fn revoking_one_credential_keeps_the_first_revocation(store: Arc<dyn Store
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let doomed = support::access_token(&acme.owner, Duration::days(30), &clock);
     let kept = support::access_token(&acme.owner, Duration::days(30), &clock);
-    store.issue_credential(&doomed).await.unwrap();
-    store.issue_credential(&kept).await.unwrap();
+    store.issue_credential(&doomed, support::audit()).await.unwrap();
+    store.issue_credential(&kept, support::audit()).await.unwrap();
 
     let first = revocation(&clock);
-    let revoked = store.revoke_credential(acme.id(), doomed.id, first).await.unwrap();
+    let revoked = store.revoke_credential(acme.id(), doomed.id, first, support::audit()).await.unwrap();
     assert_eq!(revoked.revoked_at, Some(first.at));
     assert_eq!(revoked.purge_at, Some(first.purge_at));
     assert_eq!(store.get_credential(acme.id(), doomed.id).await.unwrap(), Some(revoked.clone()));
     assert_eq!(status_now(&*store, &doomed, &clock).await, CredentialStatus::Revoked);
     assert_eq!(status_now(&*store, &kept, &clock).await, CredentialStatus::Active);
 
-    let again = store.revoke_credential(acme.id(), doomed.id, revocation(&clock)).await.unwrap();
+    let again = store.revoke_credential(acme.id(), doomed.id, revocation(&clock), support::audit()).await.unwrap();
     assert_eq!(again, revoked, "a second revocation changes nothing");
-    let missing = store.revoke_credential(acme.id(), CredentialId::new_random(), revocation(&clock)).await;
+    let missing =
+        store.revoke_credential(acme.id(), CredentialId::new_random(), revocation(&clock), support::audit()).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
@@ -331,12 +354,15 @@ async fn revoking_all_cli_tokens_leaves_other_kinds_working(store: Arc<dyn Store
     let (bob, first_cli) =
         support::create_user(&*store, acme.id(), "bob@example.com", PermissionLevel::Collaborator, &clock).await;
     let second_cli = support::cli_token(&bob, &clock);
-    store.issue_credential(&second_cli).await.unwrap();
+    store.issue_credential(&second_cli, support::audit()).await.unwrap();
     let access = support::access_token(&bob, Duration::days(30), &clock);
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, support::audit()).await.unwrap();
 
     let revoke = revocation(&clock);
-    store.revoke_all_credentials(acme.id(), bob.id, CredentialKind::CliToken, revoke, true).await.unwrap();
+    store
+        .revoke_all_credentials(acme.id(), bob.id, CredentialKind::CliToken, revoke, true, support::audit())
+        .await
+        .unwrap();
     let bob_now = store.get_user(acme.id(), bob.id).await.unwrap().unwrap();
     assert_eq!(bob_now.cli_token_epoch, bob.cli_token_epoch + 1);
     for old in [&first_cli, &second_cli] {
@@ -350,10 +376,10 @@ async fn revoking_all_cli_tokens_leaves_other_kinds_working(store: Arc<dyn Store
 
     // A token issued afterwards, under the new epoch, works; one under the old is refused.
     let fresh = support::cli_token(&bob_now, &clock);
-    store.issue_credential(&fresh).await.unwrap();
+    store.issue_credential(&fresh, support::audit()).await.unwrap();
     assert_eq!(status_now(&*store, &fresh, &clock).await, CredentialStatus::Active);
     let stale = support::cli_token(&bob, &clock);
-    assert!(matches!(store.issue_credential(&stale).await, Err(StoreError::Contention)));
+    assert!(matches!(store.issue_credential(&stale, support::audit()).await, Err(StoreError::Contention)));
     assert_eq!(store.lookup_credential_and_owner(bob.id, stale.id).await.unwrap().0, None);
 }
 
@@ -361,10 +387,13 @@ async fn revoking_all_api_keys_revokes_every_key(store: Arc<dyn Store>, clock: A
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let (bot, first_key) = support::create_service_account(&*store, acme.id(), "bot", &clock).await;
     let second_key = support::api_key(&bot, &clock);
-    store.issue_credential(&second_key).await.unwrap();
+    store.issue_credential(&second_key, support::audit()).await.unwrap();
     let (other_bot, other_key) = support::create_service_account(&*store, acme.id(), "other-bot", &clock).await;
 
-    store.revoke_all_credentials(acme.id(), bot.id, CredentialKind::ApiKey, revocation(&clock), true).await.unwrap();
+    store
+        .revoke_all_credentials(acme.id(), bot.id, CredentialKind::ApiKey, revocation(&clock), true, support::audit())
+        .await
+        .unwrap();
     assert_eq!(status_now(&*store, &first_key, &clock).await, CredentialStatus::Revoked);
     assert_eq!(status_now(&*store, &second_key, &clock).await, CredentialStatus::Revoked);
     assert_eq!(status_now(&*store, &other_key, &clock).await, CredentialStatus::Active);
@@ -372,7 +401,7 @@ async fn revoking_all_api_keys_revokes_every_key(store: Arc<dyn Store>, clock: A
 
     let bot_now = store.get_service_account(acme.id(), bot.id).await.unwrap().unwrap();
     let fresh = support::api_key(&bot_now, &clock);
-    store.issue_credential(&fresh).await.unwrap();
+    store.issue_credential(&fresh, support::audit()).await.unwrap();
     assert_eq!(status_now(&*store, &fresh, &clock).await, CredentialStatus::Active);
     let active = store
         .list_credentials(
@@ -390,12 +419,12 @@ async fn rotation_replaces_credentials_atomically(store: Arc<dyn Store>, clock: 
     let (bob, old_cli) =
         support::create_user(&*store, acme.id(), "bob@example.com", PermissionLevel::Collaborator, &clock).await;
     let access = support::access_token(&bob, Duration::days(30), &clock);
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, support::audit()).await.unwrap();
 
     let mut new_cli = support::cli_token(&bob, &clock);
     new_cli.epoch = bob.cli_token_epoch + 1;
     let rotation = revocation(&clock);
-    store.rotate_credentials(&new_cli, rotation).await.unwrap();
+    store.rotate_credentials(&new_cli, rotation, support::audit()).await.unwrap();
     assert_eq!(status_now(&*store, &old_cli, &clock).await, CredentialStatus::Revoked);
     assert_eq!(status_now(&*store, &new_cli, &clock).await, CredentialStatus::Active);
     assert_eq!(status_now(&*store, &access, &clock).await, CredentialStatus::Active);
@@ -406,18 +435,21 @@ async fn rotation_replaces_credentials_atomically(store: Arc<dyn Store>, clock: 
     // A rotation computed from the old epoch lost the race: nothing of it is stored.
     let mut late = support::cli_token(&bob, &clock);
     late.epoch = bob.cli_token_epoch + 1;
-    assert!(matches!(store.rotate_credentials(&late, revocation(&clock)).await, Err(StoreError::Contention)));
+    assert!(matches!(
+        store.rotate_credentials(&late, revocation(&clock), support::audit()).await,
+        Err(StoreError::Contention)
+    ));
     assert_eq!(store.lookup_credential_and_owner(bob.id, late.id).await.unwrap().0, None);
     assert_eq!(status_now(&*store, &new_cli, &clock).await, CredentialStatus::Active);
     // So did a key issued under the old epoch.
     let stale = support::cli_token(&bob, &clock);
-    assert!(matches!(store.issue_credential(&stale).await, Err(StoreError::Contention)));
+    assert!(matches!(store.issue_credential(&stale, support::audit()).await, Err(StoreError::Contention)));
 
     // Service accounts rotate their API keys the same way.
     let (bot, old_key) = support::create_service_account(&*store, acme.id(), "bot", &clock).await;
     let mut new_key = support::api_key(&bot, &clock);
     new_key.epoch = bot.api_key_epoch + 1;
-    store.rotate_credentials(&new_key, revocation(&clock)).await.unwrap();
+    store.rotate_credentials(&new_key, revocation(&clock), support::audit()).await.unwrap();
     assert_eq!(status_now(&*store, &old_key, &clock).await, CredentialStatus::Revoked);
     assert_eq!(status_now(&*store, &new_key, &clock).await, CredentialStatus::Active);
 
@@ -425,7 +457,10 @@ async fn rotation_replaces_credentials_atomically(store: Arc<dyn Store>, clock: 
     let ghost = support::user(acme.id(), "ghost@example.com", PermissionLevel::Collaborator, &clock);
     let mut ghost_token = support::cli_token(&ghost, &clock);
     ghost_token.epoch = 1;
-    assert!(matches!(store.rotate_credentials(&ghost_token, revocation(&clock)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.rotate_credentials(&ghost_token, revocation(&clock), support::audit()).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn concurrent_rotations_have_one_winner(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
@@ -436,7 +471,9 @@ async fn concurrent_rotations_have_one_winner(store: Arc<dyn Store>, clock: Arc<
         let mut key = support::api_key(&bot, &clock);
         key.epoch = bot.api_key_epoch + 1;
         let (store, rotation) = (Arc::clone(&store), revocation(&clock));
-        attempts.push(tokio::spawn(async move { (key.clone(), store.rotate_credentials(&key, rotation).await) }));
+        attempts.push(tokio::spawn(async move {
+            (key.clone(), store.rotate_credentials(&key, rotation, support::audit()).await)
+        }));
     }
     let mut winners = Vec::new();
     for attempt in attempts {
@@ -459,10 +496,10 @@ async fn deleting_a_user_revokes_its_credentials(store: Arc<dyn Store>, clock: A
     let (bob, cli) =
         support::create_user(&*store, acme.id(), "bob@example.com", PermissionLevel::Collaborator, &clock).await;
     let access = support::access_token(&bob, Duration::days(30), &clock);
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, support::audit()).await.unwrap();
 
     let removal = revocation(&clock);
-    store.delete_user(acme.id(), bob.id, removal).await.unwrap();
+    store.delete_user(acme.id(), bob.id, removal, support::audit()).await.unwrap();
     assert_eq!(store.get_user(acme.id(), bob.id).await.unwrap(), None);
     assert_eq!(store.find_user_by_email(acme.id(), &bob.email).await.unwrap(), None);
     for credential in [&cli, &access] {
@@ -473,9 +510,12 @@ async fn deleting_a_user_revokes_its_credentials(store: Arc<dyn Store>, clock: A
         assert_eq!((record.revoked_at, record.purge_at), (Some(removal.at), Some(removal.purge_at)));
     }
     assert_eq!(status_now(&*store, &acme.owner_token, &clock).await, CredentialStatus::Active);
-    assert!(matches!(store.delete_user(acme.id(), bob.id, revocation(&clock)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_user(acme.id(), bob.id, revocation(&clock), support::audit()).await,
+        Err(StoreError::NotFound)
+    ));
     let late = support::access_token(&bob, Duration::days(1), &clock);
-    assert!(matches!(store.issue_credential(&late).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.issue_credential(&late, support::audit()).await, Err(StoreError::NotFound)));
 
     // The email is free again, for a new principal whose old tokens stay dead.
     let (bob_again, _) =
@@ -488,10 +528,10 @@ async fn deleting_a_service_account_revokes_its_keys(store: Arc<dyn Store>, cloc
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let (bot, first_key) = support::create_service_account(&*store, acme.id(), "bot", &clock).await;
     let second_key = support::api_key(&bot, &clock);
-    store.issue_credential(&second_key).await.unwrap();
+    store.issue_credential(&second_key, support::audit()).await.unwrap();
 
     let removal = revocation(&clock);
-    store.delete_service_account(acme.id(), bot.id, removal).await.unwrap();
+    store.delete_service_account(acme.id(), bot.id, removal, support::audit()).await.unwrap();
     assert_eq!(store.get_service_account(acme.id(), bot.id).await.unwrap(), None);
     assert_eq!(store.find_service_account_by_name(acme.id(), &bot.name).await.unwrap(), None);
     for key in [&first_key, &second_key] {
@@ -500,7 +540,7 @@ async fn deleting_a_service_account_revokes_its_keys(store: Arc<dyn Store>, cloc
         assert_eq!(status, CredentialStatus::Revoked);
         assert_eq!(record.expect("kept until purged").revoked_at, Some(removal.at));
     }
-    let result = store.delete_service_account(acme.id(), bot.id, revocation(&clock)).await;
+    let result = store.delete_service_account(acme.id(), bot.id, revocation(&clock), support::audit()).await;
     assert!(matches!(result, Err(StoreError::NotFound)));
 
     // A new account with the old name is a new principal; the old keys stay dead.
@@ -518,13 +558,20 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     // An OWNER service account does not count: the rule keeps a human able to get in.
     let mut robot = support::service_account(acme.id(), "robot", &clock);
     robot.permission_level = PermissionLevel::Owner;
-    store.create_service_account(&robot, &support::api_key(&robot, &clock)).await.unwrap();
+    store.create_service_account(&robot, &support::api_key(&robot, &clock), support::audit()).await.unwrap();
 
     let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
-    assert!(matches!(store.update_user(acme.id(), owner, &demote, any_change()).await, Err(StoreError::LastOwner)));
-    assert!(matches!(store.delete_user(acme.id(), owner, revocation(&clock)).await, Err(StoreError::LastOwner)));
-    let lock_out =
-        store.revoke_all_credentials(acme.id(), owner, CredentialKind::CliToken, revocation(&clock), true).await;
+    assert!(matches!(
+        store.update_user(acme.id(), owner, &demote, any_change(), support::audit()).await,
+        Err(StoreError::LastOwner)
+    ));
+    assert!(matches!(
+        store.delete_user(acme.id(), owner, revocation(&clock), support::audit()).await,
+        Err(StoreError::LastOwner)
+    ));
+    let lock_out = store
+        .revoke_all_credentials(acme.id(), owner, CredentialKind::CliToken, revocation(&clock), true, support::audit())
+        .await;
     assert!(matches!(lock_out, Err(StoreError::LastOwner)));
     // Nothing changed.
     assert_eq!(store.get_user(acme.id(), owner).await.unwrap(), Some(acme.owner.clone()));
@@ -536,21 +583,27 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
         roles: Some(Roles::new([Role::TokenCreator])),
         at: clock.now(),
     };
-    let updated = store.update_user(acme.id(), owner, &roles, any_change()).await.unwrap();
+    let updated = store.update_user(acme.id(), owner, &roles, any_change(), support::audit()).await.unwrap();
     assert!(updated.roles.contains(Role::TokenCreator));
     assert_eq!(store.get_user(acme.id(), owner).await.unwrap(), Some(updated));
 
     // Without keep_an_owner (the operator's recover), revoking all is allowed.
-    store.revoke_all_credentials(acme.id(), owner, CredentialKind::CliToken, revocation(&clock), false).await.unwrap();
+    store
+        .revoke_all_credentials(acme.id(), owner, CredentialKind::CliToken, revocation(&clock), false, support::audit())
+        .await
+        .unwrap();
     assert_eq!(status_now(&*store, &acme.owner_token, &clock).await, CredentialStatus::Revoked);
 
     // With a second owner, the first may go.
     let (second, _) =
         support::create_user(&*store, acme.id(), "second@example.com", PermissionLevel::Owner, &clock).await;
-    let demoted = store.update_user(acme.id(), owner, &demote, any_change()).await.unwrap();
+    let demoted = store.update_user(acme.id(), owner, &demote, any_change(), support::audit()).await.unwrap();
     assert_eq!(demoted.permission_level, PermissionLevel::Collaborator);
-    assert!(matches!(store.delete_user(acme.id(), second.id, revocation(&clock)).await, Err(StoreError::LastOwner)));
-    store.delete_user(acme.id(), owner, revocation(&clock)).await.unwrap();
+    assert!(matches!(
+        store.delete_user(acme.id(), second.id, revocation(&clock), support::audit()).await,
+        Err(StoreError::LastOwner)
+    ));
+    store.delete_user(acme.id(), owner, revocation(&clock), support::audit()).await.unwrap();
 }
 
 async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
@@ -564,7 +617,9 @@ async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clo
             .into_iter()
             .map(|id| {
                 let (store, demote, org_id) = (Arc::clone(&store), demote.clone(), org.id());
-                tokio::spawn(async move { store.update_user(org_id, id, &demote, any_change()).await })
+                tokio::spawn(
+                    async move { store.update_user(org_id, id, &demote, any_change(), support::audit()).await },
+                )
             })
             .collect();
         let mut outcomes = Vec::new();
@@ -588,8 +643,8 @@ async fn concurrent_removals_of_two_owners_leave_one(store: Arc<dyn Store>, cloc
     let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
     let (org, first, removal) = (acme.id(), acme.owner.id, revocation(&clock));
     let (removed, demoted) = tokio::join!(
-        tokio::spawn(async move { s1.delete_user(org, first, removal).await }),
-        tokio::spawn(async move { s2.update_user(org, second.id, &demote, any_change()).await }),
+        tokio::spawn(async move { s1.delete_user(org, first, removal, support::audit()).await }),
+        tokio::spawn(async move { s2.update_user(org, second.id, &demote, any_change(), support::audit()).await }),
     );
     let (removed, demoted) = (removed.unwrap(), demoted.unwrap());
     assert!(
@@ -608,9 +663,9 @@ async fn expired_credentials_are_listed_only_as_inactive(store: Arc<dyn Store>, 
     let long = support::access_token(&acme.owner, Duration::days(30), &clock);
     let revoked = support::access_token(&acme.owner, Duration::days(30), &clock);
     for token in [&short, &long, &revoked] {
-        store.issue_credential(token).await.unwrap();
+        store.issue_credential(token, support::audit()).await.unwrap();
     }
-    store.revoke_credential(acme.id(), revoked.id, revocation(&clock)).await.unwrap();
+    store.revoke_credential(acme.id(), revoked.id, revocation(&clock), support::audit()).await.unwrap();
     let listed = |include_inactive: bool, now: Timestamp| {
         let (store, org) = (Arc::clone(&store), acme.id());
         let filter = CredentialFilter { include_inactive, ..active_of_kind(CredentialKind::AccessToken, now) };
@@ -647,21 +702,21 @@ async fn purge_times_follow_expiry_and_revocation(store: Arc<dyn Store>, clock: 
 
     // Expiring: expiry + retention, as issued.
     let access = support::access_token(&acme.owner, Duration::days(30), &clock);
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, support::audit()).await.unwrap();
     assert_eq!(stored(access.id).await.purge_at, Some(access.expires_at.unwrap() + RETENTION));
 
     // Revoked one by one: revocation + retention.
     let revoked_at = revocation(&clock);
-    store.revoke_credential(acme.id(), access.id, revoked_at).await.unwrap();
+    store.revoke_credential(acme.id(), access.id, revoked_at, support::audit()).await.unwrap();
     assert_eq!(stored(access.id).await.purge_at, Some(revoked_at.at + RETENTION));
 
     // Revoked all at once: the same, on every credential the epoch bump revoked, and a
     // credential revoked earlier keeps its first revocation.
     let second_key = support::api_key(&bot, &clock);
-    store.issue_credential(&second_key).await.unwrap();
-    let early = store.revoke_credential(acme.id(), second_key.id, revocation(&clock)).await.unwrap();
+    store.issue_credential(&second_key, support::audit()).await.unwrap();
+    let early = store.revoke_credential(acme.id(), second_key.id, revocation(&clock), support::audit()).await.unwrap();
     let all = revocation(&clock);
-    store.revoke_all_credentials(acme.id(), bot.id, CredentialKind::ApiKey, all, true).await.unwrap();
+    store.revoke_all_credentials(acme.id(), bot.id, CredentialKind::ApiKey, all, true, support::audit()).await.unwrap();
     let key_after = stored(key.id).await;
     assert_eq!((key_after.revoked_at, key_after.purge_at), (Some(all.at), Some(all.at + RETENTION)));
     assert_eq!(stored(second_key.id).await, early);
@@ -699,7 +754,7 @@ async fn last_use_is_throttled_and_never_resurrects(store: Arc<dyn Store>, clock
     // Nor is a deleted owner brought back by a use of its (revoked) credential.
     let (bob, bob_token) =
         support::create_user(&*store, acme.id(), "bob@example.com", PermissionLevel::Collaborator, &clock).await;
-    store.delete_user(acme.id(), bob.id, revocation(&clock)).await.unwrap();
+    store.delete_user(acme.id(), bob.id, revocation(&clock), support::audit()).await.unwrap();
     let at = tick(&clock);
     store.record_last_used(bob_token.id, at, at - window).await.unwrap();
     let (_, owner) = store.lookup_credential_and_owner(bob.id, bob_token.id).await.unwrap();
@@ -762,7 +817,7 @@ async fn credentials_are_listed_in_credential_order_across_pages(store: Arc<dyn 
     let mut expected = Vec::new();
     for n in 0..25 {
         let token = support::access_token(&holders[n % holders.len()], Duration::days(30), &clock);
-        store.issue_credential(&token).await.unwrap();
+        store.issue_credential(&token, support::audit()).await.unwrap();
         expected.push(token);
     }
     expected.sort_by_key(|c| std::cmp::Reverse(position::of_credential(c)));
@@ -812,10 +867,10 @@ async fn credential_lists_filter_by_kind_owner_last_six_and_activity(store: Arc<
     let (bot, bot_key) = support::create_service_account(&*store, acme.id(), "bot", &clock).await;
     let (other, other_key) = support::create_service_account(&*store, acme.id(), "other", &clock).await;
     let revoked_key = support::api_key(&bot, &clock);
-    store.issue_credential(&revoked_key).await.unwrap();
-    store.revoke_credential(acme.id(), revoked_key.id, revocation(&clock)).await.unwrap();
+    store.issue_credential(&revoked_key, support::audit()).await.unwrap();
+    store.revoke_credential(acme.id(), revoked_key.id, revocation(&clock), support::audit()).await.unwrap();
     let access = support::access_token(&acme.owner, Duration::days(30), &clock);
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, support::audit()).await.unwrap();
 
     let list = |filter: CredentialFilter| {
         let (store, org) = (Arc::clone(&store), acme.id());

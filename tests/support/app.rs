@@ -189,7 +189,9 @@ impl TestApp {
         let accounts = self.get("/service-accounts?max_items=100", token).await.body;
         let keys = self.get("/api-keys?max_items=100&show_inactive=true", token).await.body;
         let tokens = self.get("/tokens?max_items=100&show_inactive=true", token).await.body;
-        serde_json::json!({ "users": users, "accounts": accounts, "keys": keys, "tokens": tokens })
+        // A refused request writes no audit event either.
+        let audit = self.get("/audit-events?max_items=100", token).await.body;
+        serde_json::json!({ "users": users, "accounts": accounts, "keys": keys, "tokens": tokens, "audit": audit })
     }
 }
 

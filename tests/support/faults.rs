@@ -6,12 +6,13 @@
 use async_trait::async_trait;
 use latchkey::clock::Timestamp;
 use latchkey::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    AuditContext, AuditEvent, AuditEventId, AuditFilter, CredentialId, CredentialKind, CredentialRecord, Description,
+    Email, Organization, OrganizationId, OrganizationName, Principal, PrincipalId, Revocation, ServiceAccount,
+    ServiceAccountName, User,
 };
 use latchkey::store::{
-    CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
-    ServiceAccountStore, Store, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate,
+    AuditStore, CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page,
+    PageRequest, ServiceAccountStore, Store, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -165,8 +166,9 @@ impl OrganizationStore for FaultyStore {
         org: &Organization,
         owner: &User,
         first_token: &CredentialRecord,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
-        pass!(self.create_organization(org, owner, first_token))
+        pass!(self.create_organization(org, owner, first_token, audit))
     }
 
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
@@ -176,8 +178,8 @@ impl OrganizationStore for FaultyStore {
 
 #[async_trait]
 impl UserStore for FaultyStore {
-    async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
-        pass!(self.create_user(user, first_token))
+    async fn create_user(&self, user: &User, first_token: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
+        pass!(self.create_user(user, first_token, audit))
     }
 
     async fn get_user(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>> {
@@ -198,19 +200,31 @@ impl UserStore for FaultyStore {
         id: PrincipalId,
         update: &UserUpdate,
         check: UserChangeCheck,
+        audit: &AuditContext,
     ) -> StoreResult<User> {
-        pass!(self.update_user(org, id, update, check))
+        pass!(self.update_user(org, id, update, check, audit))
     }
 
-    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
-        pass!(self.delete_user(org, id, revocation))
+    async fn delete_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        pass!(self.delete_user(org, id, revocation, audit))
     }
 }
 
 #[async_trait]
 impl ServiceAccountStore for FaultyStore {
-    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
-        pass!(self.create_service_account(account, first_key))
+    async fn create_service_account(
+        &self,
+        account: &ServiceAccount,
+        first_key: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        pass!(self.create_service_account(account, first_key, audit))
     }
 
     async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>> {
@@ -238,19 +252,25 @@ impl ServiceAccountStore for FaultyStore {
         org: OrganizationId,
         id: PrincipalId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
-        pass!(self.delete_service_account(org, id, revocation))
+        pass!(self.delete_service_account(org, id, revocation, audit))
     }
 }
 
 #[async_trait]
 impl CredentialStore for FaultyStore {
-    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
-        pass!(self.issue_credential(credential))
+    async fn issue_credential(&self, credential: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
+        pass!(self.issue_credential(credential, audit))
     }
 
-    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
-        pass!(self.rotate_credentials(credential, revocation))
+    async fn rotate_credentials(
+        &self,
+        credential: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        pass!(self.rotate_credentials(credential, revocation, audit))
     }
 
     async fn revoke_all_credentials(
@@ -260,8 +280,9 @@ impl CredentialStore for FaultyStore {
         kind: CredentialKind,
         revocation: Revocation,
         keep_an_owner: bool,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
-        pass!(self.revoke_all_credentials(org, owner, kind, revocation, keep_an_owner))
+        pass!(self.revoke_all_credentials(org, owner, kind, revocation, keep_an_owner, audit))
     }
 
     async fn revoke_credential(
@@ -269,8 +290,9 @@ impl CredentialStore for FaultyStore {
         org: OrganizationId,
         id: CredentialId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
-        pass!(self.revoke_credential(org, id, revocation))
+        pass!(self.revoke_credential(org, id, revocation, audit))
     }
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
@@ -282,8 +304,9 @@ impl CredentialStore for FaultyStore {
         org: OrganizationId,
         id: CredentialId,
         description: Option<&Description>,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
-        pass!(self.set_credential_description(org, id, description))
+        pass!(self.set_credential_description(org, id, description, audit))
     }
 
     async fn list_credentials(
@@ -308,6 +331,35 @@ impl Housekeeping for FaultyStore {
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         pass!(self.backfill_identity(now))
+    }
+
+    async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize> {
+        pass!(self.record_expiry_notices(within, audit))
+    }
+}
+
+#[async_trait]
+impl AuditStore for FaultyStore {
+    async fn get_audit_event(&self, org: OrganizationId, id: AuditEventId) -> StoreResult<Option<AuditEvent>> {
+        pass!(self.get_audit_event(org, id))
+    }
+
+    async fn list_audit_events(
+        &self,
+        org: OrganizationId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        pass!(self.list_audit_events(org, filter, page))
+    }
+
+    async fn audit_events_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        pass!(self.audit_events_between(since, until, page))
     }
 }
 

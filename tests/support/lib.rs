@@ -81,6 +81,14 @@ pub async fn dynamodb_store_concrete() -> latchkey::store::dynamodb::DynamoDbSto
 
 /// A manual clock starting at the real current time (so purge times lie in the future, where
 /// no TTL emulation acts on them).
+/// An audit context for changes a test makes directly on a store: the operator, now.
+pub fn audit() -> &'static latchkey::domain::AuditContext {
+    static CONTEXT: std::sync::OnceLock<latchkey::domain::AuditContext> = std::sync::OnceLock::new();
+    CONTEXT.get_or_init(|| {
+        latchkey::domain::AuditContext::operator(latchkey::clock::SystemClock.now(), Duration::days(400))
+    })
+}
+
 pub fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::starting_now())
 }
@@ -125,7 +133,7 @@ impl TestOrg {
 pub async fn create_org(store: &dyn Store, name: &str, clock: &ManualClock) -> TestOrg {
     let fixture = TestOrg::new(name, clock);
     store
-        .create_organization(&fixture.org, &fixture.owner, &fixture.owner_token)
+        .create_organization(&fixture.org, &fixture.owner, &fixture.owner_token, audit())
         .await
         .expect("create the organization");
     fixture
@@ -148,7 +156,7 @@ pub async fn create_user(
 ) -> (User, CredentialRecord) {
     let member = user(org, email, level, clock);
     let token = cli_token(&member, clock);
-    store.create_user(&member, &token).await.expect("create the user");
+    store.create_user(&member, &token, audit()).await.expect("create the user");
     (member, token)
 }
 
@@ -176,7 +184,7 @@ pub async fn create_service_account(
 ) -> (ServiceAccount, CredentialRecord) {
     let account = service_account(org, name, clock);
     let key = api_key(&account, clock);
-    store.create_service_account(&account, &key).await.expect("create the service account");
+    store.create_service_account(&account, &key, audit()).await.expect("create the service account");
     (account, key)
 }
 

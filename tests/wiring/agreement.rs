@@ -24,7 +24,7 @@ use std::path::PathBuf;
 /// Functions that have no API route but must be deployed.
 const ROUTELESS: [&str; 3] = ["authorizer", "bootstrap", "recover"];
 /// Functions with no API route that a schedule invokes: their one event is a Schedule.
-const SCHEDULED: [&str; 1] = ["housekeeping"];
+const SCHEDULED: [&str; 2] = ["housekeeping", "expiry-notices"];
 const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// (METHOD, path, function)
@@ -434,11 +434,13 @@ fn sample_events_fit_their_functions() {
                     problems.push(format!("{file}: not an operator request: {e}"));
                 }
             }
-            "housekeeping" => match serde_json::from_str::<aws_lambda_events::eventbridge::EventBridgeEvent>(&text) {
-                Ok(event) if event.detail_type == "Scheduled Event" && event.source == "aws.events" => {}
-                Ok(_) => problems.push(format!("{file}: needs detail-type Scheduled Event from aws.events")),
-                Err(e) => problems.push(format!("{file}: not an EventBridge event: {e}")),
-            },
+            "housekeeping" | "expiry-notices" => {
+                match serde_json::from_str::<aws_lambda_events::eventbridge::EventBridgeEvent>(&text) {
+                    Ok(event) if event.detail_type == "Scheduled Event" && event.source == "aws.events" => {}
+                    Ok(_) => problems.push(format!("{file}: needs detail-type Scheduled Event from aws.events")),
+                    Err(e) => problems.push(format!("{file}: not an EventBridge event: {e}")),
+                }
+            }
             "authorizer" => match serde_json::from_str::<
                 aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest,
             >(&text)

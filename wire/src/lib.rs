@@ -92,6 +92,49 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
+/// One audit event (`GET /audit-events`, `GET /audit-events/{event_id}`): who did what to
+/// whom, when and from where (SPEC section 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub time: Timestamp,
+    pub organization_id: Uuid,
+    pub action: String,
+    pub actor: AuditActor,
+    pub target: AuditTarget,
+    pub request: AuditRequest,
+    /// What changed, per action; for an update, `before` and `after` of each changed field.
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditActor {
+    /// `user`, `service_account`, `operator` or `anonymous`.
+    #[serde(rename = "type")]
+    pub actor_type: String,
+    pub id: Option<Uuid>,
+    pub email: Option<String>,
+    pub credential_id: Option<Uuid>,
+    pub credential_kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTarget {
+    /// `organization`, `user`, `service_account` or `credential`.
+    #[serde(rename = "type")]
+    pub target_type: String,
+    pub id: Uuid,
+    /// An email, a name, or a credential's `…last_six`.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRequest {
+    pub id: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// `POST /users` → 201.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedUser {

@@ -18,6 +18,8 @@ pub(super) struct Handler {
     pub(super) limits: Arc<ServerLimits>,
     /// This connection's replies, for the layer that tells them from hyper's own.
     pub(super) replies: Arc<Replies>,
+    /// The connection's peer: the request's source IP in audit events.
+    pub(super) peer: std::net::SocketAddr,
 }
 
 /// An answer, and whether the connection closes after it (when part of the body stays
@@ -66,6 +68,8 @@ impl Handler {
             query: parts.uri.query(),
             authorization: parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()),
             request_id: uuid::Uuid::new_v4().to_string(),
+            source_ip: Some(self.peer.ip().to_string()),
+            user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()),
         };
         let admitted = match self.gateway.admit(head).await {
             Ok(admitted) => admitted,

@@ -23,6 +23,9 @@ fn binary(name: &str) -> PathBuf {
         "recover" => env!("CARGO_BIN_EXE_recover"),
         "health" => env!("CARGO_BIN_EXE_health"),
         "housekeeping" => env!("CARGO_BIN_EXE_housekeeping"),
+        "expiry-notices" => env!("CARGO_BIN_EXE_expiry-notices"),
+        "audit-events-list" => env!("CARGO_BIN_EXE_audit-events-list"),
+        "audit-events-get" => env!("CARGO_BIN_EXE_audit-events-get"),
         "console" => env!("CARGO_BIN_EXE_console"),
         "me" => env!("CARGO_BIN_EXE_me"),
         "users-list" => env!("CARGO_BIN_EXE_users-list"),
@@ -312,7 +315,7 @@ async fn every_function_binary_answers_real_events() {
     // recover: a new owner token; the old one stops.
     let rec = d.invoke_once("recover", json!({"organization": "acme", "owner_email": "admin@acme.com"})).await;
     let recovered = rec.response()["cli_token"].as_str().unwrap().to_string();
-    d.authorize(&mut authorizer, &recovered).await;
+    let recovered_ctx = d.authorize(&mut authorizer, &recovered).await;
     let out = authorizer.invoke(authorizer_event(Some(&format!("Bearer {owner_token}")), "GET", "/api/v1/me")).await;
     assert_eq!(out.error_message(), "Unauthorized");
     exercised.insert("recover");
@@ -325,6 +328,39 @@ async fn every_function_binary_answers_real_events() {
     let out = d.invoke_once("housekeeping", scheduled_event()).await;
     assert_eq!(out.response(), &json!({"sweeps": 0}));
     exercised.insert("housekeeping");
+
+    // The audit log recorded the walk, newest first, each event readable by its id.
+    let (st, page) =
+        d.call("GET", "/api/v1/audit-events", &[], &[("max_items", "100")], None, Some(&recovered_ctx)).await;
+    assert_eq!(st, 200, "{page}");
+    let items = page["items"].as_array().expect("items");
+    let actions: BTreeSet<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    for expected in [
+        "organization.created",
+        "user.created",
+        "credential.created",
+        "user.removed",
+        "service_account.deleted",
+        "organization.recovered",
+    ] {
+        assert!(actions.contains(expected), "{expected} missing from {actions:?}");
+    }
+    let newest = items[0]["id"].as_str().expect("an event id");
+    assert_eq!(items[0]["action"], "organization.recovered");
+    let (st, one) = d
+        .call("GET", "/api/v1/audit-events/{event_id}", &[("event_id", newest)], &[], None, Some(&recovered_ctx))
+        .await;
+    assert_eq!((st, &one["id"]), (200, &items[0]["id"]));
+
+    // The daily expiry notices: one per live credential expiring within the window, once.
+    let (st, t) =
+        d.call("POST", "/api/v1/tokens", &[], &[], Some(json!({"lifespan_days": 2})), Some(&recovered_ctx)).await;
+    assert_eq!(st, 201, "{t}");
+    let out = d.invoke_once("expiry-notices", scheduled_event()).await;
+    assert_eq!(out.response(), &json!({"notices": 1}));
+    let out = d.invoke_once("expiry-notices", scheduled_event()).await;
+    assert_eq!(out.response(), &json!({"notices": 0}));
+    exercised.insert("expiry-notices");
 
     for r in ROUTES {
         exercised.insert(r.function);
@@ -442,7 +478,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         purge_at: Some(now + chrono::Duration::days(89)),
         scopes: None,
     };
-    d.store.issue_credential(&record).await.expect("insert an expired token");
+    d.store.issue_credential(&record, latchkey_tests::audit()).await.expect("insert an expired token");
     token.expose().to_string()
 }
 
@@ -467,13 +503,20 @@ async fn housekeeping_finishes_an_interrupted_sweep_on_schedule() {
     let mut keys = vec![first];
     for _ in 0..4 {
         let key = latchkey_tests::api_key(&account, &clock);
-        store.issue_credential(&key).await.expect("issue a key");
+        store.issue_credential(&key, latchkey_tests::audit()).await.expect("issue a key");
         keys.push(key);
     }
     fault.arm(2);
     let revocation = Revocation::new(latchkey_tests::tick(&clock), latchkey_tests::RETENTION);
     store
-        .revoke_all_credentials(org.id(), account.id, CredentialKind::ApiKey, revocation, false)
+        .revoke_all_credentials(
+            org.id(),
+            account.id,
+            CredentialKind::ApiKey,
+            revocation,
+            false,
+            latchkey_tests::audit(),
+        )
         .await
         .expect("the revoke-all stands");
     fault.disarm();

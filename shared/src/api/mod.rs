@@ -32,8 +32,12 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
     /// Set by the authorizer; `None` only on public routes.
     pub caller: Option<Caller>,
-    /// For log correlation.
+    /// For log correlation, and the audit events' `request.id`.
     pub request_id: String,
+    /// The caller's address (API Gateway's `requestContext.identity.sourceIp`; locally the
+    /// peer), and its `User-Agent`: what audit events record of where a change came from.
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,7 +40,7 @@ pub struct Route {
 const LIST: &[&str] = &["max_items", "cursor"];
 const LIST_INACTIVE: &[&str] = &["max_items", "cursor", "show_inactive"];
 
-use crate::domain::scope::{READ, SERVICE_ACCOUNTS, TOKENS, USERS, VERIFY};
+use crate::domain::scope::{AUDIT, READ, SERVICE_ACCOUNTS, TOKENS, USERS, VERIFY};
 
 /// Declares [`RouteId`], [`RouteId::route`] and [`ROUTES`] from one list of rows: `route()`
 /// is an exhaustive `match` with one arm per id and nothing to fall back to, and the table
@@ -106,6 +106,9 @@ route_table! {
     GetAccessToken: "GET" "/api/v1/tokens/{token_id}" => "tokens-get", Authenticated, Some(READ), &[];
     UpdateAccessToken: "PATCH" "/api/v1/tokens/{token_id}" => "tokens-update", Authenticated, Some(TOKENS), &[];
     Verify: "POST" "/api/v1/verify" => "verify", Owner, Some(VERIFY), &[];
+    ListAuditEvents: "GET" "/api/v1/audit-events" => "audit-events-list", Owner, Some(AUDIT),
+        &["max_items", "cursor", "action", "actor_id", "target_id", "since", "until"];
+    GetAuditEvent: "GET" "/api/v1/audit-events/{event_id}" => "audit-events-get", Owner, Some(AUDIT), &[];
     ConsolePage: "GET" "/console" => "console", Public, None, &[];
     ConsoleAsset: "GET" "/console/{asset}" => "console", Public, None, &[];
 }
@@ -237,8 +240,10 @@ mod tests {
                 _ => {
                     let scope = r.scope.unwrap_or_else(|| panic!("{:?} names no scope", r.id));
                     assert!(crate::domain::scope::RESERVED.contains(&scope), "{:?}: {scope}", r.id);
-                    // Every GET reads; nothing else does.
-                    assert_eq!(r.method == "GET", scope == crate::domain::scope::READ, "{:?}", r.id);
+                    // Every GET reads (the audit log has a scope of its own); nothing else does.
+                    let reads = [crate::domain::scope::READ, crate::domain::scope::AUDIT];
+                    assert_eq!(r.method == "GET", reads.contains(&scope), "{:?}", r.id);
+                    assert_eq!(scope == crate::domain::scope::AUDIT, r.path.contains("/audit-events"), "{:?}", r.id);
                 }
             }
         }

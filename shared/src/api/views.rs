@@ -86,3 +86,35 @@ pub fn caller_credential(c: &Caller) -> wire::MeCredential {
         scopes: c.credential.scopes.as_ref().map(Scopes::to_vec),
     }
 }
+
+/// The serde name of a unit enum value (`ActorType::ServiceAccount` → `service_account`).
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+pub fn audit_event(e: &crate::domain::AuditEvent) -> wire::AuditEvent {
+    wire::AuditEvent {
+        id: e.id.0,
+        time: e.time,
+        organization_id: e.organization_id.as_uuid(),
+        action: e.action.as_str().to_string(),
+        actor: wire::AuditActor {
+            actor_type: serde_name(&e.actor.actor_type),
+            id: e.actor.id.map(|id| id.as_uuid()),
+            email: e.actor.email.as_ref().map(|m| m.to_string()),
+            credential_id: e.actor.credential_id.map(|id| id.as_uuid()),
+            credential_kind: e.actor.credential_kind.map(|k| k.as_str().to_string()),
+        },
+        target: wire::AuditTarget {
+            target_type: serde_name(&e.target.target_type),
+            id: e.target.id,
+            label: e.target.label.clone(),
+        },
+        request: wire::AuditRequest {
+            id: e.request.id.clone(),
+            source_ip: e.request.source_ip.clone(),
+            user_agent: e.request.user_agent.clone(),
+        },
+        details: e.details.clone(),
+    }
+}

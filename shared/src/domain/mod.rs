@@ -2,6 +2,7 @@
 //! built through a validating constructor ("parse, don't validate").
 
 mod access;
+pub mod audit;
 mod credential_values;
 mod error;
 mod holding;
@@ -15,6 +16,7 @@ mod sweep;
 pub mod text;
 
 pub use access::{PermissionLevel, PrincipalType, Role, Roles};
+pub use audit::{AuditAction, AuditContext, AuditEvent, AuditEventId, AuditFilter};
 pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
 pub use error::DomainError;
 pub use holding::Epoch;

@@ -61,11 +61,14 @@ pub async fn handle_event(api: &Api, route: RouteId, event: Request) -> Response
 }
 
 fn to_api_request(served: RouteId, event: &Request) -> Result<ApiRequest, ApiError> {
-    let (resource, request_id, authorizer) = match event.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(ctx)) => {
-            (ctx.resource_path.clone(), ctx.request_id.clone(), Some(&ctx.authorizer.fields))
-        }
-        _ => (None, None, None),
+    let (resource, request_id, authorizer, source_ip) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => (
+            ctx.resource_path.clone(),
+            ctx.request_id.clone(),
+            Some(&ctx.authorizer.fields),
+            ctx.identity.source_ip.clone(),
+        ),
+        _ => (None, None, None, None),
     };
     // This function was deployed for its routes; anything else reaching it is not found.
     let route = served
@@ -96,7 +99,17 @@ fn to_api_request(served: RouteId, event: &Request) -> Result<ApiRequest, ApiErr
         Body::Binary(b) => b.clone(),
         _ => Vec::new(),
     };
-    Ok(ApiRequest { route: route.id, path_params, query, body, caller, request_id: request_id.unwrap_or_default() })
+    let user_agent = event.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    Ok(ApiRequest {
+        route: route.id,
+        path_params,
+        query,
+        body,
+        caller,
+        request_id: request_id.unwrap_or_default(),
+        source_ip,
+        user_agent,
+    })
 }
 
 fn to_lambda_response(response: ApiResponse) -> Response<Body> {

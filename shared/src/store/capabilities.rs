@@ -3,14 +3,19 @@
 //! callers that need everything hold an `Arc<dyn Store>`. Every implementation of all the
 //! narrow traits is a `Store` (the blanket impl below).
 //!
+//! Every change takes the [`AuditContext`] of its request and writes the change's audit events
+//! (built by `domain::audit`'s builders from the records as the store reads and writes them)
+//! in the same atomic write as the change; a change that fails or is refused writes none.
+//!
 //! `tests/wiring/agreement/iam.rs` reads the method names of every trait in this file: each
 //! method is one row of its table of DynamoDB rights.
 
 use super::{CredentialFilter, Page, PageRequest, StoreResult, UserChangeCheck, UserUpdate};
 use crate::clock::Timestamp;
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    Principal, PrincipalId, Revocation, ServiceAccount, ServiceAccountName, User,
+    AuditContext, AuditEvent, AuditEventId, AuditFilter, CredentialId, CredentialKind, CredentialRecord, Description,
+    Email, Organization, OrganizationId, OrganizationName, Principal, PrincipalId, Revocation, ServiceAccount,
+    ServiceAccountName, User,
 };
 use async_trait::async_trait;
 
@@ -24,6 +29,7 @@ pub trait OrganizationStore: Send + Sync {
         org: &Organization,
         owner: &User,
         first_token: &CredentialRecord,
+        audit: &AuditContext,
     ) -> StoreResult<()>;
 
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>>;
@@ -34,7 +40,7 @@ pub trait OrganizationStore: Send + Sync {
 pub trait UserStore: Send + Sync {
     /// Creates a user with its first CLI token, all or nothing. `Conflict("email")` if the
     /// email is taken in the organization.
-    async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()>;
+    async fn create_user(&self, user: &User, first_token: &CredentialRecord, audit: &AuditContext) -> StoreResult<()>;
 
     async fn get_user(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<User>>;
 
@@ -54,12 +60,19 @@ pub trait UserStore: Send + Sync {
         id: PrincipalId,
         update: &UserUpdate,
         check: UserChangeCheck,
+        audit: &AuditContext,
     ) -> StoreResult<User>;
 
     /// Removes a user; all its credentials stop working at once (the owner item is gone).
     /// `NotFound`; `LastOwner` if it is the last live owner. Its credentials are then marked
     /// revoked with `revocation` (housekeeping).
-    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()>;
+    async fn delete_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
 }
 
 /// Service accounts: the non-human members of an organization.
@@ -67,7 +80,12 @@ pub trait UserStore: Send + Sync {
 pub trait ServiceAccountStore: Send + Sync {
     /// Creates a service account with its first API key, all or nothing.
     /// `Conflict("service account")` if the name is taken in the organization.
-    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()>;
+    async fn create_service_account(
+        &self,
+        account: &ServiceAccount,
+        first_key: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
 
     async fn get_service_account(&self, org: OrganizationId, id: PrincipalId) -> StoreResult<Option<ServiceAccount>>;
 
@@ -87,6 +105,7 @@ pub trait ServiceAccountStore: Send + Sync {
         org: OrganizationId,
         id: PrincipalId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()>;
 }
 
@@ -97,13 +116,18 @@ pub trait CredentialStore: Send + Sync {
     /// and the owner's epoch for this kind still equals `credential.epoch`
     /// (`Contention` otherwise; `NotFound` if the owner is gone). This is what makes a key
     /// issued concurrently with a rotation either fully valid or never acknowledged.
-    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()>;
+    async fn issue_credential(&self, credential: &CredentialRecord, audit: &AuditContext) -> StoreResult<()>;
 
     /// Revokes every credential of `kind` owned by `owner` by bumping the owner's epoch from
     /// `credential.epoch - 1`, and stores `credential` (issued under the new epoch), all or
     /// nothing. `Contention` if the epoch moved; `NotFound` if the owner is gone. A user's
     /// CLI token is live afterwards (an OWNER counts again as a live owner).
-    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()>;
+    async fn rotate_credentials(
+        &self,
+        credential: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
 
     /// Revokes every credential of `kind` owned by `owner` (epoch bump). For CLI tokens the
     /// user holds no live one afterwards; with `keep_an_owner`, that is refused with
@@ -116,25 +140,29 @@ pub trait CredentialStore: Send + Sync {
         kind: CredentialKind,
         revocation: Revocation,
         keep_an_owner: bool,
+        audit: &AuditContext,
     ) -> StoreResult<()>;
 
     /// Revokes one credential (sets `revoked_at` and the purge time). Revoking a revoked
-    /// credential keeps its first revocation time. `NotFound` (also for another org's).
+    /// credential keeps its first revocation time (and writes no event). `NotFound` (also for
+    /// another org's).
     async fn revoke_credential(
         &self,
         org: OrganizationId,
         id: CredentialId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord>;
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
 
-    /// Sets or clears the description. `NotFound`.
+    /// Sets or clears the description (the same value again: no write, no event). `NotFound`.
     async fn set_credential_description(
         &self,
         org: OrganizationId,
         id: CredentialId,
         description: Option<&Description>,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord>;
 
     /// Credentials of one kind in one organization, per `filter`, in credential order.
@@ -148,6 +176,31 @@ pub trait CredentialStore: Send + Sync {
     /// Principals of `org` among `ids` (users and service accounts), in one round trip.
     /// Missing or foreign ids are simply absent from the result.
     async fn get_principals(&self, org: OrganizationId, ids: &[PrincipalId]) -> StoreResult<Vec<Principal>>;
+}
+
+/// The audit log: read only. Events are written by the changes they record, never alone.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// One event of `org` (strongly consistent); another organization's is `None`.
+    async fn get_audit_event(&self, org: OrganizationId, id: AuditEventId) -> StoreResult<Option<AuditEvent>>;
+
+    /// Events of `org` that `filter` admits, newest first (by id); positions are event ids.
+    /// Strongly consistent: an event is listed as soon as its change is acknowledged.
+    async fn list_audit_events(
+        &self,
+        org: OrganizationId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>>;
+
+    /// Every organization's events with `since <= time < until`, in pages (`latchkey audit
+    /// replay`: an operator's action, which may read the whole log).
+    async fn audit_events_between(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>>;
 }
 
 /// Work done outside requests: pending sweeps, one-time upgrades of stored records.
@@ -166,6 +219,11 @@ pub trait Housekeeping: Send + Sync {
     /// all revoked stops counting as a live owner). Idempotent and safe beside live traffic;
     /// returns how many users it changed.
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize>;
+
+    /// Writes one `credential.expiring` event (`audit`'s builder, actor operator) for each live
+    /// credential that expires within `(now, now + within]` and has had none, marking the
+    /// credential in the same atomic write so it never gets a second. Returns how many.
+    async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize>;
 }
 
 /// The authorizer's path: everything it needs, and nothing else.
@@ -194,7 +252,14 @@ pub trait CredentialLookup: Send + Sync {
 /// Everything a store does: what the API's handlers, the operator actions and the local
 /// server hold (`Arc<dyn Store>`).
 pub trait Store:
-    OrganizationStore + UserStore + ServiceAccountStore + CredentialStore + Housekeeping + CredentialLookup + 'static
+    OrganizationStore
+    + UserStore
+    + ServiceAccountStore
+    + CredentialStore
+    + AuditStore
+    + Housekeeping
+    + CredentialLookup
+    + 'static
 {
 }
 
@@ -203,6 +268,7 @@ impl<T> Store for T where
         + UserStore
         + ServiceAccountStore
         + CredentialStore
+        + AuditStore
         + Housekeeping
         + CredentialLookup
         + 'static

@@ -22,7 +22,8 @@ pub mod dynamodb;
 pub mod sqlite;
 
 pub use capabilities::{
-    CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, ServiceAccountStore, Store, UserStore,
+    AuditStore, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, ServiceAccountStore, Store,
+    UserStore,
 };
 
 use crate::clock::{Timestamp, sortable};

@@ -87,6 +87,8 @@ fn any_trailing_slash_redirect_stays_on_the_host() {
                 authorization: None,
                 body: Vec::new(),
                 request_id: "redirect-property".into(),
+                source_ip: None,
+                user_agent: None,
             }));
             match response.status {
                 308 => {

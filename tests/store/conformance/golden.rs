@@ -85,14 +85,17 @@ impl Fixture {
 
     /// Stores every record kind but the sweep task (see [`Fixture::revoke_all_keys`]).
     async fn store_all(&self, store: &dyn Store, clock: &ManualClock) {
-        store.create_organization(&self.org, &self.owner, &self.owner_token).await.unwrap();
-        store.create_service_account(&self.account, &self.key).await.unwrap();
-        store.issue_credential(&self.token).await.unwrap();
+        store.create_organization(&self.org, &self.owner, &self.owner_token, latchkey_tests::audit()).await.unwrap();
+        store.create_service_account(&self.account, &self.key, latchkey_tests::audit()).await.unwrap();
+        store.issue_credential(&self.token, latchkey_tests::audit()).await.unwrap();
         let description = Description::parse("golden").unwrap();
-        store.set_credential_description(self.org.id, self.token.id, Some(&description)).await.unwrap();
+        store
+            .set_credential_description(self.org.id, self.token.id, Some(&description), latchkey_tests::audit())
+            .await
+            .unwrap();
         let at = tick(clock);
         store.record_last_used(self.token.id, at, at - Duration::minutes(1)).await.unwrap();
-        store.revoke_credential(self.org.id, self.token.id, revocation(clock)).await.unwrap();
+        store.revoke_credential(self.org.id, self.token.id, revocation(clock), latchkey_tests::audit()).await.unwrap();
         store.backfill_identity(clock.now()).await.unwrap();
     }
 
@@ -100,7 +103,17 @@ impl Fixture {
     /// sweep may finish).
     async fn revoke_all_keys(&self, store: &dyn Store, clock: &ManualClock) {
         let all = revocation(clock);
-        store.revoke_all_credentials(self.org.id, self.account.id, CredentialKind::ApiKey, all, false).await.unwrap();
+        store
+            .revoke_all_credentials(
+                self.org.id,
+                self.account.id,
+                CredentialKind::ApiKey,
+                all,
+                false,
+                latchkey_tests::audit(),
+            )
+            .await
+            .unwrap();
     }
 }
 
@@ -184,8 +197,26 @@ async fn dynamodb_items_keep_their_attribute_names() {
         set(&["pk", "sk", "completed_at"]),
         "upgrade marker"
     );
+    // Audit events: the primary item in the `all` partitions, a copy per filter family.
+    let audit: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with("AUDIT#")))
+        .collect();
+    assert!(!audit.is_empty(), "the changes wrote audit events");
+    for item in &audit {
+        let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        let primary = pk.contains("#all#");
+        let mut expected =
+            set(&["pk", "sk", "item_type", "event", "time_us", "organization_id", "action", "target_id", "ttl"]);
+        if item.contains_key("actor_id") {
+            expected.insert("actor_id".to_string());
+        }
+        assert_eq!(attribute_names(item), expected, "audit item {pk}");
+        let item_type = if primary { "audit_event" } else { "audit_copy" };
+        assert_eq!(item.get("item_type"), Some(&AttributeValue::S(item_type.into())), "{pk}");
+    }
     // Nothing else is stored: a new item kind belongs in this test.
-    let known = ["O#", "P#", "C#", "ORGNAME#", "EMAIL#", "SANAME#", "SWEEP#", "META#"];
+    let known = ["O#", "P#", "C#", "ORGNAME#", "EMAIL#", "SANAME#", "SWEEP#", "META#", "AUDIT#"];
     for item in &items {
         let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         assert!(known.iter().any(|prefix| pk.starts_with(prefix)), "an item kind without a golden test: {pk}");
@@ -230,12 +261,15 @@ async fn sqlite_tables_keep_their_columns_and_body_keys() {
     db.execute_batch("DROP TRIGGER golden_sweep_failure").unwrap();
 
     let version: i64 = db.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, 2, "schema version");
+    assert_eq!(version, 3, "schema version");
     let tables: Vec<String> = {
         let mut stmt = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").unwrap();
         stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
     };
-    assert_eq!(tables, ["credentials", "organizations", "service_accounts", "sweep_tasks", "users"]);
+    assert_eq!(
+        tables,
+        ["audit_events", "credentials", "expiry_notices", "organizations", "service_accounts", "sweep_tasks", "users"]
+    );
 
     assert_eq!(columns(&db, "organizations"), ["id", "name_key", "body"]);
     assert_eq!(columns(&db, "users"), ["id", "organization_id", "email", "permission_level", "sort_key", "body"]);
@@ -258,6 +292,11 @@ async fn sqlite_tables_keep_their_columns_and_body_keys() {
         ]
     );
     assert_eq!(columns(&db, "sweep_tasks"), ["key", "revoked_at", "body"]);
+    assert_eq!(
+        columns(&db, "audit_events"),
+        ["id", "organization_id", "time", "action", "actor_id", "target_id", "purge_at", "body"]
+    );
+    assert_eq!(columns(&db, "expiry_notices"), ["credential_id", "noticed_at"]);
 
     assert_eq!(body_keys(&db, "organizations", ("id", &f.org.id.to_string())), set(ORGANIZATION));
     assert_eq!(body_keys(&db, "users", ("id", &f.owner.id.to_string())), set(USER));
@@ -265,4 +304,9 @@ async fn sqlite_tables_keep_their_columns_and_body_keys() {
     assert_eq!(body_keys(&db, "credentials", ("id", &f.token.id.to_string())), set(CREDENTIAL));
     let task: String = db.query_row("SELECT key FROM sweep_tasks", [], |row| row.get(0)).unwrap();
     assert_eq!(body_keys(&db, "sweep_tasks", ("key", &task)), set(SWEEP_TASK));
+    let event: String = db.query_row("SELECT id FROM audit_events LIMIT 1", [], |row| row.get(0)).unwrap();
+    assert_eq!(
+        body_keys(&db, "audit_events", ("id", &event)),
+        set(&["id", "time", "organization_id", "action", "actor", "target", "request", "details", "purge_at"])
+    );
 }

@@ -11,7 +11,16 @@ fn update(level: Option<PermissionLevel>, roles: Option<Roles>, clock: &ManualCl
 }
 
 async fn revoke_own(store: &dyn Store, user: &User, clock: &ManualClock) -> Result<(), StoreError> {
-    store.revoke_all_credentials(user.organization_id, user.id, CredentialKind::CliToken, revocation(clock), true).await
+    store
+        .revoke_all_credentials(
+            user.organization_id,
+            user.id,
+            CredentialKind::CliToken,
+            revocation(clock),
+            true,
+            latchkey_tests::audit(),
+        )
+        .await
 }
 
 async fn read(store: &dyn Store, user: &User) -> User {
@@ -32,29 +41,29 @@ pub(super) async fn only_owners_who_hold_a_live_cli_token_count_for_the_last_own
     // The second owner is the only one who can sign in: it may not go.
     assert!(matches!(revoke_own(&*store, &second, &clock).await, Err(StoreError::LastOwner)));
     let demote = update(Some(PermissionLevel::Collaborator), None, &clock);
-    let refused = store.update_user(acme.id(), second.id, &demote, any_change()).await;
+    let refused = store.update_user(acme.id(), second.id, &demote, any_change(), latchkey_tests::audit()).await;
     assert!(matches!(refused, Err(StoreError::LastOwner)), "{refused:?}");
-    let refused = store.delete_user(acme.id(), second.id, revocation(&clock)).await;
+    let refused = store.delete_user(acme.id(), second.id, revocation(&clock), latchkey_tests::audit()).await;
     assert!(matches!(refused, Err(StoreError::LastOwner)), "{refused:?}");
     assert_eq!(status_now(&*store, &second_token, &clock).await, CredentialStatus::Active);
     assert!(read(&*store, &second).await.is_live_owner());
     // An owner who cannot sign in changes no count: demoted and promoted back freely.
-    store.update_user(acme.id(), first.id, &demote, any_change()).await.unwrap();
+    store.update_user(acme.id(), first.id, &demote, any_change(), latchkey_tests::audit()).await.unwrap();
     let promote = update(Some(PermissionLevel::Owner), None, &clock);
-    store.update_user(acme.id(), first.id, &promote, any_change()).await.unwrap();
+    store.update_user(acme.id(), first.id, &promote, any_change(), latchkey_tests::audit()).await.unwrap();
     assert!(matches!(revoke_own(&*store, &second, &clock).await, Err(StoreError::LastOwner)));
     // A rotation (recover's) gives the first owner a live CLI token: it counts again.
     let first = read(&*store, &first).await;
     let mut rotated = support::cli_token(&first, &clock);
     rotated.epoch = first.cli_token_epoch + 1;
-    store.rotate_credentials(&rotated, revocation(&clock)).await.unwrap();
+    store.rotate_credentials(&rotated, revocation(&clock), latchkey_tests::audit()).await.unwrap();
     assert!(read(&*store, &first).await.is_live_owner());
     revoke_own(&*store, &second, &clock).await.unwrap();
     assert_eq!(status_now(&*store, &second_token, &clock).await, CredentialStatus::Revoked);
     assert!(matches!(revoke_own(&*store, &first, &clock).await, Err(StoreError::LastOwner)));
     assert_eq!(status_now(&*store, &rotated, &clock).await, CredentialStatus::Active);
     // Removing the owner without a live token is fine; the other stays.
-    store.delete_user(acme.id(), second.id, revocation(&clock)).await.unwrap();
+    store.delete_user(acme.id(), second.id, revocation(&clock), latchkey_tests::audit()).await.unwrap();
     assert!(read(&*store, &first).await.is_live_owner());
 }
 
@@ -95,16 +104,29 @@ pub(super) async fn owner_since_is_written_with_level_changes_and_never_cleared(
         support::create_user(&*store, acme.id(), "collab@example.com", PermissionLevel::Collaborator, &clock).await;
     assert_eq!(read(&*store, &collab).await.owner_since, None);
     let roles = update(None, Some(Roles::new([Role::TokenCreator])), &clock);
-    assert_eq!(store.update_user(acme.id(), collab.id, &roles, any_change()).await.unwrap().owner_since, None);
+    assert_eq!(
+        store
+            .update_user(acme.id(), collab.id, &roles, any_change(), latchkey_tests::audit())
+            .await
+            .unwrap()
+            .owner_since,
+        None
+    );
     let promote = update(Some(PermissionLevel::Owner), None, &clock);
-    let promoted = store.update_user(acme.id(), collab.id, &promote, any_change()).await.unwrap();
+    let promoted =
+        store.update_user(acme.id(), collab.id, &promote, any_change(), latchkey_tests::audit()).await.unwrap();
     assert_eq!(promoted.owner_since, Some(promote.at));
     let demote = update(Some(PermissionLevel::Collaborator), Some(Roles::default()), &clock);
-    let demoted = store.update_user(acme.id(), collab.id, &demote, any_change()).await.unwrap();
+    let demoted =
+        store.update_user(acme.id(), collab.id, &demote, any_change(), latchkey_tests::audit()).await.unwrap();
     assert_eq!((demoted.permission_level, demoted.owner_since), (PermissionLevel::Collaborator, Some(promote.at)));
     let again = update(Some(PermissionLevel::Owner), None, &clock);
     assert_eq!(
-        store.update_user(acme.id(), collab.id, &again, any_change()).await.unwrap().owner_since,
+        store
+            .update_user(acme.id(), collab.id, &again, any_change(), latchkey_tests::audit())
+            .await
+            .unwrap()
+            .owner_since,
         Some(promote.at)
     );
     assert_eq!(read(&*store, &collab).await.owner_since, Some(promote.at));
@@ -112,10 +134,11 @@ pub(super) async fn owner_since_is_written_with_level_changes_and_never_cleared(
     // An OWNER stored without owner_since (an older record): the demotion writes it.
     let mut legacy = support::user(acme.id(), "legacy@example.com", PermissionLevel::Owner, &clock);
     legacy.owner_since = None;
-    store.create_user(&legacy, &support::cli_token(&legacy, &clock)).await.unwrap();
+    store.create_user(&legacy, &support::cli_token(&legacy, &clock), latchkey_tests::audit()).await.unwrap();
     assert_eq!(read(&*store, &legacy).await.owner_since, None);
     let demote = update(Some(PermissionLevel::Collaborator), None, &clock);
-    let demoted = store.update_user(acme.id(), legacy.id, &demote, any_change()).await.unwrap();
+    let demoted =
+        store.update_user(acme.id(), legacy.id, &demote, any_change(), latchkey_tests::audit()).await.unwrap();
     assert_eq!(demoted.owner_since, Some(demote.at));
     assert_eq!(read(&*store, &legacy).await, demoted);
 }
@@ -134,7 +157,7 @@ pub(super) async fn a_user_change_is_judged_on_the_stored_user(store: Arc<dyn St
         })
     };
     let promote = update(Some(PermissionLevel::Owner), None, &clock);
-    let refused = store.update_user(acme.id(), member.id, &promote, check).await;
+    let refused = store.update_user(acme.id(), member.id, &promote, check, latchkey_tests::audit()).await;
     assert!(matches!(refused, Err(StoreError::Denied(Denial::Forbidden("not this one")))), "{refused:?}");
     let (before, after) = seen.lock().unwrap().clone().expect("the check ran");
     assert_eq!(before, stored);

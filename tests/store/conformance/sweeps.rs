@@ -59,17 +59,25 @@ async fn an_interrupted_sweep_is_finished_by_the_next_run(store: Arc<dyn Store>,
     let mut keys = vec![first];
     for _ in 0..5 {
         let key = support::api_key(&account, &clock);
-        store.issue_credential(&key).await.expect("issue a key");
+        store.issue_credential(&key, latchkey_tests::audit()).await.expect("issue a key");
         keys.push(key);
     }
     // One key revoked on its own earlier: its first revocation must survive the sweep.
     let early = Revocation::new(tick(&clock), RETENTION);
-    let early_key = store.revoke_credential(org.id(), keys[0].id, early).await.expect("revoke one key");
+    let early_key =
+        store.revoke_credential(org.id(), keys[0].id, early, latchkey_tests::audit()).await.expect("revoke one key");
 
     fault.arm();
     let revocation = Revocation::new(tick(&clock), RETENTION);
     store
-        .revoke_all_credentials(org.id(), account.id, CredentialKind::ApiKey, revocation, false)
+        .revoke_all_credentials(
+            org.id(),
+            account.id,
+            CredentialKind::ApiKey,
+            revocation,
+            false,
+            latchkey_tests::audit(),
+        )
         .await
         .expect("a revoke-all takes effect whatever its sweep does");
     fault.disarm();
@@ -89,7 +97,7 @@ async fn an_interrupted_sweep_is_finished_by_the_next_run(store: Arc<dyn Store>,
     let mut account_now = account.clone();
     account_now.api_key_epoch += 1;
     let newer = support::api_key(&account_now, &clock);
-    store.issue_credential(&newer).await.expect("issue a key of the new generation");
+    store.issue_credential(&newer, latchkey_tests::audit()).await.expect("issue a key of the new generation");
 
     assert_eq!(store.complete_pending_sweeps().await.expect("finish the pending sweep"), 1);
     for key in &keys[1..] {
@@ -132,9 +140,9 @@ async fn a_removal_marks_every_kind_once(store: Arc<dyn Store>) {
     )
     .await;
     let token = support::access_token(&member, chrono::Duration::days(3), &clock);
-    store.issue_credential(&token).await.expect("issue an access token");
+    store.issue_credential(&token, latchkey_tests::audit()).await.expect("issue an access token");
     let revocation = Revocation::new(tick(&clock), RETENTION);
-    store.delete_user(org.id(), member.id, revocation).await.expect("remove the user");
+    store.delete_user(org.id(), member.id, revocation, latchkey_tests::audit()).await.expect("remove the user");
     for credential in [&cli, &token] {
         let record = stored(store.as_ref(), credential).await;
         assert_eq!(record.revoked_at, Some(revocation.at), "{:?} marked", credential.kind);

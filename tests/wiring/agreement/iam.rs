@@ -27,7 +27,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("get_user", &["GetItem"]),
     ("find_user_by_email", &["GetItem"]),
     ("list_users", &["Query"]),
-    ("update_user", &["GetItem", "UpdateItem"]),
+    // Every change writes its audit events (PutItem) in its transaction.
+    ("update_user", &["GetItem", "UpdateItem", "PutItem"]),
     ("delete_user", &["GetItem", "DeleteItem", "UpdateItem", "PutItem", "Query"]),
     ("create_service_account", &["PutItem"]),
     ("get_service_account", &["GetItem"]),
@@ -40,9 +41,10 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("rotate_credentials", &["UpdateItem", "PutItem", "GetItem", "Query"]),
     // The last-owner guard is a condition check on the organization item.
     ("revoke_all_credentials", &["GetItem", "UpdateItem", "ConditionCheckItem", "PutItem", "Query"]),
-    ("revoke_credential", &["UpdateItem", "GetItem"]),
+    // Read first (the event names the credential), then the revocation and its event.
+    ("revoke_credential", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_credential", &["GetItem"]),
-    ("set_credential_description", &["UpdateItem"]),
+    ("set_credential_description", &["GetItem", "UpdateItem", "PutItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
     ("record_last_used", &["UpdateItem"]),
@@ -51,6 +53,14 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // The one-time upgrade of user records: a marker read (and written when done), one
     // consistent Scan for the users to fix, per user a read, an index query and a transaction.
     ("backfill_identity", &["GetItem", "Scan", "Query", "UpdateItem", "PutItem"]),
+    // The daily notices: a Scan of expiring credentials, each owner read, then the mark
+    // and the event in one transaction.
+    ("record_expiry_notices", &["Scan", "GetItem", "UpdateItem", "PutItem"]),
+    // The audit log is read from the table itself, strongly consistent (`Query@table`).
+    ("get_audit_event", &["GetItem"]),
+    ("list_audit_events", &["Query@table"]),
+    // `latchkey audit replay`, an operator's command: no function calls it.
+    ("audit_events_between", &["Scan"]),
 ];
 
 /// The store methods each function's code calls. Functions that call none have no table
@@ -89,6 +99,9 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("bootstrap", &["backfill_identity", "find_organization_by_name", "create_organization"]),
     ("recover", &["backfill_identity", "find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
     ("housekeeping", &["complete_pending_sweeps"]),
+    ("expiry-notices", &["record_expiry_notices"]),
+    ("audit-events-list", &["list_audit_events"]),
+    ("audit-events-get", &["get_audit_event"]),
 ];
 
 /// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never
@@ -113,7 +126,11 @@ fn needs(function: &str) -> BTreeSet<(String, String)> {
     let mut needed = BTreeSet::new();
     for call in calls {
         for action in methods.get(call).copied().unwrap_or_default() {
-            let resource = if *action == "Query" { INDEX } else { TABLE };
+            let (action, resource) = match action.split_once('@') {
+                Some((action, "table")) => (action, TABLE),
+                _ if *action == "Query" => (*action, INDEX),
+                _ => (*action, TABLE),
+            };
             needed.insert((action.to_string(), resource.to_string()));
         }
     }
@@ -428,4 +445,44 @@ fn the_rights_tables_read_the_store_trait() {
     assert!(authorizer.contains(&("UpdateItem".to_string(), TABLE.to_string())));
     assert!(needs("health").is_empty());
     assert!(needs("users-list").contains(&("Query".to_string(), INDEX.to_string())));
+}
+
+/// SPEC section 8: audit items are immutable. Every function whose role may update or delete
+/// items holds a Deny of UpdateItem and DeleteItem on the audit items' keys (`AUDIT#*`), so no
+/// Allow, present or future, reaches them.
+#[test]
+fn no_function_may_update_or_delete_an_audit_event() {
+    let template = load("template.yaml");
+    let mut problems = Vec::new();
+    for (id, resource) in entries(get(&template, "Resources")) {
+        if get_str(resource, "Type") != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let policies = strings(get(resource, "Properties").and_then(|p| get(p, "Policies")));
+        let statements: Vec<&Value> = policies.iter().flat_map(|p| strings(get(p, "Statement"))).collect();
+        let actions_of = |s: &Value| -> BTreeSet<String> {
+            strings(get(s, "Action")).iter().map(|a| untag(a).as_str().unwrap_or("?").to_string()).collect()
+        };
+        let writes = statements.iter().any(|s| {
+            get_str(s, "Effect") == Some("Allow")
+                && actions_of(s).iter().any(|a| a == "dynamodb:UpdateItem" || a == "dynamodb:DeleteItem")
+        });
+        if !writes {
+            continue;
+        }
+        let denied = statements.iter().any(|s| {
+            get_str(s, "Effect") == Some("Deny")
+                && actions_of(s).is_superset(&set(&["dynamodb:UpdateItem", "dynamodb:DeleteItem"]))
+                && strings(get(s, "Resource")).into_iter().map(resource_name).any(|r| r == TABLE)
+                && condition_values(get(s, "Condition"), "ForAnyValue:StringLike", "dynamodb:LeadingKeys")
+                    .is_some_and(|keys| keys.contains("AUDIT#*"))
+        });
+        if !denied {
+            problems.push(format!(
+                "{id}: may update or delete items but holds no Deny of dynamodb:UpdateItem and dynamodb:DeleteItem \
+                 on the table with Condition ForAnyValue:StringLike dynamodb:LeadingKeys [\"AUDIT#*\"]"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "audit items are not protected:\n  - {}", problems.join("\n  - "));
 }

@@ -47,7 +47,7 @@ pub async fn revoke_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     if key.kind != CredentialKind::ApiKey {
         return Err(ApiError::NotFound);
     }
-    api.store.revoke_credential(caller.organization_id, id, revocation(api)).await?;
+    api.store.revoke_credential(caller.organization_id, id, revocation(api), &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, credential_id = %id, "API key revoked");
     Ok(ApiResponse::no_content())
 }

@@ -1,6 +1,7 @@
 //! One handler per route. Each validates its input, asks the policy, calls the store and
 //! maps the outcome; the route table decides which one runs.
 
+mod audit;
 mod console;
 mod credentials;
 mod service_accounts;
@@ -12,10 +13,11 @@ use super::input;
 use super::{Access, Api, ApiError, ApiRequest, ApiResponse, Route, RouteId, views};
 use crate::clock::Timestamp;
 use crate::credential::{Locator, Token};
+use crate::domain::audit::{Actor, RequestMeta};
 use crate::domain::policy;
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, OrganizationId, PrincipalId, Revocation,
-    Scopes, scope,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, OrganizationId, PrincipalId,
+    Revocation, Scopes, scope,
 };
 use latchkey_wire as wire;
 
@@ -70,6 +72,8 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         GetAccessToken => tokens::get(api, &req).await,
         UpdateAccessToken => tokens::update(api, &req).await,
         Verify => verify::verify(api, &req).await,
+        ListAuditEvents => audit::list(api, &req).await,
+        GetAuditEvent => audit::get(api, &req).await,
         ConsolePage => console::page(&req),
         ConsoleAsset => console::asset(&req),
     }
@@ -124,6 +128,14 @@ fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, 
 /// `scopes` of a request body: absent or null is unscoped.
 fn parse_scopes(raw: Option<&[String]>) -> Result<Option<Scopes>, ApiError> {
     Ok(raw.map(Scopes::parse).transpose()?)
+}
+
+/// The audit context of a request: its caller (anonymous on a public route), where it came
+/// from, and now. Every change a handler asks of the store carries it.
+fn audit(api: &Api, req: &ApiRequest) -> AuditContext {
+    let actor = req.caller.as_ref().map(Actor::caller).unwrap_or_else(Actor::anonymous);
+    let request = RequestMeta::new(Some(req.request_id.clone()), req.source_ip.clone(), req.user_agent.as_deref());
+    AuditContext::new(actor, request, api.clock.now(), api.config.audit_retention())
 }
 
 fn revocation(api: &Api) -> Revocation {

@@ -28,7 +28,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     // A scoped creator's first key carries the creator's scopes (SPEC section 9).
     let scopes = caller.credential.scopes.clone();
     let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes))?;
-    api.store.create_service_account(&account, &record).await?;
+    api.store.create_service_account(&account, &record, &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "service account created");
     Ok(ApiResponse::json(
         201,
@@ -67,7 +67,7 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     input::no_body(req)?;
     policy::may_delete_service_account(input::caller(req)?)?;
     let account = resolve(api, req).await?;
-    api.store.delete_service_account(account.organization_id, account.id, revocation(api)).await?;
+    api.store.delete_service_account(account.organization_id, account.id, revocation(api), &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, "service account deleted");
     Ok(ApiResponse::no_content())
 }
@@ -81,7 +81,7 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     for _ in 0..EPOCH_RETRIES {
         let account = resolve(api, req).await?;
         let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes.clone()))?;
-        match api.store.issue_credential(&record).await {
+        match api.store.issue_credential(&record, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API key created");
                 let owner = Principal::ServiceAccount(account);
@@ -116,7 +116,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
             }
         };
         let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, scopes))?;
-        match api.store.rotate_credentials(&record, revocation(api)).await {
+        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
                 account.api_key_epoch = record.epoch;
@@ -136,7 +136,14 @@ pub async fn revoke_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
     policy::may_revoke_api_keys(input::caller(req)?)?;
     let account = resolve(api, req).await?;
     api.store
-        .revoke_all_credentials(account.organization_id, account.id, CredentialKind::ApiKey, revocation(api), false)
+        .revoke_all_credentials(
+            account.organization_id,
+            account.id,
+            CredentialKind::ApiKey,
+            revocation(api),
+            false,
+            &audit(api, req),
+        )
         .await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, "API keys revoked");
     Ok(ApiResponse::no_content())

@@ -59,7 +59,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         },
         now,
     )?;
-    api.store.issue_credential(&record).await?;
+    api.store.issue_credential(&record, &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, user_id = %target.id, credential_id = %record.id, "access token created");
     let token_info = views::credential(&record, now, Some(&Principal::User(target)));
     Ok(ApiResponse::json(201, &wire::IssuedAccessToken { token_info, token: token.expose().to_string() }))
@@ -131,10 +131,14 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
                 if status == CredentialStatus::Revoked { "revoked" } else { "expired" }
             )));
         }
-        token = api.store.set_credential_description(caller.organization_id, token.id, description.as_ref()).await?;
+        token = api
+            .store
+            .set_credential_description(caller.organization_id, token.id, description.as_ref(), &audit(api, req))
+            .await?;
     }
     if body.revoked == Some(true) {
-        token = api.store.revoke_credential(caller.organization_id, token.id, revocation(api)).await?;
+        token =
+            api.store.revoke_credential(caller.organization_id, token.id, revocation(api), &audit(api, req)).await?;
         tracing::info!(request_id = %req.request_id, credential_id = %token.id, "access token revoked");
     }
     Ok(ApiResponse::json(200, &views::credential(&token, now, owner.as_ref())))

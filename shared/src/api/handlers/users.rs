@@ -63,7 +63,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             scopes: None,
         },
     )?;
-    api.store.create_user(&user, &record).await?;
+    api.store.create_user(&user, &record, &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, user_id = %user.id, "user created");
     Ok(ApiResponse::json(201, &wire::CreatedUser { user: views::user(&user), cli_token: token.expose().to_string() }))
 }
@@ -83,7 +83,7 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     // Judged by the store on the user as it holds it, in the same atomic write.
     let judge = caller.clone();
     let check = Arc::new(move |before: &User, after: &User| policy::may_change_user(&judge, before, after));
-    let user = api.store.update_user(caller.organization_id, id, &update, check).await?;
+    let user = api.store.update_user(caller.organization_id, id, &update, check, &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, user_id = %user.id, "user updated");
     Ok(ApiResponse::json(200, &views::user(&user)))
 }
@@ -93,7 +93,7 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let caller = input::caller(req)?;
     policy::may_remove_user(caller)?;
     let id = parse_user_id(input::path_param(req, "user_id")?)?;
-    api.store.delete_user(caller.organization_id, id, revocation(api)).await?;
+    api.store.delete_user(caller.organization_id, id, revocation(api), &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, user_id = %id, "user removed");
     Ok(ApiResponse::no_content())
 }
@@ -111,7 +111,14 @@ pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
     let caller = input::caller(req)?;
     policy::may_manage_own_cli_tokens(caller)?;
     api.store
-        .revoke_all_credentials(caller.organization_id, caller.id, CredentialKind::CliToken, revocation(api), true)
+        .revoke_all_credentials(
+            caller.organization_id,
+            caller.id,
+            CredentialKind::CliToken,
+            revocation(api),
+            true,
+            &audit(api, req),
+        )
         .await?;
     tracing::info!(request_id = %req.request_id, user_id = %caller.id, "own CLI tokens revoked");
     Ok(ApiResponse::no_content())
@@ -149,7 +156,7 @@ async fn rotate_cli_tokens(
                 scopes: None,
             },
         )?;
-        match api.store.rotate_credentials(&record, revocation(api)).await {
+        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, user_id = %user.id, credential_id = %record.id, "CLI tokens rotated");
                 return Ok(ApiResponse::json(200, &wire::IssuedCliToken { cli_token: token.expose().to_string() }));

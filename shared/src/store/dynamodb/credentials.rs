@@ -1,7 +1,6 @@
 //! [`CredentialStore`] on the table: credential items, conditioned on their owner's item.
 
 use super::*;
-use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::HashSet;
 
 impl DynamoDbStore {
@@ -22,67 +21,38 @@ impl DynamoDbStore {
         org: OrganizationId,
         owner: PrincipalId,
         revocation: &Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         match self.get_principal_in(org, owner).await? {
             Some(principal) if principal.may_hold(CredentialKind::AccessToken) => {
+                // The event goes first, with a check that the owner still exists: the marking
+                // that follows is the revocation, one item at a time (no transaction holds an
+                // unbounded number of tokens), and it finishes what the event records.
+                let mut steps =
+                    vec![(self.tx_check(principal_key(owner), in_organization(org))?, OnConditionFailed::NotFound)];
+                steps.extend(self.tx_audit(&[audit.credentials_revoked_all(&principal, CredentialKind::AccessToken)])?);
+                self.transact(steps).await?.map_err(step_error)?;
                 let task = SweepTask::all_credentials_of(org, owner, &[CredentialKind::AccessToken], *revocation);
                 self.mark_covered(&task).await.map(|_| ())
             }
             _ => Err(StoreError::NotFound),
         }
     }
-
-    /// An UpdateItem on a credential of `org` returning the new record; `None` when the
-    /// credential is missing, foreign, or `extra_condition` is false.
-    pub(super) async fn update_credential(
-        &self,
-        org: OrganizationId,
-        id: CredentialId,
-        update: Expr,
-        extra_condition: Option<Expr>,
-    ) -> StoreResult<Option<CredentialRecord>> {
-        let mut condition = in_organization(org);
-        if let Some(extra) = extra_condition {
-            condition = condition.and(extra);
-        }
-        let (names, values) = Expr::merged_placeholders(&[&update, &condition]);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(credential_key(id)))
-            .update_expression(update.text)
-            .condition_expression(condition.text)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => out
-                .attributes
-                .map(decode_credential)
-                .transpose()?
-                .map(Some)
-                .ok_or_else(|| StoreError::internal("UpdateItem returned no attributes")),
-            Err(e) if is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(classify("UpdateItem", e)),
-        }
-    }
 }
 
 #[async_trait]
 impl CredentialStore for DynamoDbStore {
-    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
+    async fn issue_credential(&self, credential: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
         let mut owner_condition = in_organization(credential.organization_id).and(may_hold(credential.kind));
         if let Some(epoch) = credential.kind.epoch() {
             owner_condition = owner_condition
                 .and(Expr::new("#epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)));
         }
-        let steps = vec![
+        let mut steps = vec![
             (self.tx_check(principal_key(credential.owner_id), owner_condition)?, OnConditionFailed::OwnerCheck),
             (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
         ];
+        steps.extend(self.tx_audit(&[audit.credential_created(credential)])?);
         match self.transact(steps).await? {
             Ok(()) => Ok(()),
             Err(OnConditionFailed::OwnerCheck) => Err(self.owner_failure(credential).await),
@@ -90,7 +60,12 @@ impl CredentialStore for DynamoDbStore {
         }
     }
 
-    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
+    async fn rotate_credentials(
+        &self,
+        credential: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
         let epoch = match credential.kind.epoch() {
             Some(Epoch::CliToken) => {
                 let task = SweepTask::after_epoch_bump(
@@ -100,7 +75,7 @@ impl CredentialStore for DynamoDbStore {
                     credential.epoch,
                     revocation,
                 );
-                self.rotate_cli_tokens(credential, &task).await?;
+                self.rotate_cli_tokens(credential, &task, audit).await?;
                 self.sweep(&task).await;
                 return Ok(());
             }
@@ -125,11 +100,12 @@ impl CredentialStore for DynamoDbStore {
             credential.epoch,
             revocation,
         );
-        let steps = vec![
+        let mut steps = vec![
             (owner_step, OnConditionFailed::OwnerCheck),
             (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
             self.tx_record_sweep(&task)?,
         ];
+        steps.extend(self.tx_audit(&[audit.credentials_rotated(credential)])?);
         match self.transact(steps).await? {
             Ok(()) => {}
             Err(OnConditionFailed::OwnerCheck) => return Err(self.owner_failure(credential).await),
@@ -146,10 +122,13 @@ impl CredentialStore for DynamoDbStore {
         kind: CredentialKind,
         revocation: Revocation,
         keep_an_owner: bool,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         let epoch = match kind.epoch() {
-            None => return self.revoke_all_access_tokens(org, owner, &revocation).await,
-            Some(Epoch::CliToken) => return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner).await,
+            None => return self.revoke_all_access_tokens(org, owner, &revocation, audit).await,
+            Some(Epoch::CliToken) => {
+                return self.revoke_all_cli_tokens(org, owner, revocation, keep_an_owner, audit).await;
+            }
             Some(epoch) => epoch,
         };
         // API keys: a service account counts in no last-owner guard.
@@ -166,7 +145,8 @@ impl CredentialStore for DynamoDbStore {
                 condition,
             )?;
             let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);
-            let steps = vec![(owner_step, OnConditionFailed::Reread), self.tx_record_sweep(&task)?];
+            let mut steps = vec![(owner_step, OnConditionFailed::Reread), self.tx_record_sweep(&task)?];
+            steps.extend(self.tx_audit(&[audit.credentials_revoked_all(&principal, kind)])?);
             match self.transact(steps).await? {
                 Ok(()) => {
                     self.sweep(&task).await;
@@ -184,18 +164,36 @@ impl CredentialStore for DynamoDbStore {
         org: OrganizationId,
         id: CredentialId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
-        let update = revocation_update(&revocation)?;
-        let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
-        if let Some(record) = self.update_credential(org, id, update, Some(not_revoked)).await? {
-            return Ok(record);
+        // Read first: the event names the credential (`…last_six`), and revoking a revoked
+        // one changes nothing (no write, no event). Then the revocation and its event in one
+        // transaction, conditioned on the credential still not revoked.
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let before = self.get_credential(org, id).await?.ok_or(StoreError::NotFound)?;
+            let Some(event) = audit.credential_revoked(&before) else { return Ok(before) };
+            let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
+            let mut steps = vec![(
+                self.tx_update(
+                    credential_key(id),
+                    revocation_update(&revocation)?,
+                    in_organization(org).and(not_revoked),
+                )?,
+                OnConditionFailed::Reread,
+            )];
+            steps.extend(self.tx_audit(&[event])?);
+            match self.transact(steps).await? {
+                Ok(()) => {
+                    let mut after = before;
+                    after.revoked_at = Some(revocation.at);
+                    after.purge_at = Some(revocation.purge_at);
+                    return Ok(after);
+                }
+                Err(OnConditionFailed::Reread) => continue,
+                Err(other) => return Err(step_error(other)),
+            }
         }
-        // Missing, foreign, or revoked already (then its first revocation stands).
-        match self.get_credential(org, id).await? {
-            Some(record) if record.revoked_at.is_some() => Ok(record),
-            Some(_) => Err(StoreError::Contention),
-            None => Err(StoreError::NotFound),
-        }
+        Err(StoreError::Contention)
     }
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
@@ -212,14 +210,39 @@ impl CredentialStore for DynamoDbStore {
         org: OrganizationId,
         id: CredentialId,
         description: Option<&Description>,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
-        let update = match description {
-            Some(d) => Expr::new("SET #description = :description")
-                .name("#description", "description")
-                .value(":description", attribute(d)?),
-            None => Expr::new("REMOVE #description").name("#description", "description"),
-        };
-        self.update_credential(org, id, update, None).await?.ok_or(StoreError::NotFound)
+        // Read first: the event's `before`, and no write (no event) when nothing changes.
+        // The write is conditioned on the description as read.
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let before = self.get_credential(org, id).await?.ok_or(StoreError::NotFound)?;
+            let mut after = before.clone();
+            after.description = description.cloned();
+            let Some(event) = audit.credential_updated(&before, &after) else { return Ok(before) };
+            let update = match description {
+                Some(d) => Expr::new("SET #description = :description")
+                    .name("#description", "description")
+                    .value(":description", attribute(d)?),
+                None => Expr::new("REMOVE #description").name("#description", "description"),
+            };
+            let as_read = match &before.description {
+                Some(d) => {
+                    Expr::new("#description = :was").name("#description", "description").value(":was", attribute(d)?)
+                }
+                None => Expr::new("attribute_not_exists(#description)").name("#description", "description"),
+            };
+            let mut steps = vec![(
+                self.tx_update(credential_key(id), update, in_organization(org).and(as_read))?,
+                OnConditionFailed::Reread,
+            )];
+            steps.extend(self.tx_audit(&[event])?);
+            match self.transact(steps).await? {
+                Ok(()) => return Ok(after),
+                Err(OnConditionFailed::Reread) => continue,
+                Err(other) => return Err(step_error(other)),
+            }
+        }
+        Err(StoreError::Contention)
     }
 
     async fn list_credentials(

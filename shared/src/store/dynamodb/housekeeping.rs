@@ -11,4 +11,8 @@ impl Housekeeping for DynamoDbStore {
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         self.backfill_users(now).await
     }
+
+    async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize> {
+        self.expiry_notices(within, audit).await
+    }
 }

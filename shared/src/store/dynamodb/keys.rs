@@ -29,6 +29,8 @@ pub const GUARD_TARGET: &str = "target_id";
 /// compare these Numbers (microseconds since the epoch) instead.
 pub const EXPIRES_AT_US: &str = "expires_at_us";
 pub const LAST_USED_AT_US: &str = "last_used_at_us";
+/// On credential items: when the expiry notice was written (each credential gets one).
+pub const EXPIRY_NOTICED_AT: &str = "expiry_noticed_at";
 
 /// Sort-key values, one per item type.
 pub const SK_ORGANIZATION: &str = "O";
@@ -54,6 +56,44 @@ pub fn email_guard_pk(org: OrganizationId, email: &Email) -> String {
 }
 pub fn service_account_name_guard_pk(org: OrganizationId, name: &ServiceAccountName) -> String {
     format!("SANAME#{org}#{name}")
+}
+
+/// How many partitions each audit-event family is spread over (the event id picks one): one
+/// organization's audit writes are never bound to one partition's write limit.
+pub const AUDIT_SHARDS: u8 = 4;
+/// On audit items: `audit_event` on the primary item (what the table's stream forwards),
+/// `audit_copy` on the copies that serve the filters.
+pub const ITEM_TYPE: &str = "item_type";
+pub const AUDIT_EVENT_ITEM: &str = "audit_event";
+pub const AUDIT_COPY_ITEM: &str = "audit_copy";
+/// On audit items: the whole event (its JSON), what reads and the stream decode.
+pub const AUDIT_BODY: &str = "event";
+pub const TIME_US: &str = "time_us";
+
+/// Which family of audit partitions: every event is in `All`; the others hold copies of
+/// the events with that action, actor or target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditPartition {
+    All,
+    Action(String),
+    Actor(String),
+    Target(String),
+}
+
+/// `AUDIT#<org>#<family>#<shard>`: every audit item's key starts with `AUDIT#` (the IAM deny on
+/// updates and deletes names that prefix).
+pub fn audit_pk(org: OrganizationId, family: &AuditPartition, shard: u8) -> String {
+    match family {
+        AuditPartition::All => format!("AUDIT#{org}#all#{shard}"),
+        AuditPartition::Action(a) => format!("AUDIT#{org}#action={a}#{shard}"),
+        AuditPartition::Actor(id) => format!("AUDIT#{org}#actor={id}#{shard}"),
+        AuditPartition::Target(id) => format!("AUDIT#{org}#target={id}#{shard}"),
+    }
+}
+
+/// The shard of an event: from its id's last (random) byte.
+pub fn audit_shard(id: &uuid::Uuid) -> u8 {
+    id.as_bytes()[15] % AUDIT_SHARDS
 }
 
 pub fn users_index_pk(org: OrganizationId) -> String {

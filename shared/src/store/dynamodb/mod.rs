@@ -7,6 +7,7 @@
 //! revoked afterwards ("sweep") is housekeeping whose failures are logged, not returned.
 
 mod admin;
+mod audit;
 mod backfill;
 mod batch;
 mod client;
@@ -31,9 +32,9 @@ pub use client::{build_client, environment_client, request_limits};
 use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Epoch, Organization, OrganizationId,
-    OrganizationName, PermissionLevel, Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount,
-    ServiceAccountName, SweepTask, User,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, Epoch, Organization,
+    OrganizationId, OrganizationName, PermissionLevel, Principal, PrincipalId, PrincipalType, Revocation,
+    ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,

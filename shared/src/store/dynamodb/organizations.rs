@@ -9,9 +9,10 @@ impl OrganizationStore for DynamoDbStore {
         org: &Organization,
         owner: &User,
         first_token: &CredentialRecord,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         let owner_count = u64::from(owner.is_live_owner());
-        let steps = vec![
+        let mut steps = vec![
             (self.tx_create(organization_item(org, owner_count)?)?, OnConditionFailed::DuplicateId),
             (
                 self.tx_create(guard_item(organization_name_guard_pk(&org.name), org.id))?,
@@ -24,6 +25,7 @@ impl OrganizationStore for DynamoDbStore {
             ),
             (self.tx_create(credential_item(first_token)?)?, OnConditionFailed::DuplicateId),
         ];
+        steps.extend(self.tx_audit(&audit.organization_created(org, owner, first_token))?);
         self.transact(steps).await?.map_err(step_error)
     }
 

@@ -100,6 +100,7 @@ impl DynamoDbStore {
         id: PrincipalId,
         update: &UserUpdate,
         check: &UserChangeCheck,
+        audit: &AuditContext,
     ) -> StoreResult<User> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let before = self.user_in(org, id).await?.ok_or(StoreError::NotFound)?;
@@ -120,6 +121,9 @@ impl DynamoDbStore {
             let user_step = self.tx_update(principal_key(id), set, in_organization(org).and(user_as_read(&before)?))?;
             let mut steps = vec![(user_step, OnConditionFailed::Reread)];
             steps.extend(self.live_owner_steps(org, LiveOwnerChange::of(Some(&before), Some(&after)), true)?);
+            if let Some(event) = audit.user_updated(&before, &after) {
+                steps.extend(self.tx_audit(&[event])?);
+            }
             match self.transact(steps).await? {
                 Ok(()) => return Ok(after),
                 Err(OnConditionFailed::Reread) => continue,
@@ -136,6 +140,7 @@ impl DynamoDbStore {
         org: OrganizationId,
         id: PrincipalId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let user = self.user_in(org, id).await?.ok_or(StoreError::NotFound)?;
@@ -149,6 +154,7 @@ impl DynamoDbStore {
             steps.extend(self.live_owner_steps(org, LiveOwnerChange::of(Some(&user), None), true)?);
             let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
             steps.push(self.tx_record_sweep(&task)?);
+            steps.extend(self.tx_audit(&[audit.user_removed(&user)])?);
             match self.transact(steps).await? {
                 Ok(()) => {
                     // The user item is gone, so its credentials fail already; this is housekeeping.
@@ -170,9 +176,11 @@ impl DynamoDbStore {
         owner: PrincipalId,
         revocation: Revocation,
         keep_an_owner: bool,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let user = self.user_in(org, owner).await?.ok_or(StoreError::NotFound)?;
+            let event = audit.credentials_revoked_all(&Principal::User(user.clone()), CredentialKind::CliToken);
             let after = user.with_cli_tokens_revoked();
             let update = Expr::new("SET #epoch = :next, #live = :live")
                 .name("#epoch", CLI_EPOCH)
@@ -189,6 +197,7 @@ impl DynamoDbStore {
             let task =
                 SweepTask::after_epoch_bump(org, owner, CredentialKind::CliToken, after.cli_token_epoch, revocation);
             steps.push(self.tx_record_sweep(&task)?);
+            steps.extend(self.tx_audit(&[event])?);
             match self.transact(steps).await? {
                 Ok(()) => {
                     self.sweep(&task).await;
@@ -205,8 +214,15 @@ impl DynamoDbStore {
     /// transaction, which also records the user's CLI token as live. In the usual case (the
     /// user is not an OWNER without a live token) no count changes and no read is needed;
     /// otherwise the user is read and the rotation sent again with the count's increment.
-    /// `task` is the sweep the rotation owes, recorded in its transaction.
-    pub(super) async fn rotate_cli_tokens(&self, credential: &CredentialRecord, task: &SweepTask) -> StoreResult<()> {
+    /// `task` is the sweep the rotation owes, recorded in its transaction, with `audit`'s event.
+    pub(super) async fn rotate_cli_tokens(
+        &self,
+        credential: &CredentialRecord,
+        task: &SweepTask,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let event = audit.credentials_rotated(credential);
+        let rotation = Rotation { credential, task, event: &event };
         let previous = credential
             .epoch
             .checked_sub(1)
@@ -216,10 +232,7 @@ impl DynamoDbStore {
             .name("#r_live", LIVE)
             .value(":r_owner", attribute(&PermissionLevel::Owner)?)
             .value(":r_live", AttributeValue::Bool(true));
-        match self
-            .try_rotate_cli_tokens(credential, task, previous, no_count_change, LiveOwnerChange::Unchanged)
-            .await?
-        {
+        match self.try_rotate_cli_tokens(&rotation, previous, no_count_change, LiveOwnerChange::Unchanged).await? {
             Ok(()) => return Ok(()),
             Err(OnConditionFailed::OwnerCheck) => {}
             Err(other) => return Err(step_error(other)),
@@ -233,8 +246,7 @@ impl DynamoDbStore {
                     .name("#r_live", LIVE)
                     .value(":r_owner", attribute(&PermissionLevel::Owner)?)
                     .value(":r_live", AttributeValue::Bool(false));
-                match self.try_rotate_cli_tokens(credential, task, previous, regaining, LiveOwnerChange::Gained).await?
-                {
+                match self.try_rotate_cli_tokens(&rotation, previous, regaining, LiveOwnerChange::Gained).await? {
                     Ok(()) => Ok(()),
                     Err(OnConditionFailed::OwnerCheck) => Err(StoreError::Contention),
                     Err(other) => Err(step_error(other)),
@@ -247,12 +259,12 @@ impl DynamoDbStore {
 
     async fn try_rotate_cli_tokens(
         &self,
-        credential: &CredentialRecord,
-        task: &SweepTask,
+        rotation: &Rotation<'_>,
         previous: u64,
         user_condition: Expr,
         change: LiveOwnerChange,
     ) -> StoreResult<Result<(), OnConditionFailed>> {
+        let Rotation { credential, task, event } = *rotation;
         let org = credential.organization_id;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
@@ -272,6 +284,15 @@ impl DynamoDbStore {
         ];
         steps.extend(self.live_owner_steps(org, change, false)?);
         steps.push(self.tx_record_sweep(task)?);
+        steps.extend(self.tx_audit(std::slice::from_ref(event))?);
         self.transact(steps).await
     }
+}
+
+/// A CLI-token rotation's writes: the new token, the sweep it owes, its audit event.
+#[derive(Clone, Copy)]
+struct Rotation<'a> {
+    credential: &'a CredentialRecord,
+    task: &'a SweepTask,
+    event: &'a crate::domain::AuditEvent,
 }

@@ -4,8 +4,13 @@ use super::*;
 
 #[async_trait]
 impl ServiceAccountStore for DynamoDbStore {
-    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
-        let steps = vec![
+    async fn create_service_account(
+        &self,
+        account: &ServiceAccount,
+        first_key: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let mut steps = vec![
             (
                 self.tx_create(principal_item(&Principal::ServiceAccount(account.clone()))?)?,
                 OnConditionFailed::DuplicateId,
@@ -19,6 +24,7 @@ impl ServiceAccountStore for DynamoDbStore {
             ),
             (self.tx_create(credential_item(first_key)?)?, OnConditionFailed::DuplicateId),
         ];
+        steps.extend(self.tx_audit(&audit.service_account_created(account, first_key))?);
         self.transact(steps).await?.map_err(step_error)
     }
 
@@ -61,10 +67,11 @@ impl ServiceAccountStore for DynamoDbStore {
         org: OrganizationId,
         id: PrincipalId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
         let account = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
-        let steps = vec![
+        let mut steps = vec![
             (self.tx_delete(principal_key(id), Some(in_organization(org)))?, OnConditionFailed::NotFound),
             (
                 self.tx_delete(guard_key(service_account_name_guard_pk(org, &account.name)), None)?,
@@ -72,6 +79,7 @@ impl ServiceAccountStore for DynamoDbStore {
             ),
             self.tx_record_sweep(&task)?,
         ];
+        steps.extend(self.tx_audit(&[audit.service_account_deleted(&account)])?);
         self.transact(steps).await?.map_err(step_error)?;
         self.sweep(&task).await;
         Ok(())

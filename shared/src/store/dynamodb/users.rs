@@ -5,7 +5,7 @@ use super::*;
 
 #[async_trait]
 impl UserStore for DynamoDbStore {
-    async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
+    async fn create_user(&self, user: &User, first_token: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
         let mut steps = vec![
             (self.tx_create(principal_item(&Principal::User(user.clone()))?)?, OnConditionFailed::DuplicateId),
             (
@@ -16,6 +16,7 @@ impl UserStore for DynamoDbStore {
         ];
         let change = crate::domain::LiveOwnerChange::of(None, Some(user));
         steps.extend(self.live_owner_steps(user.organization_id, change, true)?);
+        steps.extend(self.tx_audit(&audit.user_created(user, first_token))?);
         self.transact(steps).await?.map_err(step_error)
     }
 
@@ -51,11 +52,18 @@ impl UserStore for DynamoDbStore {
         id: PrincipalId,
         update: &UserUpdate,
         check: UserChangeCheck,
+        audit: &AuditContext,
     ) -> StoreResult<User> {
-        self.update_user_checked(org, id, update, &check).await
+        self.update_user_checked(org, id, update, &check, audit).await
     }
 
-    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
-        self.delete_user_guarded(org, id, revocation).await
+    async fn delete_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        self.delete_user_guarded(org, id, revocation, audit).await
     }
 }

@@ -5,7 +5,8 @@ use super::*;
 
 #[async_trait]
 impl CredentialStore for SqliteStore {
-    async fn issue_credential(&self, credential: &CredentialRecord) -> StoreResult<()> {
+    async fn issue_credential(&self, credential: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
+        let event = audit.credential_created(credential);
         let credential = credential.clone();
         self.write(move |tx| {
             let owner = load_owner_for(tx, credential.organization_id, credential.owner_id, credential.kind)?
@@ -13,12 +14,19 @@ impl CredentialStore for SqliteStore {
             if !owner.is_current_epoch(credential.kind, credential.epoch) {
                 return Err(StoreError::Contention);
             }
-            insert_credential(tx, &credential)
+            insert_credential(tx, &credential)?;
+            audit::insert_events(tx, &[event])
         })
         .await
     }
 
-    async fn rotate_credentials(&self, credential: &CredentialRecord, revocation: Revocation) -> StoreResult<()> {
+    async fn rotate_credentials(
+        &self,
+        credential: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let event = audit.credentials_rotated(credential);
         let credential = credential.clone();
         let (org, owner_id, kind, new_epoch) =
             (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
@@ -42,6 +50,7 @@ impl CredentialStore for SqliteStore {
                 }
             }
             insert_credential(tx, &credential)?;
+            audit::insert_events(tx, &[event])?;
             sweep::record(tx, &task)
         })
         .await?;
@@ -56,10 +65,13 @@ impl CredentialStore for SqliteStore {
         kind: CredentialKind,
         revocation: Revocation,
         keep_an_owner: bool,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
+        let audit = audit.clone();
         let task = self
             .write(move |tx| {
                 let principal = load_owner_for(tx, org, owner, kind)?.ok_or(StoreError::NotFound)?;
+                audit::insert_events(tx, &[audit.credentials_revoked_all(&principal, kind)])?;
                 let new_epoch = match (kind.epoch(), principal) {
                     // Access tokens have no epoch: revoking them all marks each one, here,
                     // inside the transaction, because that marking is the revocation.
@@ -100,10 +112,13 @@ impl CredentialStore for SqliteStore {
         org: OrganizationId,
         id: CredentialId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
+        let audit = audit.clone();
         self.write(move |tx| {
             let mut record = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
-            if record.revoked_at.is_none() {
+            if let Some(event) = audit.credential_revoked(&record) {
+                audit::insert_events(tx, &[event])?;
                 record.revoked_at = Some(revocation.at);
                 record.purge_at = Some(revocation.purge_at);
                 update_credential_row(tx, &record)?;
@@ -122,13 +137,18 @@ impl CredentialStore for SqliteStore {
         org: OrganizationId,
         id: CredentialId,
         description: Option<&Description>,
+        audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
-        let description = description.cloned();
+        let (description, audit) = (description.cloned(), audit.clone());
         self.write(move |tx| {
-            let mut record = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
-            record.description = description;
-            update_credential_row(tx, &record)?;
-            Ok(record)
+            let before = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
+            let mut after = before.clone();
+            after.description = description;
+            if let Some(event) = audit.credential_updated(&before, &after) {
+                update_credential_row(tx, &after)?;
+                audit::insert_events(tx, &[event])?;
+            }
+            Ok(after)
         })
         .await
     }

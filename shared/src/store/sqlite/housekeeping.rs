@@ -9,8 +9,13 @@ impl SqliteStore {
     /// at start and hourly. Returns how many rows went.
     pub async fn purge_expired(&self, now: Timestamp) -> StoreResult<usize> {
         self.write(move |tx| {
-            tx.execute("DELETE FROM credentials WHERE purge_at IS NOT NULL AND purge_at <= ?1", params![sortable(&now)])
-                .db()
+            let credentials = tx
+                .execute(
+                    "DELETE FROM credentials WHERE purge_at IS NOT NULL AND purge_at <= ?1",
+                    params![sortable(&now)],
+                )
+                .db()?;
+            Ok(credentials + Self::purge_audit_events(tx, now)?)
         })
         .await
     }
@@ -24,5 +29,9 @@ impl Housekeeping for SqliteStore {
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
         self.write(move |tx| owners::backfill(tx, now)).await
+    }
+
+    async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize> {
+        self.expiry_notices(within, audit).await
     }
 }

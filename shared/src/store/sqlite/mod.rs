@@ -12,6 +12,7 @@
 //! Durability: `synchronous=FULL` in WAL mode syncs the log on every commit, so an
 //! acknowledged write survives a crash or SIGKILL of the process (and of the machine).
 
+mod audit;
 mod connection;
 mod credentials;
 mod housekeeping;
@@ -28,8 +29,9 @@ mod users;
 
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
-    CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId, OrganizationName,
-    Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount, ServiceAccountName, SweepTask, User,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId,
+    OrganizationName, Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount, ServiceAccountName, SweepTask,
+    User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,

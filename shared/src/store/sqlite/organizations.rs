@@ -9,7 +9,9 @@ impl OrganizationStore for SqliteStore {
         org: &Organization,
         owner: &User,
         first_token: &CredentialRecord,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
+        let events = audit.organization_created(org, owner, first_token);
         let (org, owner, first_token) = (org.clone(), owner.clone(), first_token.clone());
         self.write(move |tx| {
             let taken: Option<i64> = tx
@@ -23,7 +25,8 @@ impl OrganizationStore for SqliteStore {
             }
             insert_organization(tx, &org)?;
             insert_user(tx, &owner)?;
-            insert_credential(tx, &first_token)
+            insert_credential(tx, &first_token)?;
+            audit::insert_events(tx, &events)
         })
         .await
     }

@@ -6,7 +6,9 @@
 
 use super::{DbResultExt, bodies, load_user, update_user_row};
 use crate::clock::Timestamp;
-use crate::domain::{CredentialKind, LiveOwnerChange, OrganizationId, PermissionLevel, PrincipalId, User};
+use crate::domain::{
+    AuditContext, CredentialKind, LiveOwnerChange, OrganizationId, PermissionLevel, PrincipalId, User,
+};
 use crate::store::{StoreError, StoreResult, UserChangeCheck, UserUpdate};
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -38,6 +40,7 @@ pub(super) fn update_user(
     id: PrincipalId,
     update: &UserUpdate,
     check: &UserChangeCheck,
+    audit: &AuditContext,
 ) -> StoreResult<User> {
     let before = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
     let after = before.with_changes(update.permission_level, update.roles.clone(), update.at);
@@ -45,6 +48,9 @@ pub(super) fn update_user(
     keep_a_live_owner(tx, &before, Some(&after))?;
     if after != before {
         update_user_row(tx, &after)?;
+    }
+    if let Some(event) = audit.user_updated(&before, &after) {
+        super::audit::insert_events(tx, &[event])?;
     }
     Ok(after)
 }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this build writes. A database from a newer build is refused rather
 /// than misread.
-pub(super) const CURRENT_VERSION: i64 = 2;
+pub(super) const CURRENT_VERSION: i64 = 3;
 
 const VERSION_1: &str = r#"
 CREATE TABLE IF NOT EXISTS organizations (
@@ -78,6 +78,32 @@ CREATE TABLE IF NOT EXISTS sweep_tasks (
 ) STRICT;
 "#;
 
+/// Version 3 adds the audit log (SPEC section 8): one row per event, the whole event in `body`,
+/// listed newest first by id (UUIDv7, time-ordered) within an organization; and the expiry
+/// notices already written, one row per credential, so each gets one.
+const VERSION_3: &str = r#"
+CREATE TABLE IF NOT EXISTS audit_events (
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL,
+    -- clock::sortable
+    time             TEXT NOT NULL,
+    action           TEXT NOT NULL,
+    actor_id         TEXT,
+    target_id        TEXT NOT NULL,
+    purge_at         TEXT,
+    body             TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS audit_events_by_org ON audit_events (organization_id, id);
+CREATE INDEX IF NOT EXISTS audit_events_by_actor ON audit_events (organization_id, actor_id, id);
+CREATE INDEX IF NOT EXISTS audit_events_by_target ON audit_events (organization_id, target_id, id);
+CREATE INDEX IF NOT EXISTS audit_events_by_time ON audit_events (time);
+
+CREATE TABLE IF NOT EXISTS expiry_notices (
+    credential_id    TEXT PRIMARY KEY NOT NULL,
+    noticed_at       TEXT NOT NULL
+) STRICT;
+"#;
+
 /// Brings the database to [`CURRENT_VERSION`]. Runs in an immediate transaction, so two
 /// processes opening a new data directory at once cannot interleave their migrations.
 pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -98,6 +124,9 @@ pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
         if filled > 0 {
             tracing::info!(users = filled, "backfilled owner_since and CLI-token liveness");
         }
+    }
+    if version < 3 {
+        tx.execute_batch(VERSION_3).db()?;
     }
     tx.pragma_update(None, "user_version", CURRENT_VERSION).db()?;
     tx.commit().db()

@@ -4,7 +4,13 @@ use super::*;
 
 #[async_trait]
 impl ServiceAccountStore for SqliteStore {
-    async fn create_service_account(&self, account: &ServiceAccount, first_key: &CredentialRecord) -> StoreResult<()> {
+    async fn create_service_account(
+        &self,
+        account: &ServiceAccount,
+        first_key: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let events = audit.service_account_created(account, first_key);
         let (account, first_key) = (account.clone(), first_key.clone());
         self.write(move |tx| {
             if find_service_account(tx, account.organization_id, &account.name)?.is_some() {
@@ -12,7 +18,8 @@ impl ServiceAccountStore for SqliteStore {
             }
             require_organization(tx, account.organization_id)?;
             insert_service_account(tx, &account)?;
-            insert_credential(tx, &first_key)
+            insert_credential(tx, &first_key)?;
+            audit::insert_events(tx, &events)
         })
         .await
     }
@@ -49,19 +56,15 @@ impl ServiceAccountStore for SqliteStore {
         org: OrganizationId,
         id: PrincipalId,
         revocation: Revocation,
+        audit: &AuditContext,
     ) -> StoreResult<()> {
+        let audit = audit.clone();
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
         let swept = task.clone();
         self.write(move |tx| {
-            let deleted = tx
-                .execute(
-                    "DELETE FROM service_accounts WHERE id = ?1 AND organization_id = ?2",
-                    params![id.to_string(), org.to_string()],
-                )
-                .db()?;
-            if deleted == 0 {
-                return Err(StoreError::NotFound);
-            }
+            let account = load_service_account(tx, org, id)?.ok_or(StoreError::NotFound)?;
+            tx.execute("DELETE FROM service_accounts WHERE id = ?1", params![id.to_string()]).db()?;
+            audit::insert_events(tx, &[audit.service_account_deleted(&account)])?;
             sweep::record(tx, &task)
         })
         .await?;

@@ -4,7 +4,8 @@ use super::*;
 
 #[async_trait]
 impl UserStore for SqliteStore {
-    async fn create_user(&self, user: &User, first_token: &CredentialRecord) -> StoreResult<()> {
+    async fn create_user(&self, user: &User, first_token: &CredentialRecord, audit: &AuditContext) -> StoreResult<()> {
+        let events = audit.user_created(user, first_token);
         let (user, first_token) = (user.clone(), first_token.clone());
         self.write(move |tx| {
             if find_user(tx, user.organization_id, &user.email)?.is_some() {
@@ -12,7 +13,8 @@ impl UserStore for SqliteStore {
             }
             require_organization(tx, user.organization_id)?;
             insert_user(tx, &user)?;
-            insert_credential(tx, &first_token)
+            insert_credential(tx, &first_token)?;
+            audit::insert_events(tx, &events)
         })
         .await
     }
@@ -42,18 +44,27 @@ impl UserStore for SqliteStore {
         id: PrincipalId,
         update: &UserUpdate,
         check: UserChangeCheck,
+        audit: &AuditContext,
     ) -> StoreResult<User> {
-        let update = update.clone();
-        self.write(move |tx| owners::update_user(tx, org, id, &update, &check)).await
+        let (update, audit) = (update.clone(), audit.clone());
+        self.write(move |tx| owners::update_user(tx, org, id, &update, &check, &audit)).await
     }
 
-    async fn delete_user(&self, org: OrganizationId, id: PrincipalId, revocation: Revocation) -> StoreResult<()> {
+    async fn delete_user(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let audit = audit.clone();
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
         let swept = task.clone();
         self.write(move |tx| {
             let user = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
             owners::keep_a_live_owner(tx, &user, None)?;
             tx.execute("DELETE FROM users WHERE id = ?1", params![id.to_string()]).db()?;
+            audit::insert_events(tx, &[audit.user_removed(&user)])?;
             sweep::record(tx, &task)
         })
         .await?;

@@ -23,12 +23,20 @@ async fn the_backfill_records_owner_since_and_liveness_and_corrects_the_owner_co
     let (org, first, _) = seeded(&store).await;
     let second = user(&org, "second@example.com", PermissionLevel::Owner, now());
     store
-        .create_user(&second, &credential(&Principal::User(second.clone()), CredentialKind::CliToken, 0, now()))
+        .create_user(
+            &second,
+            &credential(&Principal::User(second.clone()), CredentialKind::CliToken, 0, now()),
+            audit(),
+        )
         .await
         .unwrap();
     let collab = user(&org, "collab@example.com", PermissionLevel::Collaborator, now());
     store
-        .create_user(&collab, &credential(&Principal::User(collab.clone()), CredentialKind::CliToken, 0, now()))
+        .create_user(
+            &collab,
+            &credential(&Principal::User(collab.clone()), CredentialKind::CliToken, 0, now()),
+            audit(),
+        )
         .await
         .unwrap();
     // The older build counted every OWNER; the second one had revoked all its CLI tokens.
@@ -50,7 +58,8 @@ async fn the_backfill_records_owner_since_and_liveness_and_corrects_the_owner_co
     assert_eq!(owner_count(&store, &org).await, 1, "the owner without a live CLI token left the count");
     // The guard sees the truth: the first owner is the last one who can sign in.
     let revocation = Revocation::new(now(), retention());
-    let lock_out = store.revoke_all_credentials(org.id, first.id, CredentialKind::CliToken, revocation, true).await;
+    let lock_out =
+        store.revoke_all_credentials(org.id, first.id, CredentialKind::CliToken, revocation, true, audit()).await;
     assert!(matches!(lock_out, Err(StoreError::LastOwner)), "{lock_out:?}");
 
     // Done once: a marker makes later runs one read that changes nothing.

@@ -7,6 +7,13 @@ use super::*;
 use crate::clock::truncate;
 use crate::domain::{CredentialStatus, Role, Roles, SecretHash};
 use crate::store::any_change;
+
+/// The audit context of the changes these tests make: the operator, now.
+fn audit() -> &'static AuditContext {
+    static CONTEXT: std::sync::OnceLock<AuditContext> = std::sync::OnceLock::new();
+    CONTEXT
+        .get_or_init(|| AuditContext::operator(crate::clock::truncate(chrono::Utc::now()), chrono::Duration::days(400)))
+}
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use chrono::{Duration as Days, Utc};
 
@@ -107,7 +114,7 @@ async fn seeded(store: &DynamoDbStore) -> (Organization, User, CredentialRecord)
     let org = organization(&format!("Org {}", uuid::Uuid::new_v4()));
     let owner = user(&org, "owner@example.com", PermissionLevel::Owner, now());
     let token = credential(&Principal::User(owner.clone()), CredentialKind::CliToken, 0, now());
-    store.create_organization(&org, &owner, &token).await.unwrap();
+    store.create_organization(&org, &owner, &token, audit()).await.unwrap();
     (org, owner, token)
 }
 
@@ -146,7 +153,7 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
     let copy_owner = user(&copycat, "x@example.com", PermissionLevel::Owner, now());
     let copy_token = credential(&Principal::User(copy_owner.clone()), CredentialKind::CliToken, 0, now());
     assert!(matches!(
-        store.create_organization(&copycat, &copy_owner, &copy_token).await,
+        store.create_organization(&copycat, &copy_owner, &copy_token, audit()).await,
         Err(StoreError::Conflict("organization"))
     ));
     assert_eq!(store.get_item(principal_key(copy_owner.id)).await.unwrap(), None);
@@ -155,16 +162,16 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
     let mut member = user(&org, "member@example.com", PermissionLevel::Collaborator, now());
     member.roles = Roles::new([Role::TokenCreator]);
     let member_token = credential(&Principal::User(member.clone()), CredentialKind::CliToken, 0, now());
-    store.create_user(&member, &member_token).await.unwrap();
+    store.create_user(&member, &member_token, audit()).await.unwrap();
     assert_eq!(store.get_user(org.id, member.id).await.unwrap(), Some(member.clone()));
     let twin = user(&org, "member@example.com", PermissionLevel::Collaborator, now());
     let twin_token = credential(&Principal::User(twin.clone()), CredentialKind::CliToken, 0, now());
-    assert!(matches!(store.create_user(&twin, &twin_token).await, Err(StoreError::Conflict("email"))));
+    assert!(matches!(store.create_user(&twin, &twin_token, audit()).await, Err(StoreError::Conflict("email"))));
 
     // A service account with its first key.
     let account = service_account(&org, "ci-bot", now());
     let key = credential(&Principal::ServiceAccount(account.clone()), CredentialKind::ApiKey, 0, now());
-    store.create_service_account(&account, &key).await.unwrap();
+    store.create_service_account(&account, &key, audit()).await.unwrap();
     assert_eq!(store.get_service_account(org.id, account.id).await.unwrap(), Some(account.clone()));
     assert_eq!(store.find_service_account_by_name(org.id, &account.name).await.unwrap(), Some(account.clone()));
     // A user is not a service account and vice versa.
@@ -173,18 +180,20 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
 
     // An access token, its description, its revocation (first time wins).
     let access = credential(&Principal::User(member.clone()), CredentialKind::AccessToken, 0, now());
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, audit()).await.unwrap();
     let description = Description::parse("deploys").unwrap();
-    let described = store.set_credential_description(org.id, access.id, Some(&description)).await.unwrap();
+    let described = store.set_credential_description(org.id, access.id, Some(&description), audit()).await.unwrap();
     assert_eq!(described.description, Some(description));
-    let cleared = store.set_credential_description(org.id, access.id, None).await.unwrap();
+    let cleared = store.set_credential_description(org.id, access.id, None, audit()).await.unwrap();
     assert_eq!(cleared.description, None);
     let first = Revocation::new(now(), retention());
-    let revoked = store.revoke_credential(org.id, access.id, first).await.unwrap();
+    let revoked = store.revoke_credential(org.id, access.id, first, audit()).await.unwrap();
     assert_eq!(revoked.revoked_at, Some(first.at));
     assert_eq!(revoked.purge_at, Some(first.purge_at));
-    let again =
-        store.revoke_credential(org.id, access.id, Revocation::new(now() + Days::hours(1), retention())).await.unwrap();
+    let again = store
+        .revoke_credential(org.id, access.id, Revocation::new(now() + Days::hours(1), retention()), audit())
+        .await
+        .unwrap();
     assert_eq!(again, revoked);
     let raw = raw_item(&store, credential_key(access.id)).await;
     assert_eq!(raw.get(TTL), Some(&n(first.purge_at.timestamp())));
@@ -196,18 +205,24 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
     assert_eq!(store.get_service_account(other, account.id).await.unwrap(), None);
     assert_eq!(store.find_service_account_by_name(other, &account.name).await.unwrap(), None);
     assert_eq!(store.get_credential(other, token.id).await.unwrap(), None);
-    assert!(matches!(store.revoke_credential(other, key.id, first).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.set_credential_description(other, key.id, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_credential(other, key.id, first, audit()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.set_credential_description(other, key.id, None, audit()).await, Err(StoreError::NotFound)));
     assert!(matches!(
         store
-            .update_user(other, member.id, &UserUpdate { permission_level: None, roles: None, at: now() }, any_change())
+            .update_user(
+                other,
+                member.id,
+                &UserUpdate { permission_level: None, roles: None, at: now() },
+                any_change(),
+                audit()
+            )
             .await,
         Err(StoreError::NotFound)
     ));
-    assert!(matches!(store.delete_user(other, member.id, first).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.delete_service_account(other, account.id, first).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_user(other, member.id, first, audit()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_service_account(other, account.id, first, audit()).await, Err(StoreError::NotFound)));
     assert!(matches!(
-        store.revoke_all_credentials(other, account.id, CredentialKind::ApiKey, first, false).await,
+        store.revoke_all_credentials(other, account.id, CredentialKind::ApiKey, first, false, audit()).await,
         Err(StoreError::NotFound)
     ));
 
@@ -273,7 +288,10 @@ async fn concurrent_creates_of_one_name_let_exactly_one_win() {
     let b = service_account(&org, "deployer", now());
     let a_key = credential(&Principal::ServiceAccount(a.clone()), CredentialKind::ApiKey, 0, now());
     let b_key = credential(&Principal::ServiceAccount(b.clone()), CredentialKind::ApiKey, 0, now());
-    let (ra, rb) = tokio::join!(store.create_service_account(&a, &a_key), store.create_service_account(&b, &b_key));
+    let (ra, rb) = tokio::join!(
+        store.create_service_account(&a, &a_key, audit()),
+        store.create_service_account(&b, &b_key, audit())
+    );
     let outcomes = [ra, rb];
     assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
     assert_eq!(
@@ -295,10 +313,10 @@ async fn rotation_revokes_older_epochs_and_refuses_stale_ones() {
     let (org, owner, old_token) = seeded(&store).await;
     let owner_principal = Principal::User(owner.clone());
     let access = credential(&owner_principal, CredentialKind::AccessToken, 0, now());
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, audit()).await.unwrap();
 
     let new_token = credential(&owner_principal, CredentialKind::CliToken, 1, now());
-    store.rotate_credentials(&new_token, Revocation::new(now(), retention())).await.unwrap();
+    store.rotate_credentials(&new_token, Revocation::new(now(), retention()), audit()).await.unwrap();
 
     let (old, owner_now) = store.lookup_credential_and_owner(owner.id, old_token.id).await.unwrap();
     let owner_now = owner_now.unwrap();
@@ -316,11 +334,11 @@ async fn rotation_revokes_older_epochs_and_refuses_stale_ones() {
 
     // Issued or rotated under a stale epoch: Contention, nothing stored.
     let stale = credential(&owner_principal, CredentialKind::CliToken, 0, now());
-    assert!(matches!(store.issue_credential(&stale).await, Err(StoreError::Contention)));
+    assert!(matches!(store.issue_credential(&stale, audit()).await, Err(StoreError::Contention)));
     assert_eq!(store.get_credential(org.id, stale.id).await.unwrap(), None);
     let stale_rotation = credential(&owner_principal, CredentialKind::CliToken, 1, now());
     assert!(matches!(
-        store.rotate_credentials(&stale_rotation, Revocation::new(now(), retention())).await,
+        store.rotate_credentials(&stale_rotation, Revocation::new(now(), retention()), audit()).await,
         Err(StoreError::Contention)
     ));
     // A service account cannot hold CLI tokens; an unknown owner is NotFound.
@@ -329,17 +347,18 @@ async fn rotation_revokes_older_epochs_and_refuses_stale_ones() {
         .create_service_account(
             &account,
             &credential(&Principal::ServiceAccount(account.clone()), CredentialKind::ApiKey, 0, now()),
+            audit(),
         )
         .await
         .unwrap();
     let mut wrong_kind = credential(&Principal::ServiceAccount(account.clone()), CredentialKind::CliToken, 0, now());
-    assert!(matches!(store.issue_credential(&wrong_kind).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.issue_credential(&wrong_kind, audit()).await, Err(StoreError::NotFound)));
     wrong_kind.owner_id = PrincipalId::new_random();
-    assert!(matches!(store.issue_credential(&wrong_kind).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.issue_credential(&wrong_kind, audit()).await, Err(StoreError::NotFound)));
     let ghost = user(&org, "ghost@example.com", PermissionLevel::Collaborator, now());
     let ghost_rotation = credential(&Principal::User(ghost), CredentialKind::CliToken, 1, now());
     assert!(matches!(
-        store.rotate_credentials(&ghost_rotation, Revocation::new(now(), retention())).await,
+        store.rotate_credentials(&ghost_rotation, Revocation::new(now(), retention()), audit()).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -351,12 +370,12 @@ async fn revoke_all_bumps_the_epoch_and_sweeps_purge_times() {
     let account = service_account(&org, "many-keys", now());
     let holder = Principal::ServiceAccount(account.clone());
     let first_key = credential(&holder, CredentialKind::ApiKey, 0, now());
-    store.create_service_account(&account, &first_key).await.unwrap();
+    store.create_service_account(&account, &first_key, audit()).await.unwrap();
     // More than one BatchWriteItem's worth (25).
     let mut keys = vec![first_key];
     for _ in 0..30 {
         let key = credential(&holder, CredentialKind::ApiKey, 0, now());
-        store.issue_credential(&key).await.unwrap();
+        store.issue_credential(&key, audit()).await.unwrap();
         keys.push(key);
     }
     // Never expiring and active: no ttl attribute at all.
@@ -365,7 +384,7 @@ async fn revoke_all_bumps_the_epoch_and_sweeps_purge_times() {
     assert!(!raw.contains_key("revoked_at"));
 
     let revocation = Revocation::new(now(), retention());
-    store.revoke_all_credentials(org.id, account.id, CredentialKind::ApiKey, revocation, true).await.unwrap();
+    store.revoke_all_credentials(org.id, account.id, CredentialKind::ApiKey, revocation, true, audit()).await.unwrap();
 
     let owner_now = store.get_principals(org.id, &[account.id]).await.unwrap().pop().unwrap();
     assert_eq!(owner_now.epoch_for(CredentialKind::ApiKey), Some(1));
@@ -390,13 +409,20 @@ async fn revoke_all_bumps_the_epoch_and_sweeps_purge_times() {
     // An expiring access token carries ttl = expiry + retention from the start.
     let (_, owner, _) = seeded(&store).await;
     let access = credential(&Principal::User(owner.clone()), CredentialKind::AccessToken, 0, now());
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, audit()).await.unwrap();
     let raw = raw_item(&store, credential_key(access.id)).await;
     let purge = access.expires_at.unwrap() + retention();
     assert_eq!(raw.get(TTL), Some(&n(purge.timestamp())));
     // Access tokens have no epoch: revoke-all marks each one.
     store
-        .revoke_all_credentials(owner.organization_id, owner.id, CredentialKind::AccessToken, revocation, false)
+        .revoke_all_credentials(
+            owner.organization_id,
+            owner.id,
+            CredentialKind::AccessToken,
+            revocation,
+            false,
+            audit(),
+        )
         .await
         .unwrap();
     let stored = store.get_credential(owner.organization_id, access.id).await.unwrap().unwrap();
@@ -412,6 +438,7 @@ async fn an_organization_always_keeps_an_owner() {
         .create_user(
             &second_owner,
             &credential(&Principal::User(second_owner.clone()), CredentialKind::CliToken, 0, now()),
+            audit(),
         )
         .await
         .unwrap();
@@ -420,8 +447,8 @@ async fn an_organization_always_keeps_an_owner() {
     // Two concurrent demotions of the only two owners: exactly one succeeds.
     let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: now() };
     let (a, b) = tokio::join!(
-        store.update_user(org.id, first_owner.id, &demote, any_change()),
-        store.update_user(org.id, second_owner.id, &demote, any_change())
+        store.update_user(org.id, first_owner.id, &demote, any_change(), audit()),
+        store.update_user(org.id, second_owner.id, &demote, any_change(), audit())
     );
     let outcomes = [a, b];
     assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1, "{outcomes:?}");
@@ -444,15 +471,21 @@ async fn an_organization_always_keeps_an_owner() {
             (&second_owner, &first_owner)
         };
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
-    assert!(matches!(store.update_user(org.id, remaining.id, &demote, any_change()).await, Err(StoreError::LastOwner)));
-    let revocation = Revocation::new(now(), retention());
-    assert!(matches!(store.delete_user(org.id, remaining.id, revocation).await, Err(StoreError::LastOwner)));
     assert!(matches!(
-        store.revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, true).await,
+        store.update_user(org.id, remaining.id, &demote, any_change(), audit()).await,
+        Err(StoreError::LastOwner)
+    ));
+    let revocation = Revocation::new(now(), retention());
+    assert!(matches!(store.delete_user(org.id, remaining.id, revocation, audit()).await, Err(StoreError::LastOwner)));
+    assert!(matches!(
+        store.revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, true, audit()).await,
         Err(StoreError::LastOwner)
     ));
     // Without keep_an_owner (an operator's action) it may, and then no live owner is left.
-    store.revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, false).await.unwrap();
+    store
+        .revoke_all_credentials(org.id, remaining.id, CredentialKind::CliToken, revocation, false, audit())
+        .await
+        .unwrap();
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 0);
     let raw_remaining = raw_item(&store, principal_key(remaining.id)).await;
     assert_eq!(raw_remaining.get("cli_token_live"), Some(&AttributeValue::Bool(false)));
@@ -460,13 +493,13 @@ async fn an_organization_always_keeps_an_owner() {
     // Roles change alone; promotion of a user with a live CLI token counts; then the first
     // owner, which has none, may go without changing the count.
     let roles = UserUpdate { permission_level: None, roles: Some(Roles::new([Role::TokenCreator])), at: now() };
-    let updated = store.update_user(org.id, demoted.id, &roles, any_change()).await.unwrap();
+    let updated = store.update_user(org.id, demoted.id, &roles, any_change(), audit()).await.unwrap();
     assert!(updated.roles.contains(Role::TokenCreator));
     assert_eq!(store.get_user(org.id, demoted.id).await.unwrap(), Some(updated));
     let promote = UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: None, at: now() };
-    store.update_user(org.id, demoted.id, &promote, any_change()).await.unwrap();
+    store.update_user(org.id, demoted.id, &promote, any_change(), audit()).await.unwrap();
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
-    store.delete_user(org.id, remaining.id, revocation).await.unwrap();
+    store.delete_user(org.id, remaining.id, revocation, audit()).await.unwrap();
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
 }
 
@@ -476,33 +509,38 @@ async fn deleting_principals_stops_their_credentials_and_frees_their_names() {
     let (org, _, _) = seeded(&store).await;
     let member = user(&org, "leaving@example.com", PermissionLevel::Collaborator, now());
     let cli = credential(&Principal::User(member.clone()), CredentialKind::CliToken, 0, now());
-    store.create_user(&member, &cli).await.unwrap();
+    store.create_user(&member, &cli, audit()).await.unwrap();
     let access = credential(&Principal::User(member.clone()), CredentialKind::AccessToken, 0, now());
-    store.issue_credential(&access).await.unwrap();
+    store.issue_credential(&access, audit()).await.unwrap();
     let revocation = Revocation::new(now(), retention());
-    store.delete_user(org.id, member.id, revocation).await.unwrap();
+    store.delete_user(org.id, member.id, revocation, audit()).await.unwrap();
     for id in [cli.id, access.id] {
         let (found, owner) = store.lookup_credential_and_owner(member.id, id).await.unwrap();
         assert_eq!(owner, None);
         assert_eq!(found.unwrap().revoked_at, Some(revocation.at));
     }
-    assert!(matches!(store.delete_user(org.id, member.id, revocation).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_user(org.id, member.id, revocation, audit()).await, Err(StoreError::NotFound)));
     let returning = user(&org, "leaving@example.com", PermissionLevel::Collaborator, now());
     store
-        .create_user(&returning, &credential(&Principal::User(returning.clone()), CredentialKind::CliToken, 0, now()))
+        .create_user(
+            &returning,
+            &credential(&Principal::User(returning.clone()), CredentialKind::CliToken, 0, now()),
+            audit(),
+        )
         .await
         .unwrap();
 
     let account = service_account(&org, "temp", now());
     let key = credential(&Principal::ServiceAccount(account.clone()), CredentialKind::ApiKey, 0, now());
-    store.create_service_account(&account, &key).await.unwrap();
-    store.delete_service_account(org.id, account.id, revocation).await.unwrap();
+    store.create_service_account(&account, &key, audit()).await.unwrap();
+    store.delete_service_account(org.id, account.id, revocation, audit()).await.unwrap();
     assert_eq!(store.find_service_account_by_name(org.id, &account.name).await.unwrap(), None);
     let successor = service_account(&org, "temp", now());
     store
         .create_service_account(
             &successor,
             &credential(&Principal::ServiceAccount(successor.clone()), CredentialKind::ApiKey, 0, now()),
+            audit(),
         )
         .await
         .unwrap();
@@ -520,7 +558,7 @@ async fn lists_page_without_duplicates_and_end_exactly() {
     for i in 0..6 {
         let u = user(&org, &format!("u{i}@example.com"), PermissionLevel::Collaborator, base + Days::seconds(i));
         store
-            .create_user(&u, &credential(&Principal::User(u.clone()), CredentialKind::CliToken, 0, now()))
+            .create_user(&u, &credential(&Principal::User(u.clone()), CredentialKind::CliToken, 0, now()), audit())
             .await
             .unwrap();
     }
@@ -555,6 +593,7 @@ async fn lists_page_without_duplicates_and_end_exactly() {
             .create_service_account(
                 &a,
                 &credential(&Principal::ServiceAccount(a.clone()), CredentialKind::ApiKey, 0, base + Days::seconds(i)),
+                audit(),
             )
             .await
             .unwrap();
@@ -573,7 +612,7 @@ async fn lists_page_without_duplicates_and_end_exactly() {
     assert_eq!(keys.items.len(), 6);
     assert_eq!(keys.next, None);
     let victim = keys.items[1].clone();
-    store.revoke_credential(org.id, victim.id, Revocation::new(now(), retention())).await.unwrap();
+    store.revoke_credential(org.id, victim.id, Revocation::new(now(), retention()), audit()).await.unwrap();
     let mut collected = Vec::new();
     let mut after = None;
     loop {
@@ -622,9 +661,9 @@ async fn lists_page_without_duplicates_and_end_exactly() {
     let mut expired =
         credential(&Principal::User(owner.clone()), CredentialKind::AccessToken, 0, now() - Days::days(2));
     expired.expires_at = Some(now() - Days::days(1));
-    store.issue_credential(&expired).await.unwrap();
+    store.issue_credential(&expired, audit()).await.unwrap();
     let live = credential(&Principal::User(owner.clone()), CredentialKind::AccessToken, 0, now());
-    store.issue_credential(&live).await.unwrap();
+    store.issue_credential(&live, audit()).await.unwrap();
     let active =
         store.list_credentials(org.id, &all_of(CredentialKind::AccessToken, false), &first_page(10)).await.unwrap();
     assert_eq!(active.items.iter().map(|c| c.id).collect::<Vec<_>>(), [live.id]);

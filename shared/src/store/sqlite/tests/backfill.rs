@@ -18,12 +18,12 @@ async fn opening_an_older_database_backfills_owner_since_and_liveness() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
     let (org, first, token) = organization("Acme");
-    store.create_organization(&org, &first, &token).await.unwrap();
+    store.create_organization(&org, &first, &token, audit()).await.unwrap();
     let second = User::new(org.id, Email::parse("second@example.com").unwrap(), PermissionLevel::Owner, Utc::now());
-    store.create_user(&second, &cli_token_of(&second, 0)).await.unwrap();
+    store.create_user(&second, &cli_token_of(&second, 0), audit()).await.unwrap();
     let collab =
         User::new(org.id, Email::parse("collab@example.com").unwrap(), PermissionLevel::Collaborator, Utc::now());
-    store.create_user(&collab, &cli_token_of(&collab, 0)).await.unwrap();
+    store.create_user(&collab, &cli_token_of(&collab, 0), audit()).await.unwrap();
     drop(store);
 
     // What version 1 wrote: no owner_since, no cli_token_live; the second owner had revoked
@@ -58,7 +58,8 @@ async fn opening_an_older_database_backfills_owner_since_and_liveness() {
     assert_eq!(version, schema::CURRENT_VERSION);
     // The guard sees the truth: the first owner is the last one who can sign in.
     let revocation = Revocation::new(Utc::now(), chrono::Duration::days(90));
-    let lock_out = store.revoke_all_credentials(org.id, first.id, CredentialKind::CliToken, revocation, true).await;
+    let lock_out =
+        store.revoke_all_credentials(org.id, first.id, CredentialKind::CliToken, revocation, true, audit()).await;
     assert!(matches!(lock_out, Err(StoreError::LastOwner)), "{lock_out:?}");
     // Running it again changes nothing.
     assert_eq!(store.backfill_identity(Utc::now()).await.unwrap(), 0);

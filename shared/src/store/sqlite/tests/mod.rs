@@ -5,6 +5,13 @@ use super::*;
 use crate::clock::truncate;
 use crate::domain::{PermissionLevel, Roles, SecretHash};
 use crate::store::any_change;
+
+/// The audit context of the changes these tests make: the operator, now.
+fn audit() -> &'static AuditContext {
+    static CONTEXT: std::sync::OnceLock<AuditContext> = std::sync::OnceLock::new();
+    CONTEXT
+        .get_or_init(|| AuditContext::operator(crate::clock::truncate(chrono::Utc::now()), chrono::Duration::days(400)))
+}
 use chrono::Utc;
 use rusqlite::TransactionBehavior;
 
@@ -79,7 +86,10 @@ async fn open_creates_the_schema_at_the_current_version() {
         .collect::<Result<_, _>>()
         .unwrap();
     tables.sort();
-    assert_eq!(tables, ["credentials", "organizations", "service_accounts", "sweep_tasks", "users"]);
+    assert_eq!(
+        tables,
+        ["audit_events", "credentials", "expiry_notices", "organizations", "service_accounts", "sweep_tasks", "users"]
+    );
     let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");
     // Reopening an existing database migrates nothing and loses nothing.
@@ -104,7 +114,7 @@ async fn the_directory_is_0700_and_the_database_files_0600() {
     let data_dir = dir.0.join("nested").join("data");
     let store = SqliteStore::open(&data_dir).unwrap();
     let (org, owner, token) = organization("Perms");
-    store.create_organization(&org, &owner, &token).await.unwrap();
+    store.create_organization(&org, &owner, &token, audit()).await.unwrap();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data_dir), 0o700);
     assert_eq!(mode(&data_dir.join(DATABASE_FILE)), 0o600);
@@ -131,12 +141,12 @@ async fn a_second_opener_of_the_same_directory_sees_the_first_ones_writes() {
     let serving = SqliteStore::open(&dir.0).unwrap();
     let beside = SqliteStore::open(&dir.0).unwrap();
     let (org, owner, token) = organization("Shared Dir");
-    serving.create_organization(&org, &owner, &token).await.unwrap();
+    serving.create_organization(&org, &owner, &token, audit()).await.unwrap();
     assert_eq!(beside.find_organization_by_name(&org.name).await.unwrap(), Some(org.clone()));
     // And the other way round, with the uniqueness check spanning both connections.
     let (again, owner2, token2) = organization("shared dir");
     assert!(matches!(
-        beside.create_organization(&again, &owner2, &token2).await,
+        beside.create_organization(&again, &owner2, &token2, audit()).await,
         Err(StoreError::Conflict("organization"))
     ));
     beside
@@ -146,6 +156,7 @@ async fn a_second_opener_of_the_same_directory_sees_the_first_ones_writes() {
             CredentialKind::CliToken,
             Revocation::new(org.created_at, chrono::Duration::days(1)),
             false,
+            audit(),
         )
         .await
         .unwrap();
@@ -158,7 +169,7 @@ async fn a_corrupt_row_is_an_internal_error_not_a_panic() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
     let (org, owner, token) = organization("Corrupt");
-    store.create_organization(&org, &owner, &token).await.unwrap();
+    store.create_organization(&org, &owner, &token, audit()).await.unwrap();
     Connection::open(store.path())
         .unwrap()
         .execute("UPDATE users SET body = '{\"id\": 42}' WHERE id = ?1", params![owner.id.to_string()])
@@ -179,14 +190,14 @@ async fn a_held_write_lock_beyond_the_busy_timeout_is_unavailable() {
     // Another "process" holds the write lock for longer than the busy timeout.
     let mut other = Connection::open(store.path()).unwrap();
     let held = other.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
-    let result = store.create_organization(&org, &owner, &token).await;
+    let result = store.create_organization(&org, &owner, &token, audit()).await;
     held.rollback().unwrap();
     let err = result.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     let source = std::error::Error::source(&err).expect("SQLite's error underneath");
     assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
     // Once released, the write goes through.
-    store.create_organization(&org, &owner, &token).await.unwrap();
+    store.create_organization(&org, &owner, &token, audit()).await.unwrap();
 }
 
 /// Two stores on one directory stand for two processes (separate connections, separate
@@ -200,20 +211,20 @@ async fn the_last_owner_rule_holds_across_two_openers() {
     let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: Utc::now() };
     for round in 0..10 {
         let (org, first, token) = organization(&format!("Two openers {round}"));
-        serving.create_organization(&org, &first, &token).await.unwrap();
+        serving.create_organization(&org, &first, &token, audit()).await.unwrap();
         let mut second = first.clone();
         second.id = PrincipalId::new_random();
         second.email = Email::parse("second@example.com").unwrap();
         let mut second_token = token.clone();
         second_token.id = CredentialId::new_random();
         second_token.owner_id = second.id;
-        serving.create_user(&second, &second_token).await.unwrap();
+        serving.create_user(&second, &second_token, audit()).await.unwrap();
 
         let (a, b) = (Arc::clone(&serving), Arc::clone(&beside));
         let (d1, d2) = (demote.clone(), demote.clone());
         let (r1, r2) = tokio::join!(
-            tokio::spawn(async move { a.update_user(org.id, first.id, &d1, any_change()).await }),
-            tokio::spawn(async move { b.update_user(org.id, second.id, &d2, any_change()).await }),
+            tokio::spawn(async move { a.update_user(org.id, first.id, &d1, any_change(), audit()).await }),
+            tokio::spawn(async move { b.update_user(org.id, second.id, &d2, any_change(), audit()).await }),
         );
         let outcomes = [r1.unwrap(), r2.unwrap()];
         let won = outcomes.iter().filter(|o| o.is_ok()).count();
@@ -227,7 +238,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
     let dir = TempDir::new();
     let store = SqliteStore::open(&dir.0).unwrap();
     let (org, owner, token) = organization("Purge");
-    store.create_organization(&org, &owner, &token).await.unwrap();
+    store.create_organization(&org, &owner, &token, audit()).await.unwrap();
     let now = truncate(chrono::Utc::now());
     let expiring = |expires_in: chrono::Duration| CredentialRecord {
         id: CredentialId::new_random(),
@@ -240,7 +251,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
     let long_gone = expiring(chrono::Duration::days(-91));
     let recently_expired = expiring(chrono::Duration::days(-1));
     for c in [&long_gone, &recently_expired] {
-        store.issue_credential(c).await.unwrap();
+        store.issue_credential(c, audit()).await.unwrap();
     }
     assert_eq!(store.purge_expired(now).await.unwrap(), 1);
     assert_eq!(store.get_credential(org.id, long_gone.id).await.unwrap(), None);
