@@ -4,7 +4,8 @@
 //! Everything here is pure: no store, no HTTP. The two public endpoints read the bodies
 //! through this module and then do the store work:
 //!
-//! - `POST /credentials/revoke`: [`report::parse_body`] → a [`LeakReport`]; revoke what
+//! - `POST /credentials/revoke`: [`LeakReport::parse_body`] (after the 256 KiB
+//!   body check, [`report::MAX_BODY_BYTES`]); revoke what
 //!   [`Candidates::tokens`] match; answer 202 `{"received": LeakReport::received}`.
 //! - `POST /credentials/github-secret-scanning`: [`GithubKeys::verify`] (before anything
 //!   is parsed) → [`github::VerifiedBody::parse`] → a [`GithubReport`]; revoke what
