@@ -26,10 +26,17 @@ pub const KEY_IDENTIFIER_HEADER: &str = "github-public-key-identifier";
 /// The header holding the base64 DER signature of the raw body.
 pub const SIGNATURE_HEADER: &str = "github-public-key-signature";
 
-/// A body whose signature was checked; made only by [`GithubKeys::verify`].
-#[derive(Debug, Clone, Copy)]
+/// A body whose signature was checked; made only by [`GithubKeys::verify`]. Its `Debug`
+/// shows the length only: the body holds tokens.
+#[derive(Clone, Copy)]
 pub struct VerifiedBody<'b> {
     body: &'b [u8],
+}
+
+impl fmt::Debug for VerifiedBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VerifiedBody({} bytes)", self.body.len())
+    }
 }
 
 impl<'b> VerifiedBody<'b> {

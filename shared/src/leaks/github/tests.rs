@@ -63,7 +63,12 @@ fn a_good_signature_is_accepted_and_the_body_parsed() {
     let keys = keys_for(&key);
     let leaked = token();
     let body = body_with(&[leaked.expose()]);
-    let report = keys.verify(Some(KEY_ID), Some(&sign(&key, &body)), &body).unwrap().parse().unwrap();
+    let verified = keys.verify(Some(KEY_ID), Some(&sign(&key, &body)), &body).unwrap();
+    let shown = format!("{verified:?}");
+    // Neither as text nor as a list of bytes.
+    let as_bytes = format!("{:?}", &leaked.expose().as_bytes()[4..16]);
+    assert!(!shown.contains(&leaked.expose()[4..]) && !shown.contains(as_bytes.trim_matches(['[', ']'])), "{shown}");
+    let report = verified.parse().unwrap();
     assert_eq!(report.matches().len(), 1);
     assert_eq!(report.matches()[0].token_type(), "latchkey_api_key");
     assert_eq!(report.matches()[0].source(), Some("content"));
