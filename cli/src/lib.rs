@@ -1,7 +1,8 @@
 //! The `latchkey` command's library: the local server (`serve`), the deployed shape run
-//! locally (`gateway`), store selection, and the operator actions. `main.rs` only parses
-//! arguments.
+//! locally (`gateway`), store selection, the operator actions, and `scan` (leaked
+//! credentials in files). `main.rs` only parses arguments.
 
 pub mod gateway;
+pub mod scan;
 pub mod server;
 pub mod stores;

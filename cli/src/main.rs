@@ -71,6 +71,10 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Find latchkey credentials in files and directories; exit 1 when any is found.
+    ///
+    /// Example: latchkey scan . && git commit
+    Scan(latchkey_cli::scan::ScanArgs),
     /// Client commands against a running API (login, whoami, service-account, ...).
     #[command(flatten)]
     Client(client::ClientCommand),
@@ -82,6 +86,10 @@ async fn main() -> ExitCode {
     // Client commands report to people on stderr and keep stdout for output: no log lines.
     let command = match cli.command {
         Command::Client(command) => return client::run(command, cli.client).await,
+        Command::Scan(args) => {
+            let json = cli.client.output == client::OutputFormat::Json;
+            return latchkey_cli::scan::run(args, json, || client::api_url(&cli.client)).await;
+        }
         command => command,
     };
     latchkey::logging::init_json();
@@ -116,7 +124,7 @@ async fn run(command: Command) -> Result<(), String> {
             operator_action(OperatorAction::Recover, &config, store, OperatorRequest { organization, owner_email })
                 .await
         }
-        Command::Client(_) => Err("client commands are run by client::run".to_string()),
+        Command::Client(_) | Command::Scan(_) => Err("client commands and scan are run before".to_string()),
     }
 }
 

@@ -48,7 +48,10 @@ pub use latchkey_wire as wire;
 pub use resources::{ApiKeyFilters, ApiKeys, ServiceAccounts, Tokens, Users};
 pub use token::ApiToken;
 
-use latchkey_wire::{Health, IssuedCliToken, List, Me, Problem, Verification, VerifyRequest};
+use latchkey_wire::{
+    Health, IssuedCliToken, List, Me, Problem, RevokeCredentialsReceipt, RevokeCredentialsRequest, Verification,
+    VerifyRequest,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -154,6 +157,14 @@ impl Client {
     pub async fn verify(&self, token: &str, source_ip: Option<&str>) -> Result<Verification> {
         let request = VerifyRequest { token: token.to_string(), source_ip: source_ip.map(str::to_string) };
         self.post("/verify", Some(&request)).await
+    }
+
+    /// `POST /credentials/revoke` (public: no token is sent): reports leaked credentials
+    /// (1–1000 strings, each at most 256 characters), which the API revokes. The answer
+    /// counts what it received, whatever matched.
+    pub async fn report_leaked_credentials(&self, credentials: &[String]) -> Result<RevokeCredentialsReceipt> {
+        let request = RevokeCredentialsRequest { credentials: credentials.to_vec() };
+        self.send_json(reqwest::Method::POST, "/credentials/revoke", &[], Some(&request), false).await
     }
 
     /// Users of the caller's organization.

@@ -8,6 +8,7 @@
 //! - [`store`]: the store trait and its DynamoDB and SQLite implementations.
 //! - [`domain`]: types, validation rules and the "who may do what" policy.
 //! - [`credential`]: the token format, checksum and hashing.
+//! - [`leaks`]: reports of leaked credentials (public, GitHub's secret scanning), pure.
 //! - [`clock`]: time, so expiry is testable without waiting.
 
 pub mod api;
@@ -18,6 +19,7 @@ pub mod credential;
 pub mod domain;
 pub mod gateway;
 pub mod lambda;
+pub mod leaks;
 pub mod logging;
 pub mod operator;
 pub mod store;

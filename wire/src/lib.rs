@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod leaks;
+pub use leaks::{RevokeCredentialsReceipt, RevokeCredentialsRequest};
+
 pub type Timestamp = DateTime<Utc>;
 
 // ---- responses ---------------------------------------------------------------------------

@@ -139,6 +139,19 @@ impl Context {
     }
 }
 
+/// The API URL of a command that sends no token (`scan --report`): the same choice as every
+/// client command's (`--api-url`/`LATCHKEY_API_URL`, else the stored one, else the local
+/// server).
+pub fn api_url(globals: &GlobalArgs) -> Result<String, String> {
+    let context = Context { globals: globals.clone() };
+    if context.globals.api_url.as_deref().is_some_and(|url| !url.trim().is_empty()) {
+        return Ok(context.api_url(None));
+    }
+    let path = latchkey_sdk::credentials::default_path().map_err(|e| e.to_string())?;
+    let stored = Credentials::load(&path).map_err(|e| e.to_string())?;
+    Ok(context.api_url(stored.as_ref()))
+}
+
 /// Asks before a destructive action. `--yes` skips the question; without a terminal to ask
 /// on, the action is refused rather than assumed.
 pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
