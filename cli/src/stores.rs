@@ -10,9 +10,10 @@ use latchkey::store::{Housekeeping, Store};
 use std::path::Path;
 use std::sync::Arc;
 
-/// How often a long-running `serve` does its housekeeping: pending sweeps finished (both
-/// stores) and, on the embedded store, credentials past their purge time deleted (DynamoDB's
-/// TTL does that for the table).
+/// How often a long-running `serve` does its housekeeping: pending sweeps finished and the
+/// expiry notices written (`credential.expiring`, SPEC section 8; the deployed function runs
+/// daily) on both stores, and, on the embedded store, credentials and audit events past their
+/// purge time deleted (DynamoDB's TTL does that for the table).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Opens the store. With `housekeeping` (for `serve`), housekeeping runs now and then hourly,
@@ -47,13 +48,14 @@ pub async fn open(
         (Arc::new(store.clone()), Some(store))
     };
     if housekeeping {
-        tokio::spawn(housekeeping_forever(Arc::clone(&store), embedded));
+        tokio::spawn(housekeeping_forever(Arc::clone(&store), embedded, config.clone()));
     }
     Ok(store)
 }
 
-async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStore>) {
+async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStore>, config: Config) {
     use latchkey::clock::{Clock, SystemClock};
+    use latchkey::lambda::housekeeping::ScheduledJob;
     let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
         every.tick().await;
@@ -63,6 +65,10 @@ async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStor
             Err(e) => {
                 tracing::warn!(error = %ErrorChain(&e), "finishing pending sweeps failed; the next run resumes them")
             }
+        }
+        match ScheduledJob::ExpiryNotices.run(store.as_ref(), &SystemClock, &config).await {
+            Ok(done) => tracing::debug!(%done, "expiry notices written"),
+            Err(e) => tracing::warn!(error = %ErrorChain(&e), "writing expiry notices failed; the next run retries"),
         }
         if let Some(embedded) = &embedded {
             match embedded.purge_expired(SystemClock.now()).await {

@@ -18,10 +18,12 @@ use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
 
 mod agreement;
+mod audit;
 mod golden;
 mod owners;
 mod sweeps;
 use agreement::*;
+use audit::*;
 use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -942,6 +944,9 @@ macro_rules! conformance_tests {
                 credential_lists_filter_by_kind_owner_last_six_and_activity,
                 an_owner_filtered_list_refuses_another_owners_position,
                 last_use_is_recorded_again_exactly_one_interval_later,
+                audit_events_commit_with_their_change_or_not_at_all,
+                audit_lists_filter_page_and_isolate_like_the_filter_says,
+                expiry_notices_are_written_once_per_live_credential,
             );
         }
     };
