@@ -190,27 +190,15 @@ impl DynamoDbStore {
         .value(":credential", s(SK_CREDENTIAL))
         .value(":now", n(epoch_micros(&now)))
         .value(":horizon", n(epoch_micros(&horizon)));
-        let (names, values) = Expr::merged_placeholders(&[&filter]);
         let mut written = 0;
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression(filter.text.clone())
-                .set_expression_attribute_names(names.clone())
-                .set_expression_attribute_values(values.clone())
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| classify("Scan", e))?;
-            for item in out.items.unwrap_or_default() {
+            let (items, next) = self.scan_once(&filter, start.take(), None, true).await?;
+            for item in items {
                 let credential = decode_credential(item)?;
                 written += usize::from(self.notice_expiry(&credential, audit).await?);
             }
-            match out.last_evaluated_key {
+            match next {
                 Some(key) => start = Some(key),
                 None => return Ok(written),
             }
@@ -303,22 +291,9 @@ impl AuditStore for DynamoDbStore {
             .value(":event", s(AUDIT_EVENT_ITEM))
             .value(":since", n(epoch_micros(&since)))
             .value(":until", n(epoch_micros(&until)));
-        let (names, values) = Expr::merged_placeholders(&[&filter]);
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression(filter.text.clone())
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .set_exclusive_start_key(start)
-            .limit(i32::try_from(page.max_items.clamp(1, 1000)).unwrap_or(1000))
-            .send()
-            .await
-            .map_err(|e| classify("Scan", e))?;
-        let items = out.items.unwrap_or_default().iter().map(decode_audit_event).collect::<StoreResult<Vec<_>>>()?;
-        let next = out
-            .last_evaluated_key
+        let (items, last_evaluated) = self.scan_once(&filter, start, Some(page.max_items), false).await?;
+        let items = items.iter().map(decode_audit_event).collect::<StoreResult<Vec<_>>>()?;
+        let next = last_evaluated
             .map(|k| -> StoreResult<String> {
                 let position = (string_attribute(&k, PK)?.to_string(), string_attribute(&k, SK)?.to_string());
                 serde_json::to_string(&position).map_err(|e| StoreError::internal_from("cannot encode a position", e))

@@ -32,28 +32,16 @@ impl DynamoDbStore {
         .value(":principal", s(SK_PRINCIPAL))
         .value(":user", s(PrincipalType::User.as_str()))
         .value(":owner", attribute(&PermissionLevel::Owner)?);
-        let (names, values) = Expr::merged_placeholders(&[&filter]);
         let mut changed = 0;
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression(filter.text.clone())
-                .set_expression_attribute_names(names.clone())
-                .set_expression_attribute_values(values.clone())
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| classify("Scan", e))?;
-            for item in out.items.unwrap_or_default() {
+            let (items, next) = self.scan_once(&filter, start.take(), None, true).await?;
+            for item in items {
                 if let Principal::User(user) = decode_principal(item)? {
                     changed += usize::from(self.backfill_user(user, now).await?);
                 }
             }
-            match out.last_evaluated_key {
+            match next {
                 Some(key) => start = Some(key),
                 None => break,
             }

@@ -95,6 +95,33 @@ impl DynamoDbStore {
         Err(StoreError::unavailable("too many credentials to sweep in one go"))
     }
 
+    /// One page of a Scan of the table with `filter` (consistent when asked), from `start`:
+    /// the items and where the next page starts. Housekeeping and the operator's replay only;
+    /// no request path scans.
+    pub(super) async fn scan_once(
+        &self,
+        filter: &Expr,
+        start: Option<Item>,
+        limit: Option<usize>,
+        consistent: bool,
+    ) -> StoreResult<(Vec<Item>, Option<Item>)> {
+        let (names, values) = Expr::merged_placeholders(&[filter]);
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(filter.text.clone())
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .consistent_read(consistent)
+            .set_exclusive_start_key(start)
+            .set_limit(limit.map(|l| i32::try_from(l.clamp(1, 1000)).unwrap_or(1000)))
+            .send()
+            .await
+            .map_err(|e| classify("Scan", e))?;
+        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+    }
+
     pub(super) async fn list_principals(
         &self,
         partition: String,
