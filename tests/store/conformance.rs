@@ -19,9 +19,11 @@ use support::{RETENTION, TestOrg, tick};
 
 mod agreement;
 mod golden;
+mod leaks;
 mod owners;
 mod sweeps;
 use agreement::*;
+use leaks::*;
 use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -942,6 +944,11 @@ macro_rules! conformance_tests {
                 credential_lists_filter_by_kind_owner_last_six_and_activity,
                 an_owner_filtered_list_refuses_another_owners_position,
                 last_use_is_recorded_again_exactly_one_interval_later,
+                a_leaked_credential_of_any_organization_is_revoked_with_its_event,
+                a_wrong_hash_or_an_unknown_credential_changes_nothing,
+                revoked_and_expired_credentials_are_left_untouched,
+                a_leaked_cli_token_of_the_last_live_owner_is_revoked_anyway,
+                a_leaked_access_token_leaves_its_owner_as_it_was,
             );
         }
     };
