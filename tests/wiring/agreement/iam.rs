@@ -106,6 +106,9 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("expiry-notices", &["record_expiry_notices"]),
     ("audit-events-list", &["list_audit_events"]),
     ("audit-events-get", &["get_audit_event"]),
+    // The two public leak endpoints (SPEC section 12): one call per candidate token.
+    ("credentials-revoke-leaked", &["revoke_leaked"]),
+    ("github-secret-scanning", &["revoke_leaked"]),
 ];
 
 /// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never
