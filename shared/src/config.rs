@@ -1,6 +1,7 @@
 //! Configuration from environment variables, each with a documented default
 //! (README "Configuration").
 
+use crate::leaks::{GithubKeys, KeyConfigError};
 use chrono::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub struct Config {
     /// `EXPIRY_NOTICE_DAYS` (default 7): how long before its expiry a credential gets its
     /// `credential.expiring` event.
     pub expiry_notice_days: u32,
+    /// `GITHUB_SECRET_SCANNING_KEYS` (default none: every GitHub secret-scanning message is
+    /// refused): the public keys GitHub signs its partner messages with (SPEC section 12).
+    pub github_secret_scanning_keys: GithubKeys,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +47,7 @@ impl Default for Config {
             service_account_domain: "serviceaccount.com".into(),
             audit_retention_days: 400,
             expiry_notice_days: 7,
+            github_secret_scanning_keys: GithubKeys::none(),
         }
     }
 }
@@ -76,6 +81,11 @@ impl Config {
                 .unwrap_or(d.service_account_domain),
             audit_retention_days: number("AUDIT_RETENTION_DAYS", d.audit_retention_days)?,
             expiry_notice_days: number("EXPIRY_NOTICE_DAYS", d.expiry_notice_days)?,
+            github_secret_scanning_keys: match GithubKeys::from_lookup(&get) {
+                Ok(keys) => keys,
+                Err(KeyConfigError::NotConfigured) => GithubKeys::none(),
+                Err(e) => return Err(ConfigError { name: crate::leaks::github::KEYS_ENV, reason: e.to_string() }),
+            },
         };
         if cfg.access_token_default_days > cfg.access_token_max_days {
             return Err(ConfigError {

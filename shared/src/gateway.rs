@@ -15,7 +15,7 @@
 mod redirect;
 
 use crate::api::routes::{self, RouteMatch};
-use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES, RouteId};
+use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, RouteId, SignatureHeaders};
 use crate::auth::{self, Authorizer, Decision};
 use crate::domain::Caller;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub struct RequestHead<'a> {
     /// The caller's address, as the listener saw it.
     pub source_ip: Option<String>,
     pub user_agent: Option<&'a str>,
+    /// The headers a handler reads, by name.
+    pub signature_headers: SignatureHeaders,
 }
 
 /// A request the gateway let through: its route, parameters and caller. Its body is
@@ -50,6 +52,14 @@ pub struct Admitted {
     request_id: String,
     source_ip: Option<String>,
     user_agent: Option<String>,
+    signature_headers: SignatureHeaders,
+}
+
+impl Admitted {
+    /// The largest body this request's route accepts.
+    pub fn max_body_bytes(&self) -> usize {
+        self.route.route().max_body_bytes
+    }
 }
 
 /// A raw request as the listener received it, body included.
@@ -85,6 +95,7 @@ impl LocalGateway {
             request_id: raw.request_id,
             source_ip: raw.source_ip,
             user_agent: raw.user_agent,
+            signature_headers: SignatureHeaders::default(),
         };
         match self.admit(head).await {
             Ok(admitted) => self.run(admitted, raw.body).await,
@@ -137,12 +148,13 @@ impl LocalGateway {
             request_id: raw.request_id,
             source_ip: raw.source_ip,
             user_agent: raw.user_agent.map(str::to_string),
+            signature_headers: raw.signature_headers,
         })
     }
 
-    /// Runs an admitted request's handler with its body (over [`MAX_BODY_BYTES`]: 413).
+    /// Runs an admitted request's handler with its body (over its route's limit: 413).
     pub async fn run(&self, admitted: Admitted, body: Vec<u8>) -> ApiResponse {
-        if body.len() > MAX_BODY_BYTES {
+        if body.len() > admitted.max_body_bytes() {
             return ApiError::PayloadTooLarge.into_response();
         }
         self.api
@@ -155,6 +167,7 @@ impl LocalGateway {
                 request_id: admitted.request_id,
                 source_ip: admitted.source_ip,
                 user_agent: admitted.user_agent,
+                signature_headers: admitted.signature_headers,
             })
             .await
     }

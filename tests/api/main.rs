@@ -8,6 +8,7 @@ mod audit;
 mod equal_work;
 mod faults;
 mod http_layer;
+mod leaks;
 mod properties;
 mod races;
 mod round_trips;

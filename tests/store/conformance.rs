@@ -20,10 +20,12 @@ use support::{RETENTION, TestOrg, tick};
 mod agreement;
 mod audit;
 mod golden;
+mod leaks;
 mod owners;
 mod sweeps;
 use agreement::*;
 use audit::*;
+use leaks::*;
 use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -947,6 +949,11 @@ macro_rules! conformance_tests {
                 audit_events_commit_with_their_change_or_not_at_all,
                 audit_lists_filter_page_and_isolate_like_the_filter_says,
                 expiry_notices_are_written_once_per_live_credential,
+                a_leaked_credential_of_any_organization_is_revoked_with_its_event,
+                a_wrong_hash_or_an_unknown_credential_changes_nothing,
+                revoked_and_expired_credentials_are_left_untouched,
+                a_leaked_cli_token_of_the_last_live_owner_is_revoked_anyway,
+                a_leaked_access_token_leaves_its_owner_as_it_was,
             );
         }
     };

@@ -299,6 +299,17 @@ impl CredentialStore for FaultyStore {
         pass!(self.get_credential(org, id))
     }
 
+    async fn revoke_leaked(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+        presented: &latchkey::domain::SecretHash,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<Option<OrganizationId>> {
+        pass!(self.revoke_leaked(owner, credential, presented, revocation, audit))
+    }
+
     async fn set_credential_description(
         &self,
         org: OrganizationId,

@@ -8,7 +8,7 @@ use super::problems;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Bytes, Incoming};
 use hyper::{Method, Request, Response};
-use latchkey::api::{ApiError, ApiResponse, MAX_BODY_BYTES};
+use latchkey::api::{ApiError, ApiResponse, SignatureHeaders};
 use latchkey::gateway::{LocalGateway, RequestHead};
 use std::sync::Arc;
 
@@ -70,16 +70,20 @@ impl Handler {
             request_id: uuid::Uuid::new_v4().to_string(),
             source_ip: Some(self.peer.ip().to_string()),
             user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()),
+            signature_headers: SignatureHeaders::from_headers(|name| {
+                parts.headers.get(name).and_then(|v| v.to_str().ok())
+            }),
         };
         let admitted = match self.gateway.admit(head).await {
             Ok(admitted) => admitted,
             Err(refusal) => return refusal.into(),
         };
         // Announced too large (`content-length`): refused before reading any of it.
-        if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
+        let limit = admitted.max_body_bytes();
+        if body.size_hint().lower() > limit as u64 {
             return closing(problems::payload_too_large());
         }
-        let read = Limited::new(body, MAX_BODY_BYTES).collect();
+        let read = Limited::new(body, limit).collect();
         let body = match tokio::time::timeout(self.limits.body_read_timeout, read).await {
             Ok(Ok(collected)) => collected.to_bytes().to_vec(),
             Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {

@@ -1,14 +1,14 @@
 //! Request validation shared by the handlers: bodies, query strings, path parameters, list
 //! parameters. Everything a caller sends is hostile until it has passed through here.
 
-use super::{ApiError, ApiRequest, MAX_BODY_BYTES, Route};
+use super::{ApiError, ApiRequest, Route};
 use crate::domain::Caller;
 use serde::de::DeserializeOwned;
 
 /// Parses the JSON body into `T` (whose type rejects unknown fields). An empty body counts
 /// as `{}`.
 pub fn body<T: DeserializeOwned>(req: &ApiRequest) -> Result<T, ApiError> {
-    if req.body.len() > MAX_BODY_BYTES {
+    if req.body.len() > req.route.route().max_body_bytes {
         return Err(ApiError::PayloadTooLarge);
     }
     let raw = if req.body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &req.body[..] };

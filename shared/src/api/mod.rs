@@ -19,8 +19,30 @@ use crate::logging::ErrorChain;
 use crate::store::Store;
 use std::sync::Arc;
 
-/// Bodies over this size are refused with 413 before parsing.
+/// Bodies over this size are refused with 413 before parsing: every route's limit but the
+/// leak report's (`Route::max_body_bytes`).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The request headers a handler reads, by name; no other header reaches a handler. Only
+/// GitHub's secret-scanning signature (`POST /credentials/github-secret-scanning`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureHeaders {
+    /// `Github-Public-Key-Identifier`.
+    pub key_identifier: Option<String>,
+    /// `Github-Public-Key-Signature` (a signature, not a secret).
+    pub signature: Option<String>,
+}
+
+impl SignatureHeaders {
+    /// From a header lookup (names case-insensitive, as `get` must treat them).
+    pub fn from_headers<'h>(get: impl Fn(&str) -> Option<&'h str>) -> Self {
+        use crate::leaks::github::{KEY_IDENTIFIER_HEADER, SIGNATURE_HEADER};
+        Self {
+            key_identifier: get(KEY_IDENTIFIER_HEADER).map(str::to_string),
+            signature: get(SIGNATURE_HEADER).map(str::to_string),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
@@ -38,6 +60,8 @@ pub struct ApiRequest {
     /// peer), and its `User-Agent`: what audit events record of where a change came from.
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The headers a handler reads ([`SignatureHeaders`]).
+    pub signature_headers: SignatureHeaders,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,10 @@ use latchkey_wire::Problem;
 pub enum ApiError {
     #[error("unauthorized")]
     Unauthorized,
+    /// A GitHub secret-scanning message whose signature does not hold (SPEC section 12): 401
+    /// `unauthorized`, saying why.
+    #[error("{0}")]
+    BadSignature(crate::leaks::SignatureError),
     #[error("{0}")]
     Forbidden(String),
     /// A scoped credential lacks the route's scope (SPEC section 9): 403 with the scope named.
@@ -25,7 +29,7 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Validation(String),
-    #[error("request body is larger than 64 KiB")]
+    #[error("request body is larger than this route accepts (64 KiB; 256 KiB for a leak report)")]
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited,
@@ -51,7 +55,7 @@ fn retryable(e: &StoreError) -> bool {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Unauthorized => 401,
+            ApiError::Unauthorized | ApiError::BadSignature(_) => 401,
             ApiError::Forbidden(_) | ApiError::InsufficientScope(_) => 403,
             ApiError::NotFound => 404,
             ApiError::Conflict(_) => 409,
@@ -67,7 +71,7 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized | ApiError::BadSignature(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::InsufficientScope(_) => "insufficient_scope",
             ApiError::NotFound => "not_found",
@@ -84,7 +88,7 @@ impl ApiError {
 
     pub fn title(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Unauthorized | ApiError::BadSignature(_) => "Unauthorized",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::InsufficientScope(_) => "Insufficient scope",
             ApiError::NotFound => "Not found",

@@ -35,6 +35,18 @@ pub struct Route {
     /// no scope needed (`/me`, public routes). The template's and the OpenAPI document's
     /// `x-latchkey-scope` show the same.
     pub scope: Option<&'static str>,
+    /// The largest body the route accepts (a larger one is 413 before it is read whole):
+    /// [`crate::api::MAX_BODY_BYTES`], except for a leak report (SPEC section 12: 1000 entries
+    /// of 256 characters).
+    pub max_body_bytes: usize,
+}
+
+/// The body limit of each route ([`Route::max_body_bytes`]).
+const fn max_body_bytes(id: RouteId) -> usize {
+    match id {
+        RouteId::RevokeLeakedCredentials => crate::leaks::report::MAX_BODY_BYTES,
+        _ => crate::api::MAX_BODY_BYTES,
+    }
 }
 
 const LIST: &[&str] = &["max_items", "cursor"];
@@ -58,14 +70,17 @@ macro_rules! route_table {
             pub const fn route(self) -> &'static Route {
                 match self {
                     $(
-                        RouteId::$id => &Route {
-                            id: RouteId::$id,
-                            method: $method,
-                            path: $path,
-                            function: $function,
-                            access: Access::$access,
-                            query: $query,
-                            scope: $scope,
+                        RouteId::$id => const {
+                            &Route {
+                                id: RouteId::$id,
+                                method: $method,
+                                path: $path,
+                                function: $function,
+                                access: Access::$access,
+                                query: $query,
+                                scope: $scope,
+                                max_body_bytes: max_body_bytes(RouteId::$id),
+                            }
                         },
                     )+
                 }
@@ -109,6 +124,9 @@ route_table! {
     ListAuditEvents: "GET" "/api/v1/audit-events" => "audit-events-list", Owner, Some(AUDIT),
         &["max_items", "cursor", "action", "actor_id", "target_id", "since", "until"];
     GetAuditEvent: "GET" "/api/v1/audit-events/{event_id}" => "audit-events-get", Owner, Some(AUDIT), &[];
+    RevokeLeakedCredentials: "POST" "/api/v1/credentials/revoke" => "credentials-revoke-leaked", Public, None, &[];
+    GithubSecretScanning:
+        "POST" "/api/v1/credentials/github-secret-scanning" => "github-secret-scanning", Public, None, &[];
     ConsolePage: "GET" "/console" => "console", Public, None, &[];
     ConsoleAsset: "GET" "/console/{asset}" => "console", Public, None, &[];
 }

@@ -100,6 +100,8 @@ fn to_api_request(served: RouteId, event: &Request) -> Result<ApiRequest, ApiErr
         _ => Vec::new(),
     };
     let user_agent = event.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let signature_headers =
+        crate::api::SignatureHeaders::from_headers(|name| event.headers().get(name).and_then(|v| v.to_str().ok()));
     Ok(ApiRequest {
         route: route.id,
         path_params,
@@ -109,6 +111,7 @@ fn to_api_request(served: RouteId, event: &Request) -> Result<ApiRequest, ApiErr
         request_id: request_id.unwrap_or_default(),
         source_ip,
         user_agent,
+        signature_headers,
     })
 }
 

@@ -14,8 +14,8 @@ use super::{CredentialFilter, Page, PageRequest, StoreResult, UserChangeCheck, U
 use crate::clock::Timestamp;
 use crate::domain::{
     AuditContext, AuditEvent, AuditEventId, AuditFilter, CredentialId, CredentialKind, CredentialRecord, Description,
-    Email, Organization, OrganizationId, OrganizationName, Principal, PrincipalId, Revocation, ServiceAccount,
-    ServiceAccountName, User,
+    Email, Organization, OrganizationId, OrganizationName, Principal, PrincipalId, Revocation, SecretHash,
+    ServiceAccount, ServiceAccountName, User,
 };
 use async_trait::async_trait;
 
@@ -155,6 +155,24 @@ pub trait CredentialStore: Send + Sync {
     ) -> StoreResult<CredentialRecord>;
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
+
+    /// A leak report's match (SPEC section 12), addressed by the token's locator alone (a
+    /// report is global: no organization is known). Reads the credential first (strongly
+    /// consistent); only when `presented` equals its stored hash (`domain::LeakMatch`,
+    /// constant time) reads its owner; and when the credential still works, revokes it and
+    /// writes `credential.leak_reported` in its organization in one atomic write, with the
+    /// owner's CLI-token liveness and the live-owner count following unguarded
+    /// (`domain::LeakRevocation`: a leak wins over the last-owner guard). Returns the
+    /// organization of what it revoked; `None` (nothing written) for an unknown credential,
+    /// a wrong hash, or one that no longer works.
+    async fn revoke_leaked(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+        presented: &SecretHash,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<Option<OrganizationId>>;
 
     /// Sets or clears the description (the same value again: no write, no event). `NotFound`.
     async fn set_credential_description(

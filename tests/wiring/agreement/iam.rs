@@ -44,6 +44,10 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // Read first (the event names the credential), then the revocation and its event.
     ("revoke_credential", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_credential", &["GetItem"]),
+    // A leak report: the credential read by id, its owner read on a hash match, then the
+    // revocation, the owner as read (its liveness, or a condition check), the live-owner
+    // count and the event in one transaction.
+    ("revoke_leaked", &["GetItem", "UpdateItem", "ConditionCheckItem", "PutItem"]),
     ("set_credential_description", &["GetItem", "UpdateItem", "PutItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
@@ -102,6 +106,9 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("expiry-notices", &["record_expiry_notices"]),
     ("audit-events-list", &["list_audit_events"]),
     ("audit-events-get", &["get_audit_event"]),
+    // The two public leak endpoints (SPEC section 12): one call per candidate token.
+    ("credentials-revoke-leaked", &["revoke_leaked"]),
+    ("github-secret-scanning", &["revoke_leaked"]),
 ];
 
 /// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never

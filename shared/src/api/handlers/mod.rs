@@ -4,6 +4,7 @@
 mod audit;
 mod console;
 mod credentials;
+mod leaks;
 mod service_accounts;
 mod tokens;
 mod users;
@@ -72,6 +73,8 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         GetAccessToken => tokens::get(api, &req).await,
         UpdateAccessToken => tokens::update(api, &req).await,
         Verify => verify::verify(api, &req).await,
+        RevokeLeakedCredentials => leaks::revoke(api, &req).await,
+        GithubSecretScanning => leaks::github(api, &req).await,
         ListAuditEvents => audit::list(api, &req).await,
         GetAuditEvent => audit::get(api, &req).await,
         ConsolePage => console::page(&req),

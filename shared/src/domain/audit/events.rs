@@ -193,6 +193,22 @@ impl AuditContext {
         Some(self.event(before.organization_id, AuditAction::CredentialRevoked, credential_target(before), details))
     }
 
+    /// A credential revoked because its token was reported leaked (SPEC section 12): in its
+    /// organization, whoever reported it (the actor is anonymous).
+    pub fn credential_leak_reported(&self, credential: &CredentialRecord) -> AuditEvent {
+        let details = json!({
+            "kind": credential.kind,
+            "owner_id": credential.owner_id,
+            "owner_email": credential.owner_email,
+        });
+        self.event(
+            credential.organization_id,
+            AuditAction::CredentialLeakReported,
+            credential_target(credential),
+            details,
+        )
+    }
+
     /// An edit of a credential's metadata; `None` when nothing differs.
     pub fn credential_updated(&self, before: &CredentialRecord, after: &CredentialRecord) -> Option<AuditEvent> {
         let mut details = changes(&[("description", json!(before.description), json!(after.description))])?;

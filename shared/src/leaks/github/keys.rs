@@ -64,7 +64,7 @@ pub enum SignatureError {
 
 /// The public keys messages may be signed with. Public material: its `Debug` lists the
 /// identifiers.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct GithubKeys {
     keys: Vec<(String, VerifyingKey)>,
 }

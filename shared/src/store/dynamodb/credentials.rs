@@ -205,6 +205,17 @@ impl CredentialStore for DynamoDbStore {
             .filter(|c| c.organization_id == org))
     }
 
+    async fn revoke_leaked(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+        presented: &crate::domain::SecretHash,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<Option<OrganizationId>> {
+        self.revoke_leaked_credential(owner, credential, presented, revocation, audit).await
+    }
+
     async fn set_credential_description(
         &self,
         org: OrganizationId,

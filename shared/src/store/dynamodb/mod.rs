@@ -15,6 +15,7 @@ mod credentials;
 mod housekeeping;
 mod items;
 mod keys;
+mod leaks;
 mod lookup;
 mod organizations;
 mod owners;

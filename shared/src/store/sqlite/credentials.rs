@@ -132,6 +132,18 @@ impl CredentialStore for SqliteStore {
         self.read(move |tx| load_credential(tx, org, id)).await
     }
 
+    async fn revoke_leaked(
+        &self,
+        owner: PrincipalId,
+        credential: CredentialId,
+        presented: &crate::domain::SecretHash,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<Option<OrganizationId>> {
+        let (presented, audit) = (presented.clone(), audit.clone());
+        self.write(move |tx| leaks::revoke_leaked(tx, owner, credential, &presented, revocation, &audit)).await
+    }
+
     async fn set_credential_description(
         &self,
         org: OrganizationId,

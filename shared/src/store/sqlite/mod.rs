@@ -16,6 +16,7 @@ mod audit;
 mod connection;
 mod credentials;
 mod housekeeping;
+mod leaks;
 mod lookup;
 mod organizations;
 mod owners;
