@@ -36,12 +36,14 @@
 //! # }
 //! ```
 
+mod audit;
 pub mod credentials;
 mod encoding;
 mod error;
 mod resources;
 mod token;
 
+pub use audit::{AuditEventFilter, PageRequest};
 pub use credentials::Credentials;
 pub use error::Error;
 pub use latchkey_wire as wire;

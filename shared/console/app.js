@@ -6,6 +6,7 @@ import * as serviceAccounts from './service-accounts.js';
 import * as apiKeys from './api-keys.js';
 import * as tokens from './tokens.js';
 import * as myCredentials from './me.js';
+import * as audit from './audit.js';
 
 const TABS = [
   { id: 'users', label: 'Users', view: users, visible: () => true },
@@ -13,6 +14,7 @@ const TABS = [
   { id: 'api-keys', label: 'API keys', view: apiKeys, visible: (ctx) => ctx.isOwner },
   // Service accounts never hold access tokens; an OWNER one may still manage users' tokens.
   { id: 'tokens', label: 'Access tokens', view: tokens, visible: (ctx) => ctx.me.principal_type === 'user' || ctx.isOwner },
+  { id: 'audit', label: 'Audit log', view: audit, visible: (ctx) => ctx.isOwner },
   { id: 'me', label: 'My credentials', view: myCredentials, visible: () => true },
 ];
 

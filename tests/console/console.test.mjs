@@ -176,7 +176,7 @@ async function main() {
     await page.waitForSelector('#app:not([hidden])');
     equal(await page.textContent('#whoami-email'), 'admin@acme.com', 'signed in as the owner');
     const tabs = await page.locator('#tabs .tab').allTextContents();
-    equal(tabs.join('|'), 'Users|Service accounts|API keys|Access tokens|My credentials', 'owner tabs');
+    equal(tabs.join('|'), 'Users|Service accounts|API keys|Access tokens|Audit log|My credentials', 'owner tabs');
     const storage = await page.evaluate(() => ({
       session: Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)),
       local: localStorage.length,
@@ -435,6 +435,53 @@ async function main() {
     await tab('users');
     await tableIdle('users-table');
     await shot('users');
+  });
+
+  await step('the audit log shows who did what, newest first, with labels; filter by action; Load more', async () => {
+    await tab('audit');
+    await tableIdle('audit-table');
+    const rows = page.locator('[data-testid="audit-table"] tbody tr[data-action]');
+    equal(await rows.count(), 20, 'first page has 20 events');
+    // The users step ended by removing temp@acme.com: the newest event.
+    const newest = rows.first();
+    equal(await newest.getAttribute('data-action'), 'user.removed', 'newest first');
+    ok((await newest.locator('td.audit-actor').textContent()).includes('admin@acme.com'), 'actor shown by email');
+    ok((await newest.locator('td.audit-target').textContent()).includes('temp@acme.com'), 'target shown by label');
+    equal(await newest.locator('td.mono').textContent(), '127.0.0.1', 'source IP');
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+    ok(!uuid.test(await page.locator('[data-testid="audit-table"] tbody').textContent()), 'no bare UUID where a label exists');
+    // Revoked keys show as …last_six.
+    const revoked = page.locator('[data-testid="audit-table"] tr[data-action="credential.revoked"]');
+    if (await revoked.count()) ok(/…[0-9A-Za-z]{6}/.test(await revoked.first().locator('td.audit-target').textContent()), 'key as …last_six');
+    // Details open below the row: no secret in them.
+    await newest.getByRole('button', { name: 'Details' }).click();
+    const details = page.locator('.audit-details-row');
+    await details.waitFor();
+    ok((await details.textContent()).includes('temp@acme.com'), 'details shown');
+    ok(!(await page.locator('#panel').textContent()).includes(ownerToken), 'no token in the audit log');
+    // Load more appends the next page.
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await tableIdle('audit-table');
+    ok(await rows.count() > 21, 'Load more appends older events');
+    // Filter by action: the organization's creation, by the operator.
+    const filter = page.locator('[data-testid="audit-filter"]');
+    await filter.locator('select[name="action"]').selectOption('organization.created');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-table"] tbody tr[data-action]').length === 1);
+    await tableIdle('audit-table');
+    const created = rows.first();
+    equal(await created.getAttribute('data-action'), 'organization.created', 'filtered by action');
+    equal((await created.locator('td.audit-actor').textContent()).trim(), 'operator', 'bootstrap by the operator');
+    ok((await created.locator('td.audit-target').textContent()).includes('acme'), 'the organization by its name');
+    ok(await page.getByRole('button', { name: 'Load more' }).isHidden(), 'one page');
+    await shot('audit');
+    // A time window in the future holds nothing; Clear shows everything again.
+    await filter.locator('input[name="since"]').fill('2999-01-01T00:00');
+    await filter.locator('button[type="submit"]').click();
+    await page.waitForSelector('#panel .table-status.empty');
+    await filter.getByRole('button', { name: 'Clear' }).click();
+    await tableIdle('audit-table');
+    equal(await rows.count(), 20, 'Clear shows the first page again');
+    ok(!page.url().includes(ownerToken) && !page.url().includes('lku_'), 'no token in the URL');
   });
 
   await step('my credentials shows whoami', async () => {

@@ -3,6 +3,8 @@
 
 mod account;
 mod api_keys;
+mod audit;
+mod audit_output;
 mod failure;
 mod output;
 mod service_accounts;
@@ -58,6 +60,9 @@ pub enum ClientCommand {
     User(users::UserCommand),
     /// Check whether a token is a valid credential of your organization (OWNER).
     Verify(verify::VerifyArgs),
+    /// Read the organization's audit log: who changed what, when, from where (OWNER).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// Runs one client command and maps its outcome to an exit code.
@@ -72,6 +77,7 @@ pub async fn run(command: ClientCommand, globals: GlobalArgs) -> ExitCode {
         ClientCommand::Token(command) => tokens::run(&context, command).await,
         ClientCommand::User(command) => users::run(&context, command).await,
         ClientCommand::Verify(args) => verify::run(&context, args).await,
+        ClientCommand::Audit(command) => audit::run(&context, command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

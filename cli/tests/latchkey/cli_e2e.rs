@@ -10,6 +10,7 @@
 //! Ports: the server listens on `127.0.0.1:0` and the test reads the bound address from the
 //! server's `serving http://...` line, so parallel tests never race for a port.
 
+mod audit;
 mod scopes;
 
 use serde_json::Value;

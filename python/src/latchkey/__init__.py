@@ -6,20 +6,21 @@
     print(latchkey.me().email)
 
 Module functions (`latchkey.me()`, `latchkey.service_account.*`, `latchkey.api_key.*`,
-`latchkey.token.*`, `latchkey.user.*`) use a default client configured like the
-`latchkey` CLI: `LATCHKEY_API_URL` (default http://127.0.0.1:8080) and
+`latchkey.token.*`, `latchkey.user.*`, `latchkey.audit.*`) use a default client configured
+like the `latchkey` CLI: `LATCHKEY_API_URL` (default http://127.0.0.1:8080) and
 `LATCHKEY_CLI_TOKEN`, else what `latchkey login` stored in ~/.latchkey/credentials.json.
 `latchkey.Client(api_url=..., token=...)` has the same namespaces, on a client of your own.
 
 Routes of later server releases get modules of their own beside these
-(`latchkey.organization`, `latchkey.audit`).
+(`latchkey.organization`). The audit log's calls also go by the names
+`latchkey.list_audit_events`, `iter_audit_events` and `get_audit_event`.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from . import api_key, models, service_account, token, user
+from . import api_key, audit, models, service_account, token, user
 from ._default import get_default_client, set_default_client
 from ._enums import (
     TOKEN_CREATOR,
@@ -52,6 +53,10 @@ from .errors import (
     ValidationFailedError,
 )
 from .models import (
+    AuditActor,
+    AuditEvent,
+    AuditRequest,
+    AuditTarget,
     CreatedUser,
     CredentialInfo,
     IssuedAccessToken,
@@ -66,6 +71,10 @@ __all__ = [
     "TOKEN_CREATOR",
     "ApiConnectionError",
     "ApiError",
+    "AuditActor",
+    "AuditEvent",
+    "AuditRequest",
+    "AuditTarget",
     "Client",
     "ConfigurationError",
     "ConflictError",
@@ -98,8 +107,12 @@ __all__ = [
     "Verification",
     "__version__",
     "api_key",
+    "audit",
+    "get_audit_event",
     "get_default_client",
     "health",
+    "iter_audit_events",
+    "list_audit_events",
     "me",
     "models",
     "service_account",
@@ -123,3 +136,10 @@ def verify(token: str, source_ip: Optional[str] = None) -> Verification:
 def health() -> str:
     """The API's health (`"ok"`)."""
     return get_default_client().health()
+
+
+# The audit log's calls under the names of the other SDKs (the Rust SDK's
+# `list_audit_events`/`get_audit_event`): the same functions as `latchkey.audit.*`.
+list_audit_events = audit.list
+iter_audit_events = audit.iter
+get_audit_event = audit.get

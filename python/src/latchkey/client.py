@@ -6,6 +6,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from ._api._session import Session, parse
 from ._api.api_key import ApiKeyApi
+from ._api.audit import AuditApi
 from ._api.service_account import ServiceAccountApi
 from ._api.token import TokenApi
 from ._api.user import UserApi
@@ -48,8 +49,10 @@ class Client:
         """Access tokens."""
         self.user = UserApi(self._session)
         """Users and their CLI tokens."""
+        self.audit = AuditApi(self._session)
+        """The organization's audit log (OWNER)."""
         # Routes of later server releases get their namespaces here, beside their modules
-        # (latchkey.organization, latchkey.audit).
+        # (latchkey.organization).
 
     @property
     def api_url(self) -> str:

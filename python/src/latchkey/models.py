@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional
 
+from ._audit_models import AuditActor, AuditEvent, AuditRequest, AuditTarget
 from ._enums import (
     TOKEN_CREATOR,
     CredentialKind,
@@ -35,6 +36,10 @@ from ._time import format_timestamp
 
 __all__ = [
     "TOKEN_CREATOR",
+    "AuditActor",
+    "AuditEvent",
+    "AuditRequest",
+    "AuditTarget",
     "CreatedUser",
     "CredentialInfo",
     "CredentialKind",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 from .._config import StoredCredentials, check_token, save_credentials
 from .._fields import as_object
@@ -89,6 +89,46 @@ class Session:
                 raise InvalidResponseError(f"GET {path}: the server sent the same cursor twice")
             seen.add(cursor)
         return items if max_items is None else items[:max_items]
+
+    def iterate(
+        self,
+        path: str,
+        parser: Callable[[Mapping[str, Any]], T],
+        *,
+        page_size: int,
+        filters: Sequence[Tuple[str, str]] = (),
+    ) -> Iterator[T]:
+        """Every item of a list route, a page of `page_size` (1-100) fetched when the
+        iteration reaches it. Arguments are checked now, not at the first `next()`."""
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= MAX_PAGE_SIZE
+        ):
+            raise ValueError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
+        return self._pages(path, parser, page_size, list(filters))
+
+    def _pages(
+        self,
+        path: str,
+        parser: Callable[[Mapping[str, Any]], T],
+        page_size: int,
+        filters: List[Tuple[str, str]],
+    ) -> Iterator[T]:
+        cursor: Optional[str] = None
+        seen: Set[str] = set()
+        while True:
+            query = [*filters, ("max_items", str(page_size))]
+            if cursor is not None:
+                query.append(("cursor", cursor))
+            page, cursor = as_page(f"GET {path}", self.call("GET", path, query=query))
+            for item in page:
+                yield parse(f"GET {path}", item, parser)
+            if cursor is None:
+                return
+            if cursor in seen:
+                raise InvalidResponseError(f"GET {path}: the server sent the same cursor twice")
+            seen.add(cursor)
 
     def replace_token(self, token: str) -> None:
         """Use `token` from now on (after rotating one's own CLI token, the old one is dead).

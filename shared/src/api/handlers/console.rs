@@ -18,6 +18,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("tokens.js", JS, include_bytes!("../../../console/tokens.js")),
     ("me.js", JS, include_bytes!("../../../console/me.js")),
     ("scopes.js", JS, include_bytes!("../../../console/scopes.js")),
+    ("audit.js", JS, include_bytes!("../../../console/audit.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -88,6 +89,17 @@ mod tests {
                 assert!(!text.contains("<script>"), "{name} has an inline script");
             }
         }
+    }
+
+    #[test]
+    fn the_audit_tab_offers_exactly_the_audit_actions() {
+        let (_, _, bytes) = ASSETS.iter().find(|(n, _, _)| *n == "audit.js").expect("audit.js");
+        let text = std::str::from_utf8(bytes).expect("audit.js");
+        let list = text.split("const ACTIONS = [").nth(1).and_then(|t| t.split("];").next()).expect("ACTIONS");
+        let offered: Vec<&str> =
+            list.split(',').map(|a| a.trim().trim_matches('\'')).filter(|a| !a.is_empty()).collect();
+        let known: Vec<&str> = crate::domain::AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(offered, known);
     }
 
     #[test]
