@@ -21,6 +21,7 @@ mod owners;
 mod query;
 mod requests;
 mod service_accounts;
+mod stream;
 mod sweep;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,7 @@ mod transact;
 mod users;
 
 pub use client::{build_client, environment_client, request_limits};
+pub use stream::audit_event_in_image;
 
 use crate::clock::Timestamp;
 use crate::config::Config;
