@@ -71,6 +71,9 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Operator commands on the audit log (DynamoDB).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Find latchkey credentials in files and directories; exit 1 when any is found.
     ///
     /// Example: latchkey scan . && git commit
@@ -78,6 +81,14 @@ enum Command {
     /// Client commands against a running API (login, whoami, service-account, ...).
     #[command(flatten)]
     Client(client::ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Publish the audit events of a window to the EventBridge bus again; prints how many.
+    ///
+    /// Example: latchkey audit replay --since 2025-01-01T00:00:00Z --until 2025-01-02T00:00:00Z --event-bus latchkey-audit-events
+    Replay(latchkey_cli::replay::ReplayArgs),
 }
 
 #[tokio::main]
@@ -123,6 +134,14 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Recover { organization, owner_email, store } => {
             operator_action(OperatorAction::Recover, &config, store, OperatorRequest { organization, owner_email })
                 .await
+        }
+        Command::Audit(AuditCommand::Replay(args)) => {
+            let done = latchkey_cli::replay::run(&args, &config).await?;
+            println!("{} published, {} failed", done.published, done.failed);
+            if done.failed > 0 {
+                return Err(format!("{} audit events were not published (see the log)", done.failed));
+            }
+            Ok(())
         }
         Command::Client(_) | Command::Scan(_) => Err("client commands and scan are run before".to_string()),
     }
