@@ -17,7 +17,8 @@ pub fn audit_event_in_image(image: &Item) -> StoreResult<Option<AuditEvent>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AuditAction, AuditContext, Target, TargetType};
+    use crate::domain::audit::{Target, TargetType};
+    use crate::domain::{AuditAction, AuditContext};
 
     fn event() -> AuditEvent {
         let audit = AuditContext::operator(chrono::Utc::now(), chrono::Duration::days(400));
