@@ -85,6 +85,17 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // Client commands report to people on stderr and keep stdout for output: no log lines.
     let command = match cli.command {
+        // `audit list|get` are client commands; `audit replay` is the operator's.
+        Command::Client(client::ClientCommand::Audit(client::audit::AuditCommand::Replay(args))) => {
+            latchkey::logging::init_json();
+            return match replay(&args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("latchkey: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Client(command) => return client::run(command, cli.client).await,
         Command::Scan(args) => {
             let json = cli.client.output == client::OutputFormat::Json;
@@ -126,6 +137,17 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Client(_) | Command::Scan(_) => Err("client commands and scan are run before".to_string()),
     }
+}
+
+/// `latchkey audit replay`: every audit event of the window published again.
+async fn replay(args: &latchkey_cli::replay::ReplayArgs) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let done = latchkey_cli::replay::run(args, &config).await?;
+    println!("{} published, {} failed", done.published, done.failed);
+    if done.failed > 0 {
+        return Err(format!("{} audit events were not published (see the log)", done.failed));
+    }
+    Ok(())
 }
 
 /// `bootstrap` / `recover`: the new CLI token alone on stdout, so `TOKEN=$(...)` works.

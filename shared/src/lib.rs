@@ -9,6 +9,7 @@
 //! - [`domain`]: types, validation rules and the "who may do what" policy.
 //! - [`credential`]: the token format, checksum and hashing.
 //! - [`leaks`]: reports of leaked credentials (public, GitHub's secret scanning), pure.
+//! - `events` (feature `events`): audit events to EventBridge.
 //! - [`clock`]: time, so expiry is testable without waiting.
 
 pub mod api;
@@ -17,6 +18,8 @@ pub mod clock;
 pub mod config;
 pub mod credential;
 pub mod domain;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod gateway;
 pub mod lambda;
 pub mod leaks;

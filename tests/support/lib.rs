@@ -265,6 +265,7 @@ pub fn credential_record(
 pub mod app;
 pub mod counting;
 pub mod dynamo_faults;
+pub mod event_bus;
 pub mod faults;
 pub mod gateway;
 pub mod raw_http;

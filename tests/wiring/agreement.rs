@@ -14,6 +14,7 @@ mod iam;
 mod logging;
 mod problems;
 mod scopes;
+mod stream;
 
 use latchkey::api::{Access, ROUTES, Route};
 use serde_norway::Value;
@@ -25,6 +26,8 @@ use std::path::PathBuf;
 const ROUTELESS: [&str; 3] = ["authorizer", "bootstrap", "recover"];
 /// Functions with no API route that a schedule invokes: their one event is a Schedule.
 const SCHEDULED: [&str; 2] = ["housekeeping", "expiry-notices"];
+/// Functions fed by the table's stream (no API route): checked in agreement/stream.rs.
+const STREAM: [&str; 1] = ["events"];
 const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// (METHOD, path, function)
@@ -181,6 +184,7 @@ fn template_declares_exactly_the_route_table() {
         .map(|r| r.function)
         .chain(ROUTELESS)
         .chain(SCHEDULED)
+        .chain(STREAM)
         .map(|f| (logical_id(f), f.to_string()))
         .collect();
     let actual_functions: BTreeSet<(String, String)> =
@@ -211,6 +215,9 @@ fn template_declares_exactly_the_route_table() {
             if types != [Some("Schedule")] {
                 problems.push(format!("{id}: must have exactly one Schedule event (no API route), has {types:?}"));
             }
+            continue;
+        }
+        if STREAM.contains(&binary.as_str()) {
             continue;
         }
         for (name, event) in events {
@@ -418,7 +425,7 @@ fn sample_events_fit_their_functions() {
     let dir = repo_root().join("infra/events");
     let mut problems = Vec::new();
     let expected: BTreeSet<String> =
-        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).map(String::from).collect();
+        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).chain(STREAM).map(String::from).collect();
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(String::from))
@@ -441,6 +448,20 @@ fn sample_events_fit_their_functions() {
                     Err(e) => problems.push(format!("{file}: not an EventBridge event: {e}")),
                 }
             }
+            "events" => match serde_json::from_str::<aws_lambda_events::dynamodb::Event>(&text) {
+                Err(e) => problems.push(format!("{file}: not a DynamoDB Streams event: {e}")),
+                Ok(event) => {
+                    let audit = |r: &aws_lambda_events::dynamodb::EventRecord| {
+                        let image: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+                            r.change.new_image.clone().into();
+                        r.event_name == "INSERT"
+                            && latchkey::store::dynamodb::audit_event_in_image(&image).is_ok_and(|e| e.is_some())
+                    };
+                    if event.records.is_empty() || !event.records.iter().all(audit) {
+                        problems.push(format!("{file}: every record must be an INSERT of an audit event item"));
+                    }
+                }
+            },
             "authorizer" => match serde_json::from_str::<
                 aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest,
             >(&text)

@@ -48,6 +48,11 @@ pub enum AuditCommand {
         /// The event's id (see `audit list`).
         event_id: Uuid,
     },
+    /// Operator: publish the audit events of a window to the EventBridge bus again (DynamoDB;
+    /// a dead-letter queue holds only batch metadata, stream records expire after 24 hours).
+    ///
+    /// Example: latchkey audit replay --since 2025-01-01T00:00:00Z --until 2025-01-02T00:00:00Z --event-bus latchkey-audit-events
+    Replay(latchkey_cli::replay::ReplayArgs),
 }
 
 pub async fn run(context: &Context, command: AuditCommand) -> Result<(), Failure> {
@@ -71,6 +76,12 @@ pub async fn run(context: &Context, command: AuditCommand) -> Result<(), Failure
             if more {
                 eprintln!("latchkey: more events match; use --max-items N or --all to see them");
             }
+        }
+        // An operator's command, not a client's: `main` runs it before any client command.
+        AuditCommand::Replay(_) => {
+            return Err(Failure::Other(
+                "audit replay is an operator command; run it as `latchkey audit replay`".into(),
+            ));
         }
         AuditCommand::Get { event_id } => {
             let event = client.get_audit_event(event_id).await?;

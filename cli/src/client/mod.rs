@@ -3,7 +3,7 @@
 
 mod account;
 mod api_keys;
-mod audit;
+pub mod audit;
 mod audit_output;
 mod failure;
 mod output;

@@ -9,6 +9,10 @@ pub mod problem;
 pub mod routes;
 mod views;
 
+/// An audit event's wire shape (GET /audit-events/{id}), also the detail of its EventBridge
+/// entry.
+pub use views::audit_event as audit_event_view;
+
 pub use problem::ApiError;
 pub use routes::{Access, ROUTES, Route, RouteId};
 

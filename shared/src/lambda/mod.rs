@@ -1,12 +1,14 @@
 //! AWS Lambda adapters: the only place API Gateway event types meet the api and auth
 //! layers. Each function binary calls one of [`http::serve_route`],
 //! [`authorizer::serve_authorizer`], [`operator::serve_operator`] or
-//! [`housekeeping::serve_housekeeping`].
+//! [`housekeeping::serve_housekeeping`] (or, with feature `events`, `events::serve_events`).
 //!
 //! Configuration and the DynamoDB client are built once per cold start, outside the
 //! handler; the handler itself only converts events.
 
 pub mod authorizer;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod housekeeping;
 pub mod http;
 pub mod operator;

@@ -8,7 +8,7 @@
 //! operations each method of the DynamoDB store sends (shared/src/store/dynamodb/). A change
 //! to either is a change to these tables, and then to template.yaml.
 
-use super::{ROUTELESS, SCHEDULED, entries, get, get_str, load, logical_id, tag_of, untag};
+use super::{ROUTELESS, SCHEDULED, STREAM, entries, get, get_str, load, logical_id, tag_of, untag};
 use latchkey::api::ROUTES;
 use serde_norway::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -109,7 +109,13 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     // The two public leak endpoints (SPEC section 12): one call per candidate token.
     ("credentials-revoke-leaked", &["revoke_leaked"]),
     ("github-secret-scanning", &["revoke_leaked"]),
+    // Fed by the stream; publishes to the bus, never addresses the table (EVENTS_RIGHTS).
+    ("events", &[]),
 ];
+
+/// Rights other than the table's: the events function puts events on the bus, nothing else.
+const EVENTS_RIGHTS: &[(&str, &str, &str)] = &[("events", "events:PutEvents", BUS)];
+const BUS: &str = "event-bus";
 
 /// Where an action may be granted: Query reads the index `gsi1` (lists and sweeps never
 /// query the table itself); everything else addresses the table.
@@ -170,6 +176,7 @@ fn resource_name(v: &Value) -> String {
     match (tag_of(v).as_deref(), text) {
         (Some("!GetAtt"), "Table.Arn") => TABLE.to_string(),
         (Some("!Sub"), "${Table.Arn}/index/gsi1") => INDEX.to_string(),
+        (Some("!GetAtt"), "EventBus.Arn") => BUS.to_string(),
         _ => format!("{v:?}"),
     }
 }
@@ -318,7 +325,7 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
         &tabled,
     );
     let functions: BTreeSet<String> =
-        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).map(String::from).collect();
+        ROUTES.iter().map(|r| r.function).chain(ROUTELESS).chain(SCHEDULED).chain(STREAM).map(String::from).collect();
     let described: BTreeSet<String> = FUNCTION_CALLS.iter().map(|(f, _)| f.to_string()).collect();
     differ(&mut problems, "FUNCTION_CALLS against the deployed functions", &functions, &described);
     for (function, calls) in FUNCTION_CALLS {
@@ -340,8 +347,15 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
         };
         let grants = function_grants(&template, &id, resource, &mut problems);
         let mut granted = BTreeSet::new();
+        let mut other_granted = BTreeSet::new();
         for grant in &grants {
             for action in &grant.actions {
+                if !action.starts_with("dynamodb:")
+                    && EVENTS_RIGHTS.iter().any(|(f, a, _)| f == function && a == action)
+                {
+                    other_granted.extend(grant.resources.iter().map(|r| (action.clone(), r.clone())));
+                    continue;
+                }
                 let Some(action) = action.strip_prefix("dynamodb:") else {
                     problems.push(format!("{id}: grants {action:?}, which no function needs"));
                     continue;
@@ -357,6 +371,12 @@ fn every_function_holds_exactly_the_table_rights_its_code_needs() {
             }
         }
         differ(&mut problems, &format!("{id}: table rights (action, resource)"), &needs(function), &granted);
+        let other_needed: BTreeSet<(String, String)> = EVENTS_RIGHTS
+            .iter()
+            .filter(|(f, _, _)| f == function)
+            .map(|(_, a, r)| (a.to_string(), r.to_string()))
+            .collect();
+        differ(&mut problems, &format!("{id}: other rights (action, resource)"), &other_needed, &other_granted);
     }
 
     // No other IAM resource adds rights to a function's role behind Policies' back.

@@ -26,7 +26,7 @@ fn families(event: &AuditEvent) -> Vec<AuditPartition> {
     out
 }
 
-fn audit_item(event: &AuditEvent, family: &AuditPartition) -> StoreResult<Item> {
+pub(super) fn audit_item(event: &AuditEvent, family: &AuditPartition) -> StoreResult<Item> {
     let body =
         serde_json::to_string(event).map_err(|e| StoreError::internal_from("cannot encode an audit event", e))?;
     let shard = audit_shard(&event.id.0);

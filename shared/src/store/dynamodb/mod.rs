@@ -22,6 +22,7 @@ mod owners;
 mod query;
 mod requests;
 mod service_accounts;
+mod stream;
 mod sweep;
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,7 @@ mod transact;
 mod users;
 
 pub use client::{build_client, environment_client, request_limits};
+pub use stream::audit_event_in_image;
 
 use crate::clock::Timestamp;
 use crate::config::Config;
