@@ -375,6 +375,26 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &[("get_audit_event", 1)],
             "one GetItem; an unknown id is a 404",
         ),
+        row(
+            RevokeLeakedCredentials,
+            "POST",
+            "/api/v1/credentials/revoke",
+            "",
+            Some(json!({"credentials": ["lks_not-a-token", "garbage"]})),
+            202,
+            &[],
+            "malformed entries cost no store read (SPEC section 12)",
+        ),
+        row(
+            GithubSecretScanning,
+            "POST",
+            "/api/v1/credentials/github-secret-scanning",
+            "",
+            Some(json!([])),
+            401,
+            &[],
+            "the signature is checked first: an unsigned body costs nothing",
+        ),
     ];
 
     let mut failures = Vec::new();
