@@ -4,6 +4,9 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
+use crate::leaks::{
+    a_leaked_key_of_any_organization_stops_at_once, look_alikes_garbage_and_wrong_secrets_change_nothing,
+};
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -35,6 +38,8 @@ macro_rules! api_tests {
                 list_filters_that_match_nothing_still_check_their_paging_parameters,
                 every_change_writes_exactly_its_audit_events,
                 audit_events_are_for_owners_filtered_and_paged,
+                a_leaked_key_of_any_organization_stops_at_once,
+                look_alikes_garbage_and_wrong_secrets_change_nothing,
                 $($extra,)*
             );
         }

@@ -138,6 +138,23 @@ async fn no_secret_in_any_line(rust_log: &str) {
         assert_eq!(parsed["valid"], valid, "{parsed}");
     }
     let verify_log = verify.stop().await;
+
+    // The two public leak endpoints read other people's tokens from their bodies: a report
+    // of near misses (nothing matches, nothing is revoked), and an unsigned GitHub message.
+    let mut revoke =
+        LambdaProcess::spawn(&PathBuf::from(env!("CARGO_BIN_EXE_credentials-revoke-leaked")), &d.env).await;
+    let body = json!({ "credentials": [&wrong_secret, &unknown, format!("{owner}x")] }).to_string();
+    let out = revoke.invoke(proxy_event("POST", "/api/v1/credentials/revoke", &[], &[], Some(&body), None)).await;
+    assert_eq!(out.response()["statusCode"], 202, "{}", out.response());
+    let revoke_log = revoke.stop().await;
+    let mut github = LambdaProcess::spawn(&PathBuf::from(env!("CARGO_BIN_EXE_github-secret-scanning")), &d.env).await;
+    let body =
+        json!([{ "token": &owner, "type": "latchkey_cli_token", "url": "https://example.com", "source": "content" }])
+            .to_string();
+    let path = "/api/v1/credentials/github-secret-scanning";
+    let out = github.invoke(proxy_event("POST", path, &[], &[], Some(&body), None)).await;
+    assert_eq!(out.response()["statusCode"], 401, "{}", out.response());
+    let github_log = github.stop().await;
     assert_eq!(tokens.len(), 5, "users-create returned no CLI token");
     // The new user's token: the authorizer reads that user's item, display name and all.
     let dev = &tokens[4];
@@ -145,9 +162,21 @@ async fn no_secret_in_any_line(rust_log: &str) {
     assert_eq!(allowed.response()["context"]["email"], "dev@logs.example");
     let authorizer_log = authorizer.stop().await;
 
-    for (name, log) in [("authorizer", &authorizer_log), ("users-create", &users_log), ("verify", &verify_log)] {
-        assert!(lines(log).len() > 3, "{name} logged almost nothing:\n{log}");
-        assert!(log.contains("\"level\":\"DEBUG\""), "{name}: RUST_LOG={rust_log} did not open the filter:\n{log}");
+    let logs = [
+        ("authorizer", &authorizer_log),
+        ("users-create", &users_log),
+        ("verify", &verify_log),
+        ("credentials-revoke-leaked", &revoke_log),
+        ("github-secret-scanning", &github_log),
+    ];
+    for (i, (name, log)) in logs.into_iter().enumerate() {
+        // The leak functions touch the store little (an unsigned message not at all): they
+        // must log something; the first three show the filter open.
+        assert!(!lines(log).is_empty(), "{name} logged nothing");
+        if i < 3 {
+            assert!(lines(log).len() > 3, "{name} logged almost nothing:\n{log}");
+            assert!(log.contains("\"level\":\"DEBUG\""), "{name}: RUST_LOG={rust_log} did not open the filter:\n{log}");
+        }
         for (n, line) in log.lines().enumerate() {
             for token in &tokens {
                 assert!(!line.contains(token.as_str()), "{name}, RUST_LOG={rust_log}: line {n} holds a token: {line}");
