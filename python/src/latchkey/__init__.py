@@ -18,7 +18,7 @@ Routes of later server releases get modules of their own beside these
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 from . import api_key, audit, models, service_account, token, user
 from ._default import get_default_client, set_default_client
@@ -115,6 +115,7 @@ __all__ = [
     "list_audit_events",
     "me",
     "models",
+    "report_leaked_credentials",
     "service_account",
     "set_default_client",
     "token",
@@ -136,6 +137,11 @@ def verify(token: str, source_ip: Optional[str] = None) -> Verification:
 def health() -> str:
     """The API's health (`"ok"`)."""
     return get_default_client().health()
+
+
+def report_leaked_credentials(credentials: Sequence[str]) -> int:
+    """Reports leaked credentials for revocation (public; see `Client.report_leaked_credentials`)."""
+    return get_default_client().report_leaked_credentials(credentials)
 
 
 # The audit log's calls under the names of the other SDKs (the Rust SDK's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from ._api._session import Session, parse
 from ._api.api_key import ApiKeyApi
@@ -78,9 +78,29 @@ class Client:
         answer = self._session.transport.request("GET", "/health", authenticated=False)
         return parse("GET /health", answer, _status)
 
+    def report_leaked_credentials(self, credentials: Sequence[str]) -> int:
+        """Reports credentials found where they must not be (a public repository, a paste):
+        every one that is a live latchkey credential, of any organization, is revoked at once.
+        Public: the client's own token is not sent. Returns how many entries the server
+        received (the same whatever matched). At most 1000 entries of 256 characters."""
+        if isinstance(credentials, str):
+            raise TypeError("credentials: a list of strings, not one string")
+        body = {"credentials": list(credentials)}
+        answer = self._session.transport.request(
+            "POST", "/credentials/revoke", body=body, authenticated=False
+        )
+        return parse("POST /credentials/revoke", answer, _received)
+
     def __repr__(self) -> str:
         return f"Client(api_url={self.api_url!r}, token={mask(self._session.transport.token)})"
 
 
 def _status(data: Mapping[str, Any]) -> str:
     return req_str(data, "status")
+
+
+def _received(data: Mapping[str, Any]) -> int:
+    received = data.get("received")
+    if not isinstance(received, int) or isinstance(received, bool):
+        raise ValueError("received: expected a whole number")
+    return received
