@@ -26,7 +26,7 @@ def test_a_reported_key_stops_and_the_report_needs_no_valid_token(org: Organizat
 
 def test_reports_are_checked_before_they_are_sent_and_by_the_server(org: Organization) -> None:
     with pytest.raises(TypeError):
-        org.owner.report_leaked_credentials("lks_one-string")  # type: ignore[arg-type]
+        org.owner.report_leaked_credentials("lks_one-string")
     with pytest.raises(ValidationFailedError):
         org.owner.report_leaked_credentials([])
     with pytest.raises(ValidationFailedError):
