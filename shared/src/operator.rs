@@ -96,7 +96,7 @@ pub async fn bootstrap(
         return Err(OperatorError::OrganizationExists(name.as_str().to_string()));
     }
     let now = clock.now();
-    let org = Organization { id: OrganizationId::new_random(), name, created_at: now };
+    let org = Organization { id: OrganizationId::new_random(), name, created_at: now, policy: Default::default() };
     let owner = User::new(org.id, email, PermissionLevel::Owner, now);
     let (token, record) = cli_token_for(&owner, 0, now)?;
     match store.create_organization(&org, &owner, &record, &AuditContext::operator(now, config.audit_retention())).await

@@ -312,8 +312,8 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &o,
             Some(json!({})),
             201,
-            &[("get_user", 1), ("issue_credential", 1)],
-            "the owner's user item gives the token's owner email; the issue is conditioned on the owner",
+            &[("get_user", 1), ("get_organization", 1), ("issue_credential", 1)],
+            "the owner's user item gives the token's owner email; the organization's policy bounds its lifetime; the issue is conditioned on the owner",
         ),
         row(
             ListAccessTokens,
@@ -354,6 +354,17 @@ async fn every_route_costs_its_budget_in_store_calls() {
             200,
             &[(LOOKUP, 1)],
             "the verified token costs the authorizer's own one read (its last_used_at is fresh: no write)",
+        ),
+        row(GetOrganization, "GET", "/api/v1/organization", &o, None, 200, &[("get_organization", 1)], ""),
+        row(
+            UpdateOrganization,
+            "PATCH",
+            "/api/v1/organization",
+            &o,
+            Some(json!({"policy": {"access_token_max_days": 90}})),
+            200,
+            &[("update_organization_policy", 1)],
+            "one store call: the organization read, judged and written with its event",
         ),
         row(
             ListAuditEvents,

@@ -7,6 +7,7 @@ use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_
 use crate::leaks::{
     a_leaked_key_of_any_organization_stops_at_once, look_alikes_garbage_and_wrong_secrets_change_nothing,
 };
+use crate::organization::the_organization_policy_is_read_by_members_and_changed_by_persistent_owners;
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -40,6 +41,7 @@ macro_rules! api_tests {
                 audit_events_are_for_owners_filtered_and_paged,
                 a_leaked_key_of_any_organization_stops_at_once,
                 look_alikes_garbage_and_wrong_secrets_change_nothing,
+                the_organization_policy_is_read_by_members_and_changed_by_persistent_owners,
                 $($extra,)*
             );
         }

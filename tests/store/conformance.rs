@@ -22,11 +22,13 @@ mod audit;
 mod golden;
 mod leaks;
 mod owners;
+mod policy;
 mod sweeps;
 use agreement::*;
 use audit::*;
 use leaks::*;
 use owners::*;
+use policy::*;
 
 // ---- helpers -----------------------------------------------------------------------------
 
@@ -949,6 +951,7 @@ macro_rules! conformance_tests {
                 audit_events_commit_with_their_change_or_not_at_all,
                 audit_lists_filter_page_and_isolate_like_the_filter_says,
                 expiry_notices_are_written_once_per_live_credential,
+                policy_changes_are_judged_written_with_their_event_or_not_at_all,
                 a_leaked_credential_of_any_organization_is_revoked_with_its_event,
                 a_wrong_hash_or_an_unknown_credential_changes_nothing,
                 revoked_and_expired_credentials_are_left_untouched,

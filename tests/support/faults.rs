@@ -174,6 +174,20 @@ impl OrganizationStore for FaultyStore {
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>> {
         pass!(self.find_organization_by_name(name))
     }
+
+    async fn get_organization(&self, org: OrganizationId) -> StoreResult<Option<Organization>> {
+        pass!(self.get_organization(org))
+    }
+
+    async fn update_organization_policy(
+        &self,
+        org: OrganizationId,
+        change: &latchkey::domain::PolicyChange,
+        check: latchkey::store::PolicyCheck,
+        audit: &AuditContext,
+    ) -> StoreResult<Organization> {
+        pass!(self.update_organization_policy(org, change, check, audit))
+    }
 }
 
 #[async_trait]

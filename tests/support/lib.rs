@@ -118,6 +118,7 @@ impl TestOrg {
             id: OrganizationId::new_random(),
             name: OrganizationName::parse(name).expect("a valid organization name"),
             created_at: tick(clock),
+            policy: Default::default(),
         };
         let owner = user(org.id, "owner@example.com", PermissionLevel::Owner, clock);
         let owner_token = cli_token(&owner, clock);

@@ -95,6 +95,26 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
+/// `GET /organization`, `PATCH /organization` → 200 (SPEC section 11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub policy: OrganizationPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationPolicy {
+    /// New access tokens expire within this many days (the service's maximum when the
+    /// organization set none).
+    pub access_token_max_days: u32,
+    /// New API keys expire within this many days; null: they may never expire.
+    pub api_key_max_days: Option<u32>,
+    /// CIDR blocks (canonical); empty: any address.
+    pub allowed_ip_ranges: Vec<String>,
+}
+
 /// One audit event (`GET /audit-events`, `GET /audit-events/{event_id}`): who did what to
 /// whom, when and from where (SPEC section 8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +217,35 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// For optional request fields where `null` means something (`api_key_max_days: null`: no
+/// limit): absent is `None`, null is `Some(None)`.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `PATCH /organization`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub policy: UpdatePolicy,
+}
+
+/// Any subset of the policy; each field given replaces the stored one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePolicy {
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub access_token_max_days: Option<i64>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub api_key_max_days: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub allowed_ip_ranges: Option<Vec<String>>,
 }
 
 /// A route whose table row shows no body accepts an empty body or `{}`, nothing else.

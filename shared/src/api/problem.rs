@@ -161,6 +161,7 @@ impl From<Denial> for ApiError {
         match d {
             Denial::Forbidden(why) => ApiError::Forbidden(why.into()),
             Denial::NotFound => ApiError::NotFound,
+            Denial::Conflict(why) => ApiError::Conflict(why.into()),
         }
     }
 }

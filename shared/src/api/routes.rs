@@ -52,7 +52,7 @@ const fn max_body_bytes(id: RouteId) -> usize {
 const LIST: &[&str] = &["max_items", "cursor"];
 const LIST_INACTIVE: &[&str] = &["max_items", "cursor", "show_inactive"];
 
-use crate::domain::scope::{AUDIT, READ, SERVICE_ACCOUNTS, TOKENS, USERS, VERIFY};
+use crate::domain::scope::{AUDIT, POLICY, READ, SERVICE_ACCOUNTS, TOKENS, USERS, VERIFY};
 
 /// Declares [`RouteId`], [`RouteId::route`] and [`ROUTES`] from one list of rows: `route()`
 /// is an exhaustive `match` with one arm per id and nothing to fall back to, and the table
@@ -121,6 +121,8 @@ route_table! {
     GetAccessToken: "GET" "/api/v1/tokens/{token_id}" => "tokens-get", Authenticated, Some(READ), &[];
     UpdateAccessToken: "PATCH" "/api/v1/tokens/{token_id}" => "tokens-update", Authenticated, Some(TOKENS), &[];
     Verify: "POST" "/api/v1/verify" => "verify", Owner, Some(VERIFY), &[];
+    GetOrganization: "GET" "/api/v1/organization" => "organization-get", Authenticated, Some(READ), &[];
+    UpdateOrganization: "PATCH" "/api/v1/organization" => "organization-update", Owner, Some(POLICY), &[];
     ListAuditEvents: "GET" "/api/v1/audit-events" => "audit-events-list", Owner, Some(AUDIT),
         &["max_items", "cursor", "action", "actor_id", "target_id", "since", "until"];
     GetAuditEvent: "GET" "/api/v1/audit-events/{event_id}" => "audit-events-get", Owner, Some(AUDIT), &[];

@@ -118,3 +118,16 @@ pub fn audit_event(e: &crate::domain::AuditEvent) -> wire::AuditEvent {
         details: e.details.clone(),
     }
 }
+
+pub fn organization(o: &crate::domain::Organization, service_max_days: u32) -> wire::Organization {
+    wire::Organization {
+        id: o.id.as_uuid(),
+        name: o.name.as_str().to_string(),
+        created_at: o.created_at,
+        policy: wire::OrganizationPolicy {
+            access_token_max_days: o.policy.access_token_max_days(service_max_days),
+            api_key_max_days: o.policy.api_key_max_days,
+            allowed_ip_ranges: o.policy.allowed_ip_ranges.iter().map(|r| r.to_string()).collect(),
+        },
+    }
+}

@@ -10,6 +10,7 @@ mod ids;
 mod last_use;
 mod leak;
 mod names;
+pub mod org_policy;
 mod ownership;
 pub mod policy;
 pub mod scope;
@@ -25,6 +26,7 @@ pub use ids::{CredentialId, OrganizationId, PrincipalId};
 pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
 pub use leak::{LeakMatch, LeakRevocation};
 pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
+pub use org_policy::{IpRanges, OrganizationPolicy, PolicyChange};
 pub use ownership::LiveOwnerChange;
 pub use scope::{Scope, Scopes};
 pub use sweep::SweepTask;
@@ -39,6 +41,10 @@ pub struct Organization {
     pub id: OrganizationId,
     pub name: OrganizationName,
     pub created_at: Timestamp,
+    /// SPEC section 11. Records written before it existed have the default: no limits of
+    /// their own, any address.
+    #[serde(default, skip_serializing_if = "OrganizationPolicy::is_default")]
+    pub policy: OrganizationPolicy,
 }
 
 /// A human member of one organization.

@@ -11,9 +11,38 @@ pub enum Denial {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// The change contradicts the state it would act on (409): e.g. an IP policy that would
+    /// shut out the caller's own address (SPEC section 11).
+    #[error("{0}")]
+    Conflict(&'static str),
 }
 
 pub type Decision = Result<(), Denial>;
+
+/// Changing the organization's policy (SPEC sections 7 and 11): an OWNER with a persistent
+/// credential (unscoped, no expiry: never an access token).
+pub fn may_change_organization_policy(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    if !caller.is_persistent() {
+        return Err(Denial::Forbidden(
+            "changing the organization's policy needs a persistent credential (a CLI token or an unscoped API key \
+             without expiry)",
+        ));
+    }
+    Ok(())
+}
+
+/// A policy must not shut out the address of the request that sets it (409): an egress
+/// address outside the new ranges would lock its author out from the next request.
+pub fn keeps_the_caller_in(policy: &super::OrganizationPolicy, source_ip: Option<&std::net::IpAddr>) -> Decision {
+    if policy.allowed_ip_ranges.admits(source_ip) {
+        Ok(())
+    } else {
+        Err(Denial::Conflict(
+            "allowed_ip_ranges would shut out this request's own source address; include it, or clear the ranges",
+        ))
+    }
+}
 
 pub fn require_owner(caller: &Caller) -> Decision {
     if caller.is_owner() { Ok(()) } else { Err(Denial::Forbidden("this action needs the OWNER permission level")) }

@@ -10,12 +10,12 @@
 //! `tests/wiring/agreement/iam.rs` reads the method names of every trait in this file: each
 //! method is one row of its table of DynamoDB rights.
 
-use super::{CredentialFilter, Page, PageRequest, StoreResult, UserChangeCheck, UserUpdate};
+use super::{CredentialFilter, Page, PageRequest, PolicyCheck, StoreResult, UserChangeCheck, UserUpdate};
 use crate::clock::Timestamp;
 use crate::domain::{
     AuditContext, AuditEvent, AuditEventId, AuditFilter, CredentialId, CredentialKind, CredentialRecord, Description,
-    Email, Organization, OrganizationId, OrganizationName, Principal, PrincipalId, Revocation, SecretHash,
-    ServiceAccount, ServiceAccountName, User,
+    Email, Organization, OrganizationId, OrganizationName, PolicyChange, Principal, PrincipalId, Revocation,
+    SecretHash, ServiceAccount, ServiceAccountName, User,
 };
 use async_trait::async_trait;
 
@@ -33,6 +33,20 @@ pub trait OrganizationStore: Send + Sync {
     ) -> StoreResult<()>;
 
     async fn find_organization_by_name(&self, name: &OrganizationName) -> StoreResult<Option<Organization>>;
+
+    /// The organization (strongly consistent), with its policy.
+    async fn get_organization(&self, org: OrganizationId) -> StoreResult<Option<Organization>>;
+
+    /// Applies `change` to the stored policy if `check` allows the policy it would make
+    /// (`Denied` otherwise, nothing written), atomically with its `organization.policy_updated`
+    /// event; the same values again write nothing. `NotFound`.
+    async fn update_organization_policy(
+        &self,
+        org: OrganizationId,
+        change: &PolicyChange,
+        check: PolicyCheck,
+        audit: &AuditContext,
+    ) -> StoreResult<Organization>;
 }
 
 /// Users: the human members of an organization.

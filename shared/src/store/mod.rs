@@ -150,6 +150,10 @@ impl UserUpdate {
 /// same state. The API passes the domain policy (`policy::may_change_user`) for its caller.
 pub type UserChangeCheck = Arc<dyn Fn(&User, &User) -> Result<(), Denial> + Send + Sync>;
 
+/// Decides a policy change on the policy it would leave (SPEC section 11's self-lockout
+/// guard), inside the store's atomic read-and-write.
+pub type PolicyCheck = Arc<dyn Fn(&crate::domain::OrganizationPolicy) -> Result<(), Denial> + Send + Sync>;
+
 /// A [`UserChangeCheck`] that allows every change (operator actions, tests).
 pub fn any_change() -> UserChangeCheck {
     Arc::new(|_, _| Ok(()))

@@ -22,6 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 const STORE_METHODS: &[(&str, &[&str])] = &[
     ("create_organization", &["PutItem"]),
     ("find_organization_by_name", &["GetItem"]),
+    ("get_organization", &["GetItem"]),
+    // The organization item read, then the policy and its event in one transaction.
+    ("update_organization_policy", &["GetItem", "UpdateItem", "PutItem"]),
     // The owner count on the organization item when the new user is an OWNER.
     ("create_user", &["PutItem", "UpdateItem"]),
     ("get_user", &["GetItem"]),
@@ -92,7 +95,10 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
     ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
     ("api-keys-revoke", &["get_credential", "revoke_credential"]),
-    ("tokens-create", &["get_user", "find_user_by_email", "issue_credential"]),
+    // The organization's policy bounds the token's lifetime.
+    ("tokens-create", &["get_user", "find_user_by_email", "get_organization", "issue_credential"]),
+    ("organization-get", &["get_organization"]),
+    ("organization-update", &["update_organization_policy"]),
     ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
     ("tokens-get", &["get_credential", "get_principals"]),
     ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),

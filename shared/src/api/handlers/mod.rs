@@ -5,6 +5,7 @@ mod audit;
 mod console;
 mod credentials;
 mod leaks;
+mod organization;
 mod service_accounts;
 mod tokens;
 mod users;
@@ -75,6 +76,8 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         Verify => verify::verify(api, &req).await,
         RevokeLeakedCredentials => leaks::revoke(api, &req).await,
         GithubSecretScanning => leaks::github(api, &req).await,
+        GetOrganization => organization::get(api, &req).await,
+        UpdateOrganization => organization::update(api, &req).await,
         ListAuditEvents => audit::list(api, &req).await,
         GetAuditEvent => audit::get(api, &req).await,
         ConsolePage => console::page(&req),

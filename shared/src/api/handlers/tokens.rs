@@ -21,10 +21,11 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             .ok_or_else(|| ApiError::validation("user: no such user in this organization"))?,
     };
     policy::may_create_access_token_for(caller, &target)?;
-    let days = LifespanDays::parse(
-        body.lifespan_days.unwrap_or(i64::from(api.config.access_token_default_days)),
-        api.config.access_token_max_days,
-    )?;
+    // The organization's limit within the service's (SPEC section 11), owners' tokens included.
+    let organization = api.store.get_organization(org).await?.ok_or(ApiError::Unauthorized)?;
+    let max_days = organization.policy.access_token_max_days(api.config.access_token_max_days);
+    let default_days = api.config.access_token_default_days.min(max_days);
+    let days = LifespanDays::parse(body.lifespan_days.unwrap_or(i64::from(default_days)), max_days)?;
     let description = body.description.as_deref().filter(|d| !d.is_empty()).map(Description::parse).transpose()?;
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;

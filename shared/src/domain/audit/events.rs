@@ -4,7 +4,10 @@
 //! event is written (SPEC section 8: a request that changes nothing writes no event).
 
 use super::{AuditAction, AuditContext, AuditEvent, Target, TargetType};
-use crate::domain::{CredentialKind, CredentialRecord, Organization, Principal, PrincipalType, ServiceAccount, User};
+use crate::domain::{
+    CredentialKind, CredentialRecord, Organization, OrganizationId, OrganizationPolicy, Principal, PrincipalType,
+    ServiceAccount, User,
+};
 use serde_json::{Map, Value, json};
 
 /// A credential as events name it: `…last_six`, never more.
@@ -87,6 +90,22 @@ impl AuditContext {
         let mut events = vec![self.event(org.id, AuditAction::OrganizationCreated, target, details)];
         events.extend(self.user_created(owner, first_token));
         events
+    }
+
+    /// A change of the organization's policy; `None` when nothing differs.
+    pub fn organization_policy_updated(
+        &self,
+        org: OrganizationId,
+        before: &OrganizationPolicy,
+        after: &OrganizationPolicy,
+    ) -> Option<AuditEvent> {
+        let details = changes(&[
+            ("access_token_max_days", json!(before.access_token_max_days), json!(after.access_token_max_days)),
+            ("api_key_max_days", json!(before.api_key_max_days), json!(after.api_key_max_days)),
+            ("allowed_ip_ranges", json!(before.allowed_ip_ranges), json!(after.allowed_ip_ranges)),
+        ])?;
+        let target = Target { target_type: TargetType::Organization, id: org.0, label: None };
+        Some(self.event(org, AuditAction::OrganizationPolicyUpdated, target, details))
     }
 
     /// A user and its first CLI token: both `*.created` events.

@@ -99,7 +99,7 @@ pub fn guard_target<T: std::str::FromStr>(item: &Item) -> StoreResult<T> {
     }
 }
 
-#[cfg(test)]
+/// A Number attribute as a whole number (a missing or malformed one is a corrupt item).
 pub fn number_attribute(item: &Item, name: &str) -> StoreResult<u64> {
     match item.get(name) {
         Some(AttributeValue::N(v)) => {

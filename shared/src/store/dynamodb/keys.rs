@@ -19,6 +19,10 @@ pub const TTL: &str = "ttl";
 /// On the organization item: how many of its USERS are live owners (`User::is_live_owner`:
 /// OWNER with a live CLI token), the last-owner guard's count.
 pub const OWNER_COUNT: &str = "owner_count";
+/// On the organization item: its policy (SPEC section 11; absent: the default), and a counter
+/// of its changes, which each change is conditioned on.
+pub const POLICY: &str = "policy";
+pub const POLICY_VERSION: &str = "policy_version";
 /// On principal items: the tag of `Principal`'s serde form (`PrincipalType::as_str`), which
 /// says whether the item may hold a credential kind (`CredentialKind::holder`).
 pub const PRINCIPAL_TYPE: &str = "principal_type";

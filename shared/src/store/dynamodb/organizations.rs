@@ -1,6 +1,8 @@
 //! [`OrganizationStore`] on the table: the organization item and its name guard.
 
 use super::*;
+use crate::domain::PolicyChange;
+use crate::store::PolicyCheck;
 
 #[async_trait]
 impl OrganizationStore for DynamoDbStore {
@@ -34,5 +36,53 @@ impl OrganizationStore for DynamoDbStore {
             return Ok(None);
         };
         self.get_item(organization_key(org)).await?.map(decode_organization).transpose()
+    }
+
+    async fn get_organization(&self, org: OrganizationId) -> StoreResult<Option<Organization>> {
+        self.get_item(organization_key(org)).await?.map(decode_organization).transpose()
+    }
+
+    /// GetItem of the organization; then one transaction: the policy and its version bumped,
+    /// conditioned on the version as read (re-read and retried when another change won), with
+    /// the event.
+    async fn update_organization_policy(
+        &self,
+        org: OrganizationId,
+        change: &PolicyChange,
+        check: PolicyCheck,
+        audit: &AuditContext,
+    ) -> StoreResult<Organization> {
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let item = self.get_item(organization_key(org)).await?.ok_or(StoreError::NotFound)?;
+            let version = item.get(POLICY_VERSION).map(|_| number_attribute(&item, POLICY_VERSION)).transpose()?;
+            let before = decode_organization(item)?;
+            let mut after = before.clone();
+            after.policy = change.applied_to(&before.policy);
+            check(&after.policy).map_err(StoreError::Denied)?;
+            let Some(event) = audit.organization_policy_updated(org, &before.policy, &after.policy) else {
+                return Ok(before);
+            };
+            let mut update = if after.policy.is_default() {
+                Expr::new("REMOVE #policy").name("#policy", POLICY)
+            } else {
+                Expr::new("SET #policy = :policy").name("#policy", POLICY).value(":policy", attribute(&after.policy)?)
+            };
+            update.text.push_str(" ADD #version :one");
+            update = update.name("#version", POLICY_VERSION).value(":one", n(1));
+            let as_read = match version {
+                Some(v) => Expr::new("#version = :read").name("#version", POLICY_VERSION).value(":read", n(v)),
+                None => Expr::new("attribute_not_exists(#version)").name("#version", POLICY_VERSION),
+            };
+            let condition = Expr::new("attribute_exists(#pk)").name("#pk", PK).and(as_read);
+            let mut steps =
+                vec![(self.tx_update(organization_key(org), update, condition)?, OnConditionFailed::Reread)];
+            steps.extend(self.tx_audit(&[event])?);
+            match self.transact(steps).await? {
+                Ok(()) => return Ok(after),
+                Err(OnConditionFailed::Reread) => continue,
+                Err(other) => return Err(step_error(other)),
+            }
+        }
+        Err(StoreError::Contention)
     }
 }

@@ -53,7 +53,12 @@ fn retention() -> Days {
 }
 
 fn organization(name: &str) -> Organization {
-    Organization { id: OrganizationId::new_random(), name: OrganizationName::parse(name).unwrap(), created_at: now() }
+    Organization {
+        id: OrganizationId::new_random(),
+        name: OrganizationName::parse(name).unwrap(),
+        created_at: now(),
+        policy: Default::default(),
+    }
 }
 
 fn user(org: &Organization, email: &str, level: PermissionLevel, created_at: Timestamp) -> User {

@@ -36,6 +36,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         id: OrganizationId::new_random(),
         name: OrganizationName::parse(name).unwrap(),
         created_at: now,
+        policy: Default::default(),
     };
     let owner = User {
         id: PrincipalId::new_random(),
