@@ -276,6 +276,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             "",
         ),
         row(
+            UpdateApiKey,
+            "PATCH",
+            &format!("/api/v1/api-keys/{second_key_id}"),
+            &o,
+            Some(json!({"disabled": true})),
+            200,
+            &[("get_credential", 1), ("get_principals", 1), ("set_credential_disabled", 1)],
+            "the key and its owner (revoked is judged on the owner's epoch), then the update conditioned on the key as read",
+        ),
+        row(
             RevokeApiKey,
             "DELETE",
             &format!("/api/v1/api-keys/{second_key_id}"),

@@ -4,6 +4,7 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
+use crate::lifecycle::a_holder_cannot_undo_an_owners_disable;
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -35,6 +36,7 @@ macro_rules! api_tests {
                 list_filters_that_match_nothing_still_check_their_paging_parameters,
                 every_change_writes_exactly_its_audit_events,
                 audit_events_are_for_owners_filtered_and_paged,
+                a_holder_cannot_undo_an_owners_disable,
                 $($extra,)*
             );
         }

@@ -320,6 +320,15 @@ impl CredentialStore for FaultyStore {
         pass!(self.set_credential_description(org, id, description, audit))
     }
 
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord> {
+        pass!(self.set_credential_disabled(before, after, audit))
+    }
+
     async fn list_credentials(
         &self,
         org: OrganizationId,

@@ -123,6 +123,7 @@ impl Authorizer {
             CredentialStatus::Active => {}
             CredentialStatus::Revoked => return deny(DenyReason::Revoked),
             CredentialStatus::Expired => return deny(DenyReason::Expired),
+            CredentialStatus::Disabled => return deny(DenyReason::Disabled),
         }
         let throttle = last_use_cutoff(now);
         if credential.last_use_is_due(throttle) {

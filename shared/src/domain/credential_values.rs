@@ -62,6 +62,8 @@ impl FromStr for CredentialKind {
 #[serde(rename_all = "snake_case")]
 pub enum CredentialStatus {
     Active,
+    /// Switched off, not revoked: works again once enabled (SPEC section 10).
+    Disabled,
     Revoked,
     Expired,
 }

@@ -183,6 +183,19 @@ pub trait CredentialStore: Send + Sync {
         audit: &AuditContext,
     ) -> StoreResult<CredentialRecord>;
 
+    /// Disables or enables a credential (SPEC section 10): writes `after`'s `disabled_at` and
+    /// `disabled_by` on condition that the stored credential still has `before`'s and is not
+    /// revoked (`Contention` otherwise: read again and decide again; `NotFound`), with its
+    /// `credential.updated` event (none, and no write, when the two agree). The decision is
+    /// the domain's, made by the caller on `before` (`CredentialRecord::with_disabled`,
+    /// `policy::may_enable`).
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord>;
+
     /// Credentials of one kind in one organization, per `filter`, in credential order.
     async fn list_credentials(
         &self,

@@ -49,6 +49,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // count and the event in one transaction.
     ("revoke_leaked", &["GetItem", "UpdateItem", "ConditionCheckItem", "PutItem"]),
     ("set_credential_description", &["GetItem", "UpdateItem", "PutItem"]),
+    // Conditioned on the record as read; a lost condition reads it again to tell why.
+    ("set_credential_disabled", &["GetItem", "UpdateItem", "PutItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
     ("record_last_used", &["UpdateItem"]),
@@ -92,10 +94,20 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
     ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
     ("api-keys-revoke", &["get_credential", "revoke_credential"]),
+    ("api-keys-update", &["get_credential", "get_principals", "set_credential_description", "set_credential_disabled"]),
     ("tokens-create", &["get_user", "find_user_by_email", "issue_credential"]),
     ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
     ("tokens-get", &["get_credential", "get_principals"]),
-    ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),
+    (
+        "tokens-update",
+        &[
+            "get_credential",
+            "get_principals",
+            "set_credential_description",
+            "set_credential_disabled",
+            "revoke_credential",
+        ],
+    ),
     ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
     // POST /verify decides with the authorizer's own function: the same calls.
     ("verify", &["lookup_credential_and_owner", "record_last_used"]),

@@ -171,7 +171,7 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
         .items
         .iter()
         .map(|c| views::credential(c, now, Some(&owner)))
-        .filter(|c| include_inactive || c.status == "active")
+        .filter(|c| include_inactive || views::is_live(c))
         .collect();
     Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, &list, &p)) }))
 }
