@@ -73,3 +73,80 @@ pub(crate) async fn a_holder_cannot_undo_an_owners_disable(app: &TestApp) {
     app.patch(&key_path, &owner, json!({"disabled": false})).await.assert_status(200);
     assert_eq!(app.me_status(&first).await, 200);
 }
+
+/// Disable and enable an API key: refused from the next request, listed by default, works
+/// again once enabled; revoked stays final (409); an access token cannot touch it (403);
+/// bad input changes nothing.
+pub(crate) async fn disabled_credentials_are_refused_listed_and_revoked_stays_final(app: &TestApp) {
+    let owner = app.owner_token.clone();
+    let key = app.add_service_account("deployer", None).await;
+    let id = key_id(app, &key).await;
+    let path = format!("/api-keys/{id}");
+    let v = app.patch(&path, &owner, json!({"disabled": true, "description": "under investigation"})).await;
+    let v = v.assert_status(200).clone();
+    assert_eq!((v["status"].as_str(), v["description"].as_str()), (Some("disabled"), Some("under investigation")));
+    assert!(v["disabled_at"].is_string(), "{v}");
+    assert_eq!(app.me_status(&key).await, 401);
+    let listed = app.get("/service-accounts/deployer/api-keys", &owner).await.assert_status(200).clone();
+    assert_eq!(listed["items"][0]["status"], "disabled", "disabled keys are in default listings");
+    let across = app.get(&format!("/api-keys?last_six={}", &key[key.len() - 6..]), &owner).await;
+    assert_eq!(across.assert_status(200)["items"][0]["id"], id.as_str());
+    // Refused and unchanged: nothing to change, a wrong type, an access token's caller.
+    // (The access token is used once first: its `last_used_at` is then set.)
+    let at = s(&app.post("/tokens", &owner, json!({})).await.assert_status(201)["token"]);
+    assert_eq!(app.me_status(&at).await, 200);
+    let before = app.snapshot(&owner).await;
+    app.patch(&path, &owner, json!({})).await.assert_problem(400, "validation_failed");
+    app.patch(&path, &owner, json!({"disabled": "yes"})).await.assert_problem(400, "validation_failed");
+    app.patch(&path, &owner, json!({"revoked": true})).await.assert_problem(400, "validation_failed");
+    app.patch(&path, &at, json!({"disabled": false})).await.assert_problem(403, "forbidden");
+    assert!(app.snapshot(&owner).await == before, "refused requests change nothing");
+    // Enabled: works again.
+    app.patch(&path, &owner, json!({"disabled": false})).await.assert_status(200);
+    assert_eq!(app.me_status(&key).await, 200);
+    // Revoked stays final, disabled or not.
+    app.delete(&path, &owner).await.assert_status(204);
+    app.patch(&path, &owner, json!({"disabled": true})).await.assert_problem(409, "conflict");
+    app.patch(&path, &owner, json!({"disabled": false})).await.assert_problem(409, "conflict");
+    let shown = app.get("/api-keys?show_inactive=true", &owner).await.assert_status(200).clone();
+    let item = shown["items"].as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).unwrap().clone();
+    assert_eq!((item["status"].as_str(), item["revoked_reason"].as_str()), (Some("revoked"), Some("revoked")));
+    // Another kind's id is not an API key: 404.
+    let (_, _, token_id, _) = user_with_access_token(app, "ann@example.com").await;
+    app.patch(&format!("/api-keys/{token_id}"), &owner, json!({"disabled": true}))
+        .await
+        .assert_problem(404, "not_found");
+    // An access token's holder disables and enables it itself, with the token itself too.
+    let (_, _, token_id, token) = user_with_access_token(app, "bob@example.com").await;
+    let token_path = format!("/tokens/{token_id}");
+    app.patch(&token_path, &token, json!({"disabled": true})).await.assert_status(200);
+    assert_eq!(app.me_status(&token).await, 401);
+    app.patch(&token_path, &token, json!({"revoked": true})).await.assert_problem(401, "unauthorized");
+    app.patch(&token_path, &owner, json!({"revoked": true})).await.assert_status(200);
+    app.patch(&token_path, &owner, json!({"disabled": false})).await.assert_problem(409, "conflict");
+}
+
+/// `revoked_reason` on every revocation path: one key, revoke-all, rotation, removal.
+pub(crate) async fn revoked_reason_tells_why_a_credential_stopped(app: &TestApp) {
+    let owner = app.owner_token.clone();
+    let reason_of = |list: Value, id: &str| -> Value {
+        let item = list["items"].as_array().unwrap().iter().find(|k| k["id"] == id).cloned();
+        item.unwrap_or_else(|| panic!("{id} not listed in {list}"))["revoked_reason"].clone()
+    };
+    let first = app.add_service_account("deployer", None).await;
+    let first_id = key_id(app, &first).await;
+    let live = app.get("/api-keys?show_inactive=true", &owner).await.assert_status(200).clone();
+    assert_eq!(reason_of(live, &first_id), Value::Null, "null while it works");
+    app.post("/service-accounts/deployer/api-keys/rotate", &owner, json!({})).await.assert_status(200);
+    let list = app.get("/api-keys?show_inactive=true", &owner).await.assert_status(200).clone();
+    assert_eq!(reason_of(list.clone(), &first_id), "rotated");
+    let second_id = list["items"].as_array().unwrap().iter().find(|k| k["status"] == "active").unwrap()["id"].clone();
+    app.delete("/service-accounts/deployer/api-keys", &owner).await.assert_status(204);
+    let list = app.get("/api-keys?show_inactive=true", &owner).await.assert_status(200).clone();
+    assert_eq!(reason_of(list, second_id.as_str().unwrap()), "revoked_all");
+    let (_, _, token_id, _) = user_with_access_token(app, "ann@example.com").await;
+    let (ann_id, _) = (s(&app.get(&format!("/tokens/{token_id}"), &owner).await.body["owner_id"]), ());
+    app.delete(&format!("/users/{ann_id}"), &owner).await.assert_status(204);
+    let token = app.get(&format!("/tokens/{token_id}"), &owner).await.assert_status(200).clone();
+    assert_eq!((token["status"].as_str(), token["revoked_reason"].as_str()), (Some("revoked"), Some("owner_removed")));
+}

@@ -4,7 +4,10 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
-use crate::lifecycle::a_holder_cannot_undo_an_owners_disable;
+use crate::lifecycle::{
+    a_holder_cannot_undo_an_owners_disable, disabled_credentials_are_refused_listed_and_revoked_stays_final,
+    revoked_reason_tells_why_a_credential_stopped,
+};
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -37,6 +40,8 @@ macro_rules! api_tests {
                 every_change_writes_exactly_its_audit_events,
                 audit_events_are_for_owners_filtered_and_paged,
                 a_holder_cannot_undo_an_owners_disable,
+                disabled_credentials_are_refused_listed_and_revoked_stays_final,
+                revoked_reason_tells_why_a_credential_stopped,
                 $($extra,)*
             );
         }

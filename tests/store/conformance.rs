@@ -21,11 +21,13 @@ mod agreement;
 mod audit;
 mod golden;
 mod leaks;
+mod lifecycle;
 mod owners;
 mod sweeps;
 use agreement::*;
 use audit::*;
 use leaks::*;
+use lifecycle::*;
 use owners::*;
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -954,6 +956,9 @@ macro_rules! conformance_tests {
                 revoked_and_expired_credentials_are_left_untouched,
                 a_leaked_cli_token_of_the_last_live_owner_is_revoked_anyway,
                 a_leaked_access_token_leaves_its_owner_as_it_was,
+                disabling_refuses_a_credential_until_it_is_enabled,
+                a_revoked_credential_cannot_be_disabled_and_a_leak_revokes_a_disabled_one,
+                every_revocation_path_writes_its_reason,
             );
         }
     };
