@@ -150,3 +150,67 @@ pub(crate) async fn revoked_reason_tells_why_a_credential_stopped(app: &TestApp)
     let token = app.get(&format!("/tokens/{token_id}"), &owner).await.assert_status(200).clone();
     assert_eq!((token["status"].as_str(), token["revoked_reason"].as_str()), (Some("revoked"), Some("owner_removed")));
 }
+
+/// API keys take a description and a lifespan (1–3650 days) on create and rotate; a rotation
+/// that names neither keeps the newest replaced key's (the lifespan as a duration); nothing an
+/// expiring credential creates outlives it; `allowed_ip_ranges` is refused until it is enforced.
+pub(crate) async fn api_keys_have_descriptions_and_lifespans_that_rotations_keep(app: &TestApp) {
+    let owner = app.owner_token.clone();
+    app.add_service_account("deployer", Some("OWNER")).await;
+    // Each key its own creation time (the gateway arm's system clock moves by itself).
+    app.clock.advance(chrono::Duration::milliseconds(1));
+    let create = "/service-accounts/deployer/api-keys";
+    let v =
+        app.post(create, &owner, json!({"description": "ci", "lifespan_days": 10})).await.assert_status(201).clone();
+    let key = s(&v["api_key"]);
+    assert_eq!(v["key"]["description"], "ci");
+    let created = chrono::DateTime::parse_from_rfc3339(&s(&v["key"]["created_at"])).unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(&s(&v["key"]["expires_at"])).unwrap();
+    assert_eq!(expires - created, chrono::Duration::days(10));
+    for bad in
+        [json!({"lifespan_days": 0}), json!({"lifespan_days": 3651}), json!({"allowed_ip_ranges": ["10.0.0.0/8"]})]
+    {
+        app.post(create, &owner, bad).await.assert_problem(400, "validation_failed");
+    }
+    // A rotation that names neither keeps the newest key's description and lifespan.
+    let rotate = "/service-accounts/deployer/api-keys/rotate";
+    let v = app.post(rotate, &owner, json!({})).await.assert_status(200).clone();
+    assert_eq!(v["key"]["description"], "ci");
+    let created = chrono::DateTime::parse_from_rfc3339(&s(&v["key"]["created_at"])).unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(&s(&v["key"]["expires_at"])).unwrap();
+    assert_eq!(
+        expires - created,
+        chrono::Duration::days(10),
+        "no rotation turns an expiring key into one that never expires"
+    );
+    let expiring = s(&v["api_key"]);
+    assert_eq!(app.me_status(&key).await, 401, "rotated");
+    // What the expiring key creates expires no later than it: capped when unnamed, 400 when longer.
+    let own_expiry = s(&v["key"]["expires_at"]);
+    let capped = app.post(create, &expiring, json!({})).await.assert_status(201).clone();
+    assert_eq!(capped["key"]["expires_at"], own_expiry.as_str());
+    app.post(create, &expiring, json!({"lifespan_days": 11})).await.assert_problem(400, "validation_failed");
+    app.post(create, &expiring, json!({"lifespan_days": 5})).await.assert_status(201);
+    // CLI tokens never expire: an expiring credential makes none.
+    app.post("/users", &expiring, json!({"email": "x@example.com"})).await.assert_problem(400, "validation_failed");
+    // A named description replaces; "" clears.
+    let v = app.post(rotate, &owner, json!({"description": "", "lifespan_days": 30})).await.assert_status(200).clone();
+    assert_eq!(v["key"]["description"], Value::Null);
+}
+
+/// `last_used_ip`: the source IP of the request that wrote `last_used_at`.
+pub(crate) async fn last_used_ip_is_the_address_of_the_use(app: &TestApp) {
+    let owner = app.owner_token.clone();
+    let key = app.add_service_account("deployer", None).await;
+    let id = key_id(app, &key).await;
+    let before = app.get(&format!("/api-keys?last_six={}", &key[key.len() - 6..]), &owner).await;
+    assert_eq!(before.assert_status(200)["items"][0]["last_used_ip"], Value::Null);
+    assert_eq!(app.me_status(&key).await, 200);
+    let after =
+        app.get(&format!("/api-keys?last_six={}", &key[key.len() - 6..]), &owner).await.assert_status(200).clone();
+    let item = &after["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert!(item["last_used_at"].is_string(), "{item}");
+    let ip: std::net::IpAddr = s(&item["last_used_ip"]).parse().expect("an IP address");
+    assert!(ip.is_loopback(), "{ip}");
+}

@@ -5,7 +5,8 @@
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
 use crate::lifecycle::{
-    a_holder_cannot_undo_an_owners_disable, disabled_credentials_are_refused_listed_and_revoked_stays_final,
+    a_holder_cannot_undo_an_owners_disable, api_keys_have_descriptions_and_lifespans_that_rotations_keep,
+    disabled_credentials_are_refused_listed_and_revoked_stays_final, last_used_ip_is_the_address_of_the_use,
     revoked_reason_tells_why_a_credential_stopped,
 };
 use chrono::Duration;
@@ -42,6 +43,8 @@ macro_rules! api_tests {
                 a_holder_cannot_undo_an_owners_disable,
                 disabled_credentials_are_refused_listed_and_revoked_stays_final,
                 revoked_reason_tells_why_a_credential_stopped,
+                api_keys_have_descriptions_and_lifespans_that_rotations_keep,
+                last_used_ip_is_the_address_of_the_use,
                 $($extra,)*
             );
         }

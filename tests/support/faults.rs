@@ -398,8 +398,9 @@ impl CredentialLookup for FaultyStore {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()> {
-        pass!(self.record_last_used(credential, at, unless_used_since))
+        pass!(self.record_last_used(credential, at, unless_used_since, source_ip))
     }
 }
 

@@ -252,6 +252,12 @@ pub struct IssueApiKey {
     /// Absent or null: unscoped (a rotation: the newest replaced key's scopes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Absent: none (a rotation: the newest replaced key's).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// 1–3650; absent: the key never expires (a rotation: the newest replaced key's lifespan).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub lifespan_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

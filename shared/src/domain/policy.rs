@@ -4,6 +4,7 @@
 //! `NotFound` (the caller may not even learn the object exists).
 
 use super::{Caller, CredentialKind, CredentialRecord, PermissionLevel, PrincipalType, Role, Scopes, User};
+use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denial {
@@ -50,6 +51,28 @@ pub fn may_grant_scopes(caller: &Caller, requested: Option<&Scopes>) -> Decision
             Err(Denial::Forbidden("a credential can only be given scopes that the credential creating it holds"))
         }
     }
+}
+
+/// A credential never makes a wider one (SPEC section 7): whatever `caller` creates expires
+/// no later than the caller's own credential. `requested`: the new credential's expiry
+/// (`None`: never); `may_cap`: the caller named no lifespan, so the expiry is brought down to
+/// the caller's own instead of refused. `Err`: why it is refused (a 400).
+pub fn bound_expiry(caller: &Caller, requested: Option<Timestamp>, may_cap: bool) -> Result<Option<Timestamp>, String> {
+    let Some(own) = caller.credential.expires_at else { return Ok(requested) };
+    match requested {
+        Some(at) if at <= own => Ok(Some(at)),
+        _ if may_cap => Ok(Some(own)),
+        _ => Err(format!(
+            "lifespan_days: a credential cannot outlive the credential that creates it (which expires at {})",
+            own.to_rfc3339()
+        )),
+    }
+}
+
+/// CLI tokens never expire, so only a caller whose own credential never expires issues one
+/// (a new user's first token, a rotation): SPEC section 7.
+pub fn may_issue_unexpiring(caller: &Caller) -> Result<(), String> {
+    bound_expiry(caller, None, false).map(|_| ())
 }
 
 /// CLI tokens are always unscoped, so a scoped caller can never create one (a new user's

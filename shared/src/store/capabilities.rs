@@ -268,7 +268,8 @@ pub trait CredentialLookup: Send + Sync {
         credential: CredentialId,
     ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
 
-    /// Records `at` as the credential's `last_used_at` unless it was recorded after
+    /// Records `at` as the credential's `last_used_at`, and `source_ip` (the request's, `None`
+    /// when unknown) as its `last_used_ip` in the same write (SPEC section 10), unless it was recorded after
     /// `unless_used_since` (the once-a-minute throttle: `domain::last_use_is_due`, judged on
     /// the stored value). Conditioned on the credential
     /// existing: it never resurrects a purged item. A lost condition is not an error.
@@ -277,6 +278,7 @@ pub trait CredentialLookup: Send + Sync {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()>;
 }
 

@@ -98,7 +98,7 @@ impl Fixture {
             .await
             .unwrap();
         let at = tick(clock);
-        store.record_last_used(self.token.id, at, at - Duration::minutes(1)).await.unwrap();
+        store.record_last_used(self.token.id, at, at - Duration::minutes(1), None).await.unwrap();
         let before = store.get_credential(self.org.id, self.token.id).await.unwrap().unwrap();
         let change = latchkey::domain::DisabledChange { disabled: true, by: self.owner.id, at: tick(clock) };
         let disabled = before.with_disabled(change, false).unwrap().unwrap();

@@ -138,7 +138,7 @@ const INDEX: &str = "index/gsi1";
 /// evaluates `dynamodb:Attributes` over every attribute name in the request, the key's
 /// included), `last_used_at` and `last_used_at_us` in the update expression, and `pk` and
 /// `last_used_at_us` again in its condition (shared/src/store/dynamodb/lookup.rs, keys.rs).
-const LAST_USED_ATTRIBUTES: [&str; 4] = ["pk", "sk", "last_used_at", "last_used_at_us"];
+const LAST_USED_ATTRIBUTES: [&str; 5] = ["pk", "sk", "last_used_at", "last_used_at_us", "last_used_ip"];
 /// Partition-key patterns of credential items (`C#<id>`) and principal items (`P#<id>`)
 /// (shared/src/store/dynamodb/keys.rs): the only items the authorizer addresses.
 const CREDENTIAL_ITEMS: &str = "C#*";
