@@ -89,7 +89,7 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
         let expires_at =
             policy::bound_expiry(caller, expires_at, named.lifespan.is_none()).map_err(ApiError::validation)?;
         let shape = KeyShape { description: named.description.clone().flatten(), expires_at, scopes: scopes.clone() };
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, shape))?;
+        let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch, caller.id, shape), now)?;
         match api.store.issue_credential(&record, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API key created");
@@ -139,7 +139,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
             None => newest.as_ref().and_then(|k| k.description.clone()),
         };
         let shape = KeyShape { description, expires_at, scopes };
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, shape))?;
+        let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, shape), now)?;
         match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
