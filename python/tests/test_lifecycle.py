@@ -22,7 +22,8 @@ def test_api_keys_are_disabled_enabled_described_and_stop_for_a_reason(org: Orga
 
     disabled = owner.api_key.disable(info.id)
     assert disabled.status is CredentialStatus.DISABLED
-    assert disabled.disabled_at is not None and disabled.disabled_by == owner.me().id
+    assert disabled.disabled_at is not None
+    assert disabled.disabled_by == owner.me().id
     with pytest.raises(UnauthorizedError):
         org.client(key).me()
     assert owner.api_key.list(last_six=key[-6:])[0].status is CredentialStatus.DISABLED
@@ -46,7 +47,8 @@ def test_rotation_keeps_description_and_lifespan(org: Organization) -> None:
     rotated = owner.service_account.rotate_api_keys(name=name)
     (new,) = owner.api_key.list(last_six=rotated[-6:])
     assert new.description == "ci"
-    assert new.expires_at is not None and new.expires_at - new.created_at == timedelta(days=10)
+    assert new.expires_at is not None
+    assert new.expires_at - new.created_at == timedelta(days=10)
     (old,) = owner.api_key.list(last_six=created[-6:], show_inactive=True)
     assert old.revoked_reason == "rotated"
 

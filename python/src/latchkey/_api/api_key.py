@@ -55,4 +55,6 @@ class ApiKeyApi:
         return self._update(key_id, {"description": description})
 
     def _update(self, key_id: IdLike, body: Dict[str, Any]) -> CredentialInfo:
-        return self._session.fetch("PATCH", f"/api-keys/{object_id(key_id)}", CredentialInfo.from_dict, body=body)
+        return self._session.fetch(
+            "PATCH", f"/api-keys/{object_id(key_id)}", CredentialInfo.from_dict, body=body
+        )

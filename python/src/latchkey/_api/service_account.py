@@ -51,7 +51,11 @@ class ServiceAccountApi:
         expires after that many days; None: never (unless the caller's own credential expires).
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys"
-        return parse(f"POST {path}", self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)), _api_key)
+        return parse(
+            f"POST {path}",
+            self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)),
+            _api_key,
+        )
 
     def list(self, max_items: Optional[int] = 20) -> List[ServiceAccount]:
         """List service accounts, newest first: at most `max_items` (None: all of them)."""
@@ -82,7 +86,11 @@ class ServiceAccountApi:
         key it replaces (the lifespan as a duration).
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys/rotate"
-        return parse(f"POST {path}", self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)), _api_key)
+        return parse(
+            f"POST {path}",
+            self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)),
+            _api_key,
+        )
 
     def revoke_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> None:
         """Revoke every API key of the account (the account itself stays)."""
