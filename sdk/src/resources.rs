@@ -4,8 +4,8 @@ use crate::encoding::encode;
 use crate::{Client, Result};
 use latchkey_wire::{
     CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser, CredentialInfo, Empty,
-    IssueApiKey, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken, UpdateUser,
-    User,
+    IssueApiKey, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken,
+    UpdateApiKey, UpdateUser, User,
 };
 use uuid::Uuid;
 
@@ -172,6 +172,21 @@ impl ApiKeys<'_> {
     pub async fn revoke(&self, key_id: Uuid) -> Result<()> {
         self.client.delete(&format!("/api-keys/{key_id}")).await
     }
+
+    /// Disables (`true`) or enables (`false`) one key, from the next request on.
+    pub async fn set_disabled(&self, key_id: Uuid, disabled: bool) -> Result<CredentialInfo> {
+        self.update(key_id, &UpdateApiKey { disabled: Some(disabled), ..Default::default() }).await
+    }
+
+    /// Sets one key's description (`""` clears it).
+    pub async fn edit(&self, key_id: Uuid, description: &str) -> Result<CredentialInfo> {
+        self.update(key_id, &UpdateApiKey { description: Some(description.to_string()), ..Default::default() }).await
+    }
+
+    /// `PATCH /api-keys/{key_id}` as `request` describes it.
+    pub async fn update(&self, key_id: Uuid, request: &UpdateApiKey) -> Result<CredentialInfo> {
+        self.client.patch(&format!("/api-keys/{key_id}"), request).await
+    }
 }
 
 /// `/tokens`: access tokens.
@@ -218,13 +233,19 @@ impl Tokens<'_> {
 
     /// Sets the description (`""` clears it).
     pub async fn edit(&self, token_id: Uuid, description: &str) -> Result<CredentialInfo> {
-        let request = UpdateAccessToken { description: Some(description.to_string()), revoked: None };
+        let request = UpdateAccessToken { description: Some(description.to_string()), ..Default::default() };
         self.client.patch(&format!("/tokens/{token_id}"), &request).await
     }
 
     /// Revokes the token; it stops working on the next request.
     pub async fn revoke(&self, token_id: Uuid) -> Result<CredentialInfo> {
-        let request = UpdateAccessToken { description: None, revoked: Some(true) };
+        let request = UpdateAccessToken { revoked: Some(true), ..Default::default() };
+        self.client.patch(&format!("/tokens/{token_id}"), &request).await
+    }
+
+    /// Disables (`true`) or enables (`false`) the token, from the next request on.
+    pub async fn set_disabled(&self, token_id: Uuid, disabled: bool) -> Result<CredentialInfo> {
+        let request = UpdateAccessToken { disabled: Some(disabled), ..Default::default() };
         self.client.patch(&format!("/tokens/{token_id}"), &request).await
     }
 }

@@ -1,9 +1,11 @@
-// API keys across the organization (OWNER): filter, show inactive, revoke one.
+// API keys across the organization (OWNER): filter, show inactive, disable and enable,
+// edit a description, revoke one.
 import { h, field, checkbox, time, statusBadge, lastSix, run, errorLine, hideError, showError } from './dom.js';
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { confirmAction } from './dialogs.js';
 import { scopesView } from './scopes.js';
+import { disableToggle, descriptionEditor, descriptionView } from './lifecycle.js';
 
 export function render(panel) {
   const email = field('Service-account email', h('input', { type: 'text', name: 'service_account_email', autocomplete: 'off', placeholder: 'name@org-….serviceaccount.com' }));
@@ -18,7 +20,7 @@ export function render(panel) {
 
   let filters = {};
   const table = pagedTable({
-    columns: [{ label: 'Key' }, { label: 'Service account' }, { label: 'Status' }, { label: 'Scopes' }, { label: 'Created' },
+    columns: [{ label: 'Key' }, { label: 'Description' }, { label: 'Service account' }, { label: 'Status' }, { label: 'Scopes' }, { label: 'Created' },
       { label: 'Last used' }, { label: 'Revoked' }, { label: 'Actions', class: 'actions' }],
     testId: 'api-keys-table',
     empty: 'No API keys match.',
@@ -27,12 +29,18 @@ export function render(panel) {
   });
 
   function keyRow(key) {
-    const revoke = key.status === 'active' ? h('button', { type: 'button', class: 'btn danger small' }, 'Revoke') : null;
-    const { cell, error: rowError } = actionsCell(revoke);
+    const live = key.status === 'active' || key.status === 'disabled';
+    const revoke = live ? h('button', { type: 'button', class: 'btn danger small' }, 'Revoke') : null;
     const statusCell = h('td', {}, statusBadge(key.status));
+    const descCell = h('td', { class: 'description-cell' }, descriptionView(key));
+    const path = `/api-keys/${enc(key.id)}`;
+    const { cell, error: rowError } = actionsCell();
+    const toggle = disableToggle(key, path, statusCell, rowError);
+    const edit = live ? descriptionEditor(key, path, descCell, rowError) : null;
+    cell.querySelector('.btn-group').append(...[toggle, edit, revoke].filter(Boolean));
     const revokedCell = h('td', {}, time(key.revoked_at));
     const tr = h('tr', { dataset: { lastSix: key.last_six, id: key.id } },
-      h('td', {}, lastSix(key.last_six)), h('td', {}, h('span', { class: 'email service' }, key.owner_email)), statusCell,
+      h('td', {}, lastSix(key.last_six)), descCell, h('td', {}, h('span', { class: 'email service' }, key.owner_email)), statusCell,
       h('td', { class: 'scopes-cell' }, scopesView(key.scopes)),
       h('td', {}, time(key.created_at)), h('td', {}, time(key.last_used_at)), revokedCell, cell);
     if (revoke) {
@@ -48,6 +56,8 @@ export function render(panel) {
           statusCell.replaceChildren(statusBadge('revoked'));
           revokedCell.replaceChildren(time(new Date().toISOString()));
           revoke.remove();
+          if (toggle) toggle.remove();
+          if (edit) edit.remove();
         }
       });
     }

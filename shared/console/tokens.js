@@ -1,9 +1,11 @@
-// Access tokens: create (TokenCreator for self, OWNER for anyone), list, edit, revoke.
+// Access tokens: create (TokenCreator for self, OWNER for anyone), list, edit, disable and
+// enable, revoke.
 import { h, field, checkbox, time, statusBadge, lastSix, run, errorLine, showError, hideError } from './dom.js';
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
 import { scopePicker, scopesView } from './scopes.js';
+import { disableToggle } from './lifecycle.js';
 
 export function render(panel, ctx) {
   const { me, isOwner } = ctx;
@@ -31,12 +33,14 @@ export function render(panel, ctx) {
   }
 
   function tokenRow(info) {
-    const active = info.status === 'active';
+    const active = info.status === 'active' || info.status === 'disabled';
     const edit = h('button', { type: 'button', class: 'btn secondary small' }, 'Edit description');
     const revoke = active ? h('button', { type: 'button', class: 'btn danger small' }, 'Revoke') : null;
-    const { cell, error } = actionsCell(edit, revoke);
+    const { cell, error } = actionsCell(edit);
     const descCell = h('td', { class: 'description-cell' }, descriptionView(info));
     const statusCell = h('td', {}, statusBadge(info.status));
+    const toggle = disableToggle(info, `/tokens/${enc(info.id)}`, statusCell, error);
+    cell.querySelector('.btn-group').append(...[toggle, revoke].filter(Boolean));
     const tr = h('tr', { dataset: { id: info.id, lastSix: info.last_six } },
       descCell, h('td', {}, h('span', { class: 'email' }, info.owner_email)), h('td', {}, lastSix(info.last_six)), statusCell,
       h('td', { class: 'scopes-cell' }, scopesView(info.scopes)),
@@ -74,6 +78,7 @@ export function render(panel, ctx) {
           Object.assign(info, updated);
           statusCell.replaceChildren(statusBadge(updated.status));
           revoke.remove();
+          if (toggle) toggle.remove();
         }
       });
     }

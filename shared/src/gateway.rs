@@ -16,7 +16,7 @@ mod redirect;
 
 use crate::api::routes::{self, RouteMatch};
 use crate::api::{Access, Api, ApiError, ApiRequest, ApiResponse, RouteId, SignatureHeaders};
-use crate::auth::{self, Authorizer, Decision};
+use crate::auth::{self, Authorizer, Decision, Organizations};
 use crate::domain::Caller;
 use std::sync::Arc;
 
@@ -123,7 +123,8 @@ impl LocalGateway {
         let caller = if route.access == Access::Public {
             None
         } else {
-            match self.authorizer.authorize(raw.authorization).await {
+            let from = raw.source_ip.as_deref();
+            match self.authorizer.authorize_from(raw.authorization, Organizations::Any, from).await {
                 Ok(Decision::Allow(caller)) => Some(caller),
                 Ok(Decision::Deny(denial)) => {
                     auth::log_denial(&raw.request_id, &denial);

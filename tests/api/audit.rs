@@ -126,6 +126,21 @@ pub(crate) async fn every_change_writes_exactly_its_audit_events(app: &TestApp) 
         app.patch(&format!("/tokens/{token_id}"), &ann, json!({"description": "nightly"})).await
     });
     r.assert_status(200);
+    let (r, ev) = step!(app, log, "PATCH /tokens (disable)", &["credential.updated"], {
+        app.patch(&format!("/tokens/{token_id}"), &ann, json!({"disabled": true})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"]["disabled"], json!({"before": false, "after": true}));
+    assert_eq!(ev[0]["details"]["disabled_by"], json!({"before": null, "after": ann_id}));
+    let (r, _) = step!(app, log, "PATCH /tokens (disable again)", &[], {
+        app.patch(&format!("/tokens/{token_id}"), &ann, json!({"disabled": true})).await
+    });
+    r.assert_status(200);
+    let (r, ev) = step!(app, log, "PATCH /tokens (enable)", &["credential.updated"], {
+        app.patch(&format!("/tokens/{token_id}"), &ann, json!({"disabled": false})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"]["disabled"], json!({"before": true, "after": false}));
     let (r, _) = step!(app, log, "PATCH /tokens (revoke)", &["credential.revoked"], {
         app.patch(&format!("/tokens/{token_id}"), &ann, json!({"revoked": true})).await
     });
@@ -145,6 +160,21 @@ pub(crate) async fn every_change_writes_exactly_its_audit_events(app: &TestApp) 
         app.post("/service-accounts/audit-bot/api-keys", &owner, json!({})).await
     });
     let second_key_id = s(&r.assert_status(201)["key"]["id"]);
+    let (r, ev) = step!(app, log, "PATCH /api-keys/{id} (disable)", &["credential.updated"], {
+        app.patch(&format!("/api-keys/{second_key_id}"), &owner, json!({"disabled": true})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"]["disabled"], json!({"before": false, "after": true}));
+    assert_eq!(ev[0]["details"]["kind"], "api_key");
+    let (r, _) = step!(app, log, "PATCH /api-keys/{id} (same)", &[], {
+        app.patch(&format!("/api-keys/{second_key_id}"), &owner, json!({"disabled": true})).await
+    });
+    r.assert_status(200);
+    let (r, ev) = step!(app, log, "PATCH /api-keys/{id} (description)", &["credential.updated"], {
+        app.patch(&format!("/api-keys/{second_key_id}"), &owner, json!({"description": "suspect"})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"]["description"], json!({"before": null, "after": "suspect"}));
     let (r, _) = step!(app, log, "DELETE /api-keys/{id}", &["credential.revoked"], {
         app.delete(&format!("/api-keys/{second_key_id}"), &owner).await
     });

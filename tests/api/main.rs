@@ -9,6 +9,7 @@ mod equal_work;
 mod faults;
 mod http_layer;
 mod leaks;
+mod lifecycle;
 mod organization;
 mod properties;
 mod races;

@@ -70,6 +70,18 @@ pub(crate) async fn the_organization_policy_is_read_by_members_and_changed_by_pe
     let made = app.post("/tokens", &owner, json!({"lifespan_days": 10})).await.assert_status(201).clone();
     assert_eq!(lifespan_days(&made["token_info"]), 10);
 
+    // api_key_max_days: a key asked for without a lifespan gets it, a longer one is refused.
+    let first = app.post("/service-accounts", &owner, json!({"name": "bounded"})).await.assert_status(201).clone();
+    let bounded = app.get("/service-accounts/bounded/api-keys", &owner).await.assert_status(200).clone();
+    assert_eq!(lifespan_days(&bounded["items"][0]), 90, "{first}");
+    app.post("/service-accounts/bounded/api-keys", &owner, json!({"lifespan_days": 91}))
+        .await
+        .assert_problem(400, "validation_failed");
+    let key = app.post("/service-accounts/bounded/api-keys", &owner, json!({})).await.assert_status(201).clone();
+    assert_eq!(lifespan_days(&key["key"]), 90);
+    let key = app.post("/service-accounts/bounded/api-keys", &owner, json!({"lifespan_days": 7})).await;
+    assert_eq!(lifespan_days(&key.assert_status(201)["key"]), 7);
+
     // Its audit event says what changed; the same values again write none.
     let events = app.get("/audit-events?action=organization.policy_updated", &owner).await.assert_status(200).clone();
     let newest = &events["items"][0];

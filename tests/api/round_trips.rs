@@ -221,7 +221,7 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &o,
             Some(json!({"name": "deploy"})),
             201,
-            &[("create_service_account", 1)],
+            &[("get_organization", 1), ("create_service_account", 1)],
             "",
         ),
         row(ListServiceAccounts, "GET", "/api/v1/service-accounts", &o, None, 200, &[("list_service_accounts", 1)], ""),
@@ -252,7 +252,7 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &o,
             Some(json!({})),
             201,
-            &[("find_service_account_by_name", 1), ("issue_credential", 1)],
+            &[("get_organization", 1), ("find_service_account_by_name", 1), ("issue_credential", 1)],
             "",
         ),
         row(
@@ -276,6 +276,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             "",
         ),
         row(
+            UpdateApiKey,
+            "PATCH",
+            &format!("/api/v1/api-keys/{second_key_id}"),
+            &o,
+            Some(json!({"disabled": true})),
+            200,
+            &[("get_credential", 1), ("get_principals", 1), ("set_credential_disabled", 1)],
+            "the key and its owner (revoked is judged on the owner's epoch), then the update conditioned on the key as read",
+        ),
+        row(
             RevokeApiKey,
             "DELETE",
             &format!("/api/v1/api-keys/{second_key_id}"),
@@ -292,7 +302,12 @@ async fn every_route_costs_its_budget_in_store_calls() {
             &o,
             Some(json!({})),
             200,
-            &[("find_service_account_by_name", 1), ("list_credentials", 1), ("rotate_credentials", 1)],
+            &[
+                ("get_organization", 1),
+                ("find_service_account_by_name", 1),
+                ("list_credentials", 1),
+                ("rotate_credentials", 1),
+            ],
             "a rotation that names no scopes keeps the newest replaced key's: one page of the account's keys",
         ),
         row(

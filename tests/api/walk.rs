@@ -7,6 +7,11 @@ use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_
 use crate::leaks::{
     a_leaked_key_of_any_organization_stops_at_once, look_alikes_garbage_and_wrong_secrets_change_nothing,
 };
+use crate::lifecycle::{
+    a_holder_cannot_undo_an_owners_disable, api_keys_have_descriptions_and_lifespans_that_rotations_keep,
+    disabled_credentials_are_refused_listed_and_revoked_stays_final, last_used_ip_is_the_address_of_the_use,
+    revoked_reason_tells_why_a_credential_stopped,
+};
 use crate::organization::the_organization_policy_is_read_by_members_and_changed_by_persistent_owners;
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
@@ -42,6 +47,11 @@ macro_rules! api_tests {
                 a_leaked_key_of_any_organization_stops_at_once,
                 look_alikes_garbage_and_wrong_secrets_change_nothing,
                 the_organization_policy_is_read_by_members_and_changed_by_persistent_owners,
+                a_holder_cannot_undo_an_owners_disable,
+                disabled_credentials_are_refused_listed_and_revoked_stays_final,
+                revoked_reason_tells_why_a_credential_stopped,
+                api_keys_have_descriptions_and_lifespans_that_rotations_keep,
+                last_used_ip_is_the_address_of_the_use,
                 $($extra,)*
             );
         }

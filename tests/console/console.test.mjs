@@ -234,6 +234,21 @@ async function main() {
     equal(await rows.count(), 1, 'one key with that last six');
     equal(await rows.first().getAttribute('data-last-six'), six, 'it is ours');
     await shot('api-keys');
+    // Disable, then enable: the status follows, and so does the key's next request.
+    await rows.first().getByRole('button', { name: 'Disable' }).click();
+    await rows.first().getByRole('button', { name: 'Enable' }).waitFor();
+    equal(await rows.first().locator('.badge').textContent(), 'disabled', 'row shows disabled');
+    equal(await meStatus(firstKey), 401, 'disabled key is refused');
+    await rows.first().getByRole('button', { name: 'Enable' }).click();
+    await rows.first().getByRole('button', { name: 'Disable' }).waitFor();
+    equal(await rows.first().locator('.badge').textContent(), 'active', 'row shows active again');
+    equal(await meStatus(firstKey), 200, 'enabled key works again');
+    // A description, edited in place.
+    await rows.first().getByRole('button', { name: 'Edit description' }).click();
+    await rows.first().locator('.cell-editor input').fill('first key');
+    await rows.first().getByRole('button', { name: 'Save' }).click();
+    await rows.first().locator('.description').waitFor();
+    equal(await rows.first().locator('.description').textContent(), 'first key', 'key description edited');
     await rows.first().getByRole('button', { name: 'Revoke' }).click();
     await confirm();
     await rows.first().locator('.badge.bad').waitFor();
@@ -378,6 +393,13 @@ async function main() {
     await row.getByRole('button', { name: 'Save' }).click();
     await row.locator('.description').waitFor();
     equal(await row.locator('.description').textContent(), 'deploy bot (edited)', 'description edited');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    equal(await row.locator('.badge').textContent(), 'disabled', 'token row shows disabled');
+    equal(await meStatus(token), 401, 'disabled access token is refused');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByRole('button', { name: 'Disable' }).waitFor();
+    equal(await meStatus(token), 200, 'enabled access token works again');
     await row.getByRole('button', { name: 'Revoke' }).click();
     await confirm();
     await row.locator('.badge.bad').waitFor();

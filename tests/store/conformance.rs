@@ -21,12 +21,14 @@ mod agreement;
 mod audit;
 mod golden;
 mod leaks;
+mod lifecycle;
 mod owners;
 mod policy;
 mod sweeps;
 use agreement::*;
 use audit::*;
 use leaks::*;
+use lifecycle::*;
 use owners::*;
 use policy::*;
 
@@ -738,22 +740,22 @@ async fn last_use_is_throttled_and_never_resurrects(store: Arc<dyn Store>, clock
     };
 
     let first = tick(&clock);
-    store.record_last_used(token.id, first, first - window).await.unwrap();
+    store.record_last_used(token.id, first, first - window, None).await.unwrap();
     assert_eq!(last_used().await, Some(first));
 
     clock.advance(Duration::seconds(10));
     let soon = clock.now();
-    store.record_last_used(token.id, soon, soon - window).await.unwrap();
+    store.record_last_used(token.id, soon, soon - window, None).await.unwrap();
     assert_eq!(last_used().await, Some(first), "within the window nothing is recorded");
 
     clock.advance(Duration::seconds(60));
     let later = clock.now();
-    store.record_last_used(token.id, later, later - window).await.unwrap();
+    store.record_last_used(token.id, later, later - window, None).await.unwrap();
     assert_eq!(last_used().await, Some(later));
 
     // A credential that does not exist (never issued, or purged) is not created.
     let (ghost_owner, ghost) = (PrincipalId::new_random(), CredentialId::new_random());
-    store.record_last_used(ghost, later, later - window).await.unwrap();
+    store.record_last_used(ghost, later, later - window, None).await.unwrap();
     assert_eq!(store.lookup_credential_and_owner(ghost_owner, ghost).await.unwrap(), (None, None));
     assert_eq!(store.get_credential(acme.id(), ghost).await.unwrap(), None);
 
@@ -762,7 +764,7 @@ async fn last_use_is_throttled_and_never_resurrects(store: Arc<dyn Store>, clock
         support::create_user(&*store, acme.id(), "bob@example.com", PermissionLevel::Collaborator, &clock).await;
     store.delete_user(acme.id(), bob.id, revocation(&clock), support::audit()).await.unwrap();
     let at = tick(&clock);
-    store.record_last_used(bob_token.id, at, at - window).await.unwrap();
+    store.record_last_used(bob_token.id, at, at - window, None).await.unwrap();
     let (_, owner) = store.lookup_credential_and_owner(bob.id, bob_token.id).await.unwrap();
     assert_eq!(owner, None);
     assert_eq!(store.get_user(acme.id(), bob.id).await.unwrap(), None);
@@ -957,6 +959,9 @@ macro_rules! conformance_tests {
                 revoked_and_expired_credentials_are_left_untouched,
                 a_leaked_cli_token_of_the_last_live_owner_is_revoked_anyway,
                 a_leaked_access_token_leaves_its_owner_as_it_was,
+                disabling_refuses_a_credential_until_it_is_enabled,
+                a_revoked_credential_cannot_be_disabled_and_a_leak_revokes_a_disabled_one,
+                every_revocation_path_writes_its_reason,
             );
         }
     };

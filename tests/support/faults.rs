@@ -334,6 +334,15 @@ impl CredentialStore for FaultyStore {
         pass!(self.set_credential_description(org, id, description, audit))
     }
 
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord> {
+        pass!(self.set_credential_disabled(before, after, audit))
+    }
+
     async fn list_credentials(
         &self,
         org: OrganizationId,
@@ -403,8 +412,9 @@ impl CredentialLookup for FaultyStore {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()> {
-        pass!(self.record_last_used(credential, at, unless_used_since))
+        pass!(self.record_last_used(credential, at, unless_used_since, source_ip))
     }
 }
 

@@ -81,11 +81,23 @@ pub struct CredentialInfo {
     pub created_by: Option<Uuid>,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// Why it stopped: `revoked`, `revoked_all`, `rotated`, `owner_removed` or `leaked`;
+    /// null while it is not revoked.
+    #[serde(default)]
+    pub revoked_reason: Option<String>,
     pub last_used_at: Option<Timestamp>,
+    /// The source IP of the request that last wrote `last_used_at`.
+    #[serde(default)]
+    pub last_used_ip: Option<String>,
+    /// When it was disabled, and by whom (a principal id); null while enabled.
+    #[serde(default)]
+    pub disabled_at: Option<Timestamp>,
+    #[serde(default)]
+    pub disabled_by: Option<Uuid>,
     /// The credential's scopes; null: unscoped.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
-    /// `active`, `revoked` or `expired`.
+    /// `active`, `disabled`, `revoked` or `expired`.
     pub status: String,
 }
 
@@ -289,6 +301,12 @@ pub struct IssueApiKey {
     /// Absent or null: unscoped (a rotation: the newest replaced key's scopes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Absent: none (a rotation: the newest replaced key's).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// 1–3650; absent: the key never expires (a rotation: the newest replaced key's lifespan).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub lifespan_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +333,21 @@ pub struct UpdateAccessToken {
     /// Only `true` is meaningful: revocation cannot be undone.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
+    /// `true` disables the token, `false` enables it again.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+}
+
+/// `PATCH /api-keys/{key_id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiKey {
+    /// A new description; `""` clears it.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `true` disables the key, `false` enables it again.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
 }
 
 /// `POST /verify`. Its `Debug` never shows the token.

@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::failure::Failure;
-use super::output::{print_api_keys, print_json};
+use super::output::{print_api_keys, print_credential_details, print_json};
 use clap::Subcommand;
 use latchkey_sdk::ApiKeyFilters;
 use uuid::Uuid;
@@ -30,6 +30,20 @@ pub enum ApiKeyCommand {
         /// The key's id.
         key_id: Uuid,
     },
+    /// Disable one API key: it is refused from the next request until it is enabled again.
+    #[command(after_help = "Example:\n  latchkey api-key disable 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b")]
+    Disable { key_id: Uuid },
+    /// Enable a disabled API key again (what another OWNER disabled needs an OWNER's CLI token).
+    #[command(after_help = "Example:\n  latchkey api-key enable 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b")]
+    Enable { key_id: Uuid },
+    /// Change an API key's description.
+    #[command(after_help = "Example:\n  latchkey api-key edit 0b7c6f9e-... --description \"deploys production\"")]
+    Edit {
+        key_id: Uuid,
+        /// The new description; \"\" clears it.
+        #[arg(long)]
+        description: String,
+    },
 }
 
 pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failure> {
@@ -48,6 +62,25 @@ pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failur
         ApiKeyCommand::Revoke { key_id } => {
             api_keys.revoke(key_id).await?;
             context.say(format!("Revoked API key {key_id}; it no longer works."));
+        }
+        ApiKeyCommand::Disable { key_id } | ApiKeyCommand::Enable { key_id } => {
+            let disabled = matches!(command, ApiKeyCommand::Disable { .. });
+            let info = api_keys.set_disabled(key_id, disabled).await?;
+            if context.json() {
+                print_json(&info);
+            } else if disabled {
+                println!("Disabled API key {key_id}; it is refused until it is enabled again.");
+            } else {
+                println!("Enabled API key {key_id}; it works again.");
+            }
+        }
+        ApiKeyCommand::Edit { key_id, description } => {
+            let info = api_keys.edit(key_id, &description).await?;
+            if context.json() {
+                print_json(&info);
+            } else {
+                print_credential_details(&info);
+            }
         }
     }
     Ok(())

@@ -177,7 +177,11 @@ pub fn print_credential_details(info: &CredentialInfo) {
         ("Created by", info.created_by.map_or_else(|| "-".to_string(), |id| id.to_string())),
         ("Expires at", optional_time(&info.expires_at)),
         ("Revoked at", optional_time(&info.revoked_at)),
+        ("Revoked because", dash_if_empty(info.revoked_reason.as_deref())),
+        ("Disabled at", optional_time(&info.disabled_at)),
+        ("Disabled by", info.disabled_by.map_or_else(|| "-".to_string(), |id| id.to_string())),
         ("Last used at", optional_time(&info.last_used_at)),
+        ("Last used from", dash_if_empty(info.last_used_ip.as_deref())),
         ("Scopes", scopes(info)),
     ]);
 }

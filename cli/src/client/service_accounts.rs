@@ -54,6 +54,12 @@ pub enum ServiceAccountCommand {
         /// A key with no scopes at all (it can call only /me).
         #[arg(long, conflicts_with = "scopes")]
         no_scopes: bool,
+        /// The key's description.
+        #[arg(long)]
+        description: Option<String>,
+        /// The key expires after this many days (1-3650); none given: it never expires.
+        #[arg(long)]
+        lifespan_days: Option<i64>,
     },
     /// Create a new API key and revoke every older key of the service account.
     #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
@@ -66,6 +72,13 @@ pub enum ServiceAccountCommand {
         /// A new key with no scopes at all (it can call only /me).
         #[arg(long, conflicts_with = "scopes")]
         no_scopes: bool,
+        /// The new key's description; none given: the newest replaced key's.
+        #[arg(long)]
+        description: Option<String>,
+        /// The new key expires after this many days (1-3650); none given: the newest replaced
+        /// key's lifespan.
+        #[arg(long)]
+        lifespan_days: Option<i64>,
     },
     /// Revoke every API key of a service account.
     #[command(
@@ -122,8 +135,8 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             accounts.delete(reference).await?;
             context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
-        ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+        ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes, description, lifespan_days } => {
+            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes), description, lifespan_days };
             let issued = accounts.create_api_key_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: created API key {} (ending {}) for {}",
@@ -131,8 +144,8 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
         }
-        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes, description, lifespan_days } => {
+            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes), description, lifespan_days };
             let issued = accounts.rotate_api_keys_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: rotated the API keys of {}: older keys no longer work; new key {} (ending {})",

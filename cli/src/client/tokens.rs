@@ -60,6 +60,12 @@ pub enum TokenCommand {
     /// Revoke an access token; it stops working on the next request.
     #[command(after_help = "Example:\n  latchkey token revoke 5f0c...")]
     Revoke { token_id: Uuid },
+    /// Disable an access token: it is refused from the next request until it is enabled again.
+    #[command(after_help = "Example:\n  latchkey token disable 5f0c...")]
+    Disable { token_id: Uuid },
+    /// Enable a disabled access token again.
+    #[command(after_help = "Example:\n  latchkey token enable 5f0c...")]
+    Enable { token_id: Uuid },
     /// Log in with an access token (like `latchkey login`).
     #[command(after_help = "Example:\n  latchkey token login < access-token.txt")]
     Login(LoginArgs),
@@ -122,6 +128,17 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
                 print_json(&info);
             } else {
                 print_credential_details(&info);
+            }
+        }
+        TokenCommand::Disable { token_id } | TokenCommand::Enable { token_id } => {
+            let disabled = matches!(command, TokenCommand::Disable { .. });
+            let info = tokens.set_disabled(token_id, disabled).await?;
+            if context.json() {
+                print_json(&info);
+            } else if disabled {
+                println!("Disabled access token {token_id}; it is refused until it is enabled again.");
+            } else {
+                println!("Enabled access token {token_id}; it works again.");
             }
         }
         TokenCommand::Revoke { token_id } => {

@@ -47,6 +47,7 @@ fn binary(name: &str) -> PathBuf {
         "api-keys-revoke-all" => env!("CARGO_BIN_EXE_api-keys-revoke-all"),
         "api-keys-list" => env!("CARGO_BIN_EXE_api-keys-list"),
         "api-keys-revoke" => env!("CARGO_BIN_EXE_api-keys-revoke"),
+        "api-keys-update" => env!("CARGO_BIN_EXE_api-keys-update"),
         "tokens-create" => env!("CARGO_BIN_EXE_tokens-create"),
         "tokens-list" => env!("CARGO_BIN_EXE_tokens-list"),
         "tokens-get" => env!("CARGO_BIN_EXE_tokens-get"),
@@ -480,6 +481,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         last_used_at: None,
         purge_at: Some(now + chrono::Duration::days(89)),
         scopes: None,
+        lifecycle: Default::default(),
     };
     d.store.issue_credential(&record, latchkey_tests::audit()).await.expect("insert an expired token");
     token.expose().to_string()

@@ -18,7 +18,7 @@ from ._default import get_default_client
 from ._docs import same_doc
 from .models import CredentialInfo
 
-__all__ = ["CredentialInfo", "list", "revoke"]
+__all__ = ["CredentialInfo", "disable", "edit", "enable", "list", "revoke"]
 
 
 @same_doc(_Api.list)
@@ -39,3 +39,18 @@ def list(
 @same_doc(_Api.revoke)
 def revoke(key_id: IdLike) -> None:
     get_default_client().api_key.revoke(key_id)
+
+
+@same_doc(_Api.disable)
+def disable(key_id: IdLike) -> CredentialInfo:
+    return get_default_client().api_key.disable(key_id)
+
+
+@same_doc(_Api.enable)
+def enable(key_id: IdLike) -> CredentialInfo:
+    return get_default_client().api_key.enable(key_id)
+
+
+@same_doc(_Api.edit)
+def edit(key_id: IdLike, *, description: str) -> CredentialInfo:
+    return get_default_client().api_key.edit(key_id, description=description)

@@ -154,7 +154,12 @@ class CredentialInfo:
     # Fields of later server releases (credential lifecycle, scopes, IP ranges): None
     # when the server does not send them.
     revoked_reason: Optional[str] = None
+    """Why it stopped: revoked, revoked_all, rotated, owner_removed or leaked."""
     last_used_ip: Optional[str] = None
+    """The source IP of the request that last recorded `last_used_at`."""
+    disabled_at: Optional[datetime] = None
+    disabled_by: Optional[str] = None
+    """Who disabled it (a principal id); None while it is enabled."""
     scopes: Optional[List[str]] = None
     allowed_ip_ranges: Optional[List[str]] = None
 
@@ -178,6 +183,8 @@ class CredentialInfo:
             "revoked_reason": self.revoked_reason,
             "last_used_at": time_or_none(self.last_used_at),
             "last_used_ip": self.last_used_ip,
+            "disabled_at": time_or_none(self.disabled_at),
+            "disabled_by": self.disabled_by,
             "scopes": None if self.scopes is None else list(self.scopes),
             "allowed_ip_ranges": None if self.allowed_ip_ranges is None else list(self.allowed_ip_ranges),
             "status": self.status.value,
@@ -199,6 +206,8 @@ class CredentialInfo:
             revoked_reason=opt_str(data, "revoked_reason"),
             last_used_at=opt_time(data, "last_used_at"),
             last_used_ip=opt_str(data, "last_used_ip"),
+            disabled_at=opt_time(data, "disabled_at"),
+            disabled_by=opt_str(data, "disabled_by"),
             scopes=opt_str_list(data, "scopes"),
             allowed_ip_ranges=opt_str_list(data, "allowed_ip_ranges"),
             status=req_enum(data, "status", CredentialStatus),

@@ -38,9 +38,16 @@ def create(name: str, permission_level: Optional[PermissionLevelLike] = None) ->
 
 @same_doc(_Api.create_api_key)
 def create_api_key(
-    email: Optional[str] = None, name: Optional[str] = None, *, scopes: Optional[Sequence[str]] = None
+    email: Optional[str] = None,
+    name: Optional[str] = None,
+    *,
+    scopes: Optional[Sequence[str]] = None,
+    description: Optional[str] = None,
+    lifespan_days: Optional[int] = None,
 ) -> str:
-    return get_default_client().service_account.create_api_key(email=email, name=name, scopes=scopes)
+    return get_default_client().service_account.create_api_key(
+        email=email, name=name, scopes=scopes, description=description, lifespan_days=lifespan_days
+    )
 
 
 @same_doc(_Api.list)
@@ -60,9 +67,16 @@ def delete(email: Optional[str] = None, name: Optional[str] = None) -> None:
 
 @same_doc(_Api.rotate_api_keys)
 def rotate_api_keys(
-    email: Optional[str] = None, name: Optional[str] = None, *, scopes: Optional[Sequence[str]] = None
+    email: Optional[str] = None,
+    name: Optional[str] = None,
+    *,
+    scopes: Optional[Sequence[str]] = None,
+    description: Optional[str] = None,
+    lifespan_days: Optional[int] = None,
 ) -> str:
-    return get_default_client().service_account.rotate_api_keys(email=email, name=name, scopes=scopes)
+    return get_default_client().service_account.rotate_api_keys(
+        email=email, name=name, scopes=scopes, description=description, lifespan_days=lifespan_days
+    )
 
 
 @same_doc(_Api.revoke_api_keys)

@@ -17,7 +17,18 @@ from ._default import get_default_client
 from ._docs import same_doc
 from .models import CredentialInfo, IssuedAccessToken
 
-__all__ = ["CredentialInfo", "IssuedAccessToken", "create", "describe", "edit", "get", "list", "revoke"]
+__all__ = [
+    "CredentialInfo",
+    "IssuedAccessToken",
+    "create",
+    "describe",
+    "disable",
+    "edit",
+    "enable",
+    "get",
+    "list",
+    "revoke",
+]
 
 
 @same_doc(_Api.create)
@@ -60,3 +71,13 @@ def edit(token_id: IdLike, *, description: str) -> CredentialInfo:
 @same_doc(_Api.revoke)
 def revoke(token_id: IdLike) -> CredentialInfo:
     return get_default_client().token.revoke(token_id)
+
+
+@same_doc(_Api.disable)
+def disable(token_id: IdLike) -> CredentialInfo:
+    return get_default_client().token.disable(token_id)
+
+
+@same_doc(_Api.enable)
+def enable(token_id: IdLike) -> CredentialInfo:
+    return get_default_client().token.enable(token_id)

@@ -32,6 +32,7 @@ pub fn service_account(s: &ServiceAccount) -> wire::ServiceAccount {
 pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal>) -> wire::CredentialInfo {
     let status = match c.status(now, owner) {
         crate::domain::CredentialStatus::Active => "active",
+        crate::domain::CredentialStatus::Disabled => "disabled",
         crate::domain::CredentialStatus::Revoked => "revoked",
         crate::domain::CredentialStatus::Expired => "expired",
     };
@@ -46,10 +47,19 @@ pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal
         created_by: c.created_by.map(|p| p.as_uuid()),
         expires_at: c.expires_at,
         revoked_at: c.revoked_at,
+        revoked_reason: c.revoked_reason(now, owner).map(|r| r.as_str().to_string()),
         last_used_at: c.last_used_at,
+        last_used_ip: c.lifecycle.last_used_ip.clone(),
+        disabled_at: c.lifecycle.disabled_at,
+        disabled_by: c.lifecycle.disabled_by.map(|p| p.as_uuid()),
         scopes: c.scopes.as_ref().map(Scopes::to_vec),
         status: status.into(),
     }
+}
+
+/// Whether a default listing shows it: active or disabled (not revoked, not expired).
+pub fn is_live(c: &wire::CredentialInfo) -> bool {
+    c.status == "active" || c.status == "disabled"
 }
 
 pub fn me(c: &Caller) -> wire::Me {

@@ -14,6 +14,8 @@ pub enum DenyReason {
     WrongSecret,
     Revoked,
     Expired,
+    /// Disabled (SPEC section 10): refused until it is enabled again.
+    Disabled,
     /// A valid credential of an organization the API does not accept (a protected API's
     /// `latchkeyOrganizations`, or another organization's token at `/verify`).
     OtherOrganization,
@@ -38,6 +40,7 @@ impl DenyReason {
             DenyReason::WrongSecret => "wrong_secret",
             DenyReason::Revoked => "revoked",
             DenyReason::Expired => "expired",
+            DenyReason::Disabled => "disabled",
             DenyReason::OtherOrganization => "other_organization",
         }
     }
@@ -135,7 +138,7 @@ mod tests {
         for reason in [MissingHeader, NotBearer, Malformed] {
             assert!(reason.is_noise());
         }
-        for reason in [UnknownCredential, WrongSecret, Revoked, Expired, OtherOrganization] {
+        for reason in [UnknownCredential, WrongSecret, Revoked, Expired, Disabled, OtherOrganization] {
             assert!(!reason.is_noise());
         }
     }

@@ -76,8 +76,20 @@ impl Authorizer {
         authorization: Option<&str>,
         organizations: Organizations<'_>,
     ) -> Result<Decision, AuthFailure> {
+        self.authorize_from(authorization, organizations, None).await
+    }
+
+    /// [`Authorizer::authorize_for`] for a request from `source_ip` (API Gateway's
+    /// `requestContext.identity.sourceIp`; `serve`'s peer), which the `last_used_at` write
+    /// records as `last_used_ip`.
+    pub async fn authorize_from(
+        &self,
+        authorization: Option<&str>,
+        organizations: Organizations<'_>,
+        source_ip: Option<&str>,
+    ) -> Result<Decision, AuthFailure> {
         match bearer_token(authorization) {
-            Ok(token) => self.decide(token, organizations).await,
+            Ok(token) => self.decide_from(token, organizations, source_ip).await,
             Err(reason) => Ok(Decision::Deny(Denial::noise(reason))),
         }
     }
@@ -88,6 +100,19 @@ impl Authorizer {
     /// denied right after the secret compare, before its status is looked at (so nothing
     /// about it is told) and before any `last_used_at` write.
     pub async fn decide(&self, token: &str, organizations: Organizations<'_>) -> Result<Decision, AuthFailure> {
+        self.decide_from(token, organizations, None).await
+    }
+
+    /// [`Authorizer::decide`] for a token presented from `source_ip` (recorded as
+    /// `last_used_ip` when it is an IP address; anything else records none).
+    pub async fn decide_from(
+        &self,
+        token: &str,
+        organizations: Organizations<'_>,
+        source_ip: Option<&str>,
+    ) -> Result<Decision, AuthFailure> {
+        // Parsed, so only an address (in its canonical form) is ever stored.
+        let source_ip = source_ip.and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string());
         let token = match Token::parse(token) {
             Ok(t) => t,
             Err(_) => return Ok(Decision::Deny(Denial::noise(DenyReason::Malformed))),
@@ -123,12 +148,13 @@ impl Authorizer {
             CredentialStatus::Active => {}
             CredentialStatus::Revoked => return deny(DenyReason::Revoked),
             CredentialStatus::Expired => return deny(DenyReason::Expired),
+            CredentialStatus::Disabled => return deny(DenyReason::Disabled),
         }
         let throttle = last_use_cutoff(now);
         if credential.last_use_is_due(throttle) {
             // Bookkeeping must not turn a good credential away: bounded, and a failure or a
             // timeout is only logged.
-            let write = self.store.record_last_used(credential.id, now, throttle);
+            let write = self.store.record_last_used(credential.id, now, throttle, source_ip.as_deref());
             match tokio::time::timeout(LAST_USED_WRITE_LIMIT, write).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {

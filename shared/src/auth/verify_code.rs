@@ -40,6 +40,7 @@ impl VerifyCode {
             }
             DenyReason::Revoked => VerifyCode::Revoked,
             DenyReason::Expired => VerifyCode::Expired,
+            DenyReason::Disabled => VerifyCode::Disabled,
         }
     }
 }

@@ -62,6 +62,8 @@ impl FromStr for CredentialKind {
 #[serde(rename_all = "snake_case")]
 pub enum CredentialStatus {
     Active,
+    /// Switched off, not revoked: works again once enabled (SPEC section 10).
+    Disabled,
     Revoked,
     Expired,
 }
@@ -121,11 +123,15 @@ impl<'de> Deserialize<'de> for Description {
     }
 }
 
-/// An access token's lifespan in whole days, within the configured bounds.
+/// A credential's lifespan in whole days, within the bounds of its kind (access tokens: the
+/// configured ones; API keys: [`LifespanDays::API_KEY_MAX_DAYS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LifespanDays(u32);
 
 impl LifespanDays {
+    /// An API key's longest lifespan (SPEC section 10; section 11's policy may lower it).
+    pub const API_KEY_MAX_DAYS: u32 = 3650;
+
     pub fn parse(days: i64, max_days: u32) -> Result<Self, DomainError> {
         if days < 1 || days > i64::from(max_days) {
             return Err(DomainError::invalid("lifespan_days", format!("must be a whole number from 1 to {max_days}")));

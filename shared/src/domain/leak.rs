@@ -10,7 +10,7 @@
 
 use super::{
     AuditContext, AuditEvent, CredentialId, CredentialRecord, CredentialStatus, LiveOwnerChange, Principal,
-    PrincipalId, Revocation, SecretHash, User,
+    PrincipalId, Revocation, RevokedReason, SecretHash, User,
 };
 use crate::clock::Timestamp;
 use subtle::ConstantTimeEq;
@@ -47,14 +47,12 @@ impl<'a> LeakMatch<'a> {
         now: Timestamp,
         audit: &AuditContext,
     ) -> Option<LeakRevocation> {
-        // Live credentials are revoked (a disabled one too, once credentials can be disabled:
-        // it could be enabled again).
-        if self.credential.status(now, owner) != CredentialStatus::Active {
+        // Live credentials are revoked, and disabled ones too: they could be enabled again.
+        if !matches!(self.credential.status(now, owner), CredentialStatus::Active | CredentialStatus::Disabled) {
             return None;
         }
         let mut revoked = self.credential.clone();
-        revoked.revoked_at = Some(revocation.at);
-        revoked.purge_at = Some(revocation.purge_at);
+        revocation.because(RevokedReason::Leaked).apply(&mut revoked);
         let (user_before, user_after) = match owner {
             Some(Principal::User(user)) => {
                 let after = user.after_leaked(self.credential);

@@ -9,6 +9,7 @@ mod holding;
 mod ids;
 mod last_use;
 mod leak;
+mod lifecycle;
 mod names;
 pub mod org_policy;
 mod ownership;
@@ -25,6 +26,7 @@ pub use holding::Epoch;
 pub use ids::{CredentialId, OrganizationId, PrincipalId};
 pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
 pub use leak::{LeakMatch, LeakRevocation};
+pub use lifecycle::{DisableRefusal, DisabledChange, Lifecycle, RevokedReason};
 pub use names::{Email, OrganizationName, ServiceAccountName, parse_display_name};
 pub use org_policy::{IpRanges, OrganizationPolicy, PolicyChange};
 pub use ownership::LiveOwnerChange;
@@ -160,6 +162,9 @@ pub struct CredentialRecord {
     /// what they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
+    /// Disabled or not, why it was revoked, where it was last used (SPEC section 10).
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
 }
 
 impl CredentialRecord {
@@ -174,9 +179,36 @@ impl CredentialRecord {
             Some(epoch) if self.epoch < epoch => CredentialStatus::Revoked,
             Some(_) => match self.expires_at {
                 Some(exp) if exp <= now => CredentialStatus::Expired,
+                _ if self.lifecycle.disabled_at.is_some() => CredentialStatus::Disabled,
                 _ => CredentialStatus::Active,
             },
         }
+    }
+
+    /// Why it stopped (`None` while it is not revoked): the reason its revocation wrote; for
+    /// a record revoked before reasons existed, `revoked`; for one an epoch bump or its
+    /// owner's removal revoked and no sweep has marked yet, what the owner tells.
+    pub fn revoked_reason(&self, now: Timestamp, owner: Option<&Principal>) -> Option<RevokedReason> {
+        if self.status(now, owner) != CredentialStatus::Revoked {
+            return None;
+        }
+        if let Some(reason) = self.lifecycle.revoked_reason {
+            return Some(reason);
+        }
+        if self.revoked_at.is_some() {
+            return Some(RevokedReason::Revoked);
+        }
+        let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
+        Some(match owner {
+            None => RevokedReason::OwnerRemoved,
+            // A user's rotation leaves it a live CLI token; its revoke-all none.
+            Some(Principal::User(user)) if self.kind == CredentialKind::CliToken && user.cli_token_live => {
+                RevokedReason::Rotated
+            }
+            // Otherwise the owner item does not tell a rotation from a revoke-all: both
+            // revoked every older credential of the kind.
+            Some(_) => RevokedReason::RevokedAll,
+        })
     }
 
     /// When an expiring credential should be purged if nothing revokes it first.
@@ -190,11 +222,25 @@ impl CredentialRecord {
 pub struct Revocation {
     pub at: Timestamp,
     pub purge_at: Timestamp,
+    /// Why: each store path names its own ([`Revocation::because`]); `revoked` until then.
+    pub reason: RevokedReason,
 }
 
 impl Revocation {
     pub fn new(at: Timestamp, retention: Duration) -> Self {
-        Self { at, purge_at: at + retention }
+        Self { at, purge_at: at + retention, reason: RevokedReason::Revoked }
+    }
+
+    /// The same revocation, for `reason`.
+    pub fn because(self, reason: RevokedReason) -> Self {
+        Self { reason, ..self }
+    }
+
+    /// `credential` as this revocation leaves it.
+    pub fn apply(&self, credential: &mut CredentialRecord) {
+        credential.revoked_at = Some(self.at);
+        credential.purge_at = Some(self.purge_at);
+        credential.lifecycle.revoked_reason = Some(self.reason);
     }
 }
 

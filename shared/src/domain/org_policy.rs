@@ -111,6 +111,27 @@ impl OrganizationPolicy {
         *self == Self::default()
     }
 
+    /// A new API key's lifetime under `api_key_max_days` (SPEC section 11): a key asked for
+    /// without one gets the limit; one asked for longer is refused when the caller named it
+    /// (`explicit`), cut to the limit when it was inherited (a rotation keeping the replaced
+    /// key's lifespan).
+    pub fn api_key_lifespan(
+        &self,
+        asked: Option<chrono::Duration>,
+        explicit: bool,
+    ) -> Result<Option<chrono::Duration>, DomainError> {
+        let Some(max_days) = self.api_key_max_days else { return Ok(asked) };
+        let max = chrono::Duration::days(i64::from(max_days));
+        match asked {
+            Some(d) if d > max && explicit => Err(DomainError::invalid(
+                "lifespan_days",
+                format!("longer than the organization's api_key_max_days ({max_days})"),
+            )),
+            Some(d) => Ok(Some(d.min(max))),
+            None => Ok(Some(max)),
+        }
+    }
+
     /// The longest lifetime, in days, of a new access token: the organization's limit within
     /// the service's.
     pub fn access_token_max_days(&self, service_max: u32) -> u32 {
@@ -204,5 +225,17 @@ mod tests {
         assert_eq!((after.access_token_max_days, after.api_key_max_days), (Some(30), None));
         assert_eq!(after.access_token_max_days(365), 30);
         assert_eq!(OrganizationPolicy::default().access_token_max_days(365), 365);
+    }
+
+    #[test]
+    fn api_keys_get_the_limit_and_only_an_inherited_lifespan_is_cut_to_it() {
+        use chrono::Duration;
+        let none = OrganizationPolicy::default();
+        assert_eq!(none.api_key_lifespan(None, false).unwrap(), None);
+        let limited = OrganizationPolicy { api_key_max_days: Some(90), ..Default::default() };
+        assert_eq!(limited.api_key_lifespan(None, false).unwrap(), Some(Duration::days(90)));
+        assert_eq!(limited.api_key_lifespan(Some(Duration::days(30)), true).unwrap(), Some(Duration::days(30)));
+        assert!(limited.api_key_lifespan(Some(Duration::days(91)), true).is_err());
+        assert_eq!(limited.api_key_lifespan(Some(Duration::days(400)), false).unwrap(), Some(Duration::days(90)));
     }
 }

@@ -4,6 +4,7 @@
 //! `NotFound` (the caller may not even learn the object exists).
 
 use super::{Caller, CredentialKind, CredentialRecord, PermissionLevel, PrincipalType, Role, Scopes, User};
+use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denial {
@@ -81,6 +82,28 @@ pub fn may_grant_scopes(caller: &Caller, requested: Option<&Scopes>) -> Decision
     }
 }
 
+/// A credential never makes a wider one (SPEC section 7): whatever `caller` creates expires
+/// no later than the caller's own credential. `requested`: the new credential's expiry
+/// (`None`: never); `may_cap`: the caller named no lifespan, so the expiry is brought down to
+/// the caller's own instead of refused. `Err`: why it is refused (a 400).
+pub fn bound_expiry(caller: &Caller, requested: Option<Timestamp>, may_cap: bool) -> Result<Option<Timestamp>, String> {
+    let Some(own) = caller.credential.expires_at else { return Ok(requested) };
+    match requested {
+        Some(at) if at <= own => Ok(Some(at)),
+        _ if may_cap => Ok(Some(own)),
+        _ => Err(format!(
+            "lifespan_days: a credential cannot outlive the credential that creates it (which expires at {})",
+            own.to_rfc3339()
+        )),
+    }
+}
+
+/// CLI tokens never expire, so only a caller whose own credential never expires issues one
+/// (a new user's first token, a rotation): SPEC section 7.
+pub fn may_issue_unexpiring(caller: &Caller) -> Result<(), String> {
+    bound_expiry(caller, None, false).map(|_| ())
+}
+
 /// CLI tokens are always unscoped, so a scoped caller can never create one (a new user's
 /// first token, a rotation): that would widen it.
 pub fn may_issue_cli_tokens(caller: &Caller) -> Decision {
@@ -123,6 +146,13 @@ pub fn may_issue_api_keys(caller: &Caller) -> Decision {
 
 /// Revoking one API key or all of a service account's.
 pub fn may_revoke_api_keys(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    require_identity_power(caller)
+}
+
+/// Disabling or enabling an API key, or editing its description (`PATCH /api-keys/{id}`):
+/// identity, beyond an access token (SPEC section 7).
+pub fn may_change_api_keys(caller: &Caller) -> Decision {
     require_owner(caller)?;
     require_identity_power(caller)
 }
@@ -220,6 +250,27 @@ pub fn may_list_tokens_of(caller: &Caller, owner_is_caller: bool) -> Decision {
 /// The principal type a caller must be for user-only routes, for documentation and tests.
 pub fn user_only(principal_type: PrincipalType) -> bool {
     principal_type == PrincipalType::User
+}
+
+/// Whether `caller` may enable `credential` (SPEC section 10): what its holder disabled
+/// itself, anyone who may change the flag; what an OWNER other than the holder disabled, only
+/// an OWNER other than the holder with a persistent credential.
+pub fn may_enable(caller: &Caller, credential: &CredentialRecord) -> Result<(), Denial> {
+    if !credential.disabled_by_other() {
+        return Ok(());
+    }
+    if caller.id == credential.owner_id {
+        return Err(Denial::Forbidden(
+            "an owner disabled this credential; its holder cannot enable it again (another OWNER can)",
+        ));
+    }
+    if !caller.is_owner() || !caller.is_persistent() {
+        return Err(Denial::Forbidden(
+            "enabling a credential that an owner disabled needs an OWNER's persistent credential (a CLI token or \
+             an unscoped API key without expiry)",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -350,6 +401,45 @@ mod tests {
         assert!(may_create_user(&c).is_err());
         assert!(may_rotate_cli_tokens_of(&c, &collab).is_err());
         assert!(may_issue_cli_tokens(&c).is_err());
+    }
+
+    #[test]
+    fn only_another_persistent_owner_ends_an_investigation() {
+        let mut c = caller(PermissionLevel::Owner, Roles::default(), CredentialKind::CliToken, PrincipalType::User);
+        let holder = user(&c, PermissionLevel::Collaborator);
+        let mut key = crate::domain::CredentialRecord {
+            id: crate::domain::CredentialId::new_random(),
+            organization_id: c.organization_id,
+            kind: CredentialKind::AccessToken,
+            owner_id: holder.id,
+            owner_email: holder.email.clone(),
+            secret_hash: crate::domain::SecretHash::from_digest([1; 32]),
+            last_six: "abcdef".into(),
+            epoch: 0,
+            description: None,
+            created_at: Utc::now(),
+            created_by: None,
+            expires_at: None,
+            revoked_at: None,
+            last_used_at: None,
+            purge_at: None,
+            scopes: None,
+            lifecycle: Default::default(),
+        };
+        assert!(may_enable(&c, &key).is_ok(), "not disabled");
+        key.lifecycle.disabled_at = Some(Utc::now());
+        key.lifecycle.disabled_by = Some(holder.id);
+        let mut as_holder = c.clone();
+        as_holder.id = holder.id;
+        as_holder.permission_level = PermissionLevel::Collaborator;
+        assert!(may_enable(&as_holder, &key).is_ok(), "what the holder disabled, it enables");
+        key.lifecycle.disabled_by = Some(c.id);
+        assert!(may_enable(&as_holder, &key).is_err(), "the holder cannot undo an owner's disable");
+        as_holder.permission_level = PermissionLevel::Owner;
+        assert!(may_enable(&as_holder, &key).is_err(), "not even as an OWNER");
+        assert!(may_enable(&c, &key).is_ok());
+        c.credential.expires_at = Some(Utc::now());
+        assert!(may_enable(&c, &key).is_err(), "an expiring credential is not persistent");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! the next housekeeping run if it failed halfway, so no sweep is ever lost. Marking is
 //! idempotent: a credential already revoked keeps its first revocation.
 
-use super::{CredentialKind, CredentialRecord, OrganizationId, PrincipalId, Revocation};
+use super::{CredentialKind, CredentialRecord, OrganizationId, PrincipalId, Revocation, RevokedReason};
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub struct SweepTask {
     pub below_epoch: Option<u64>,
     pub revoked_at: Timestamp,
     pub purge_at: Timestamp,
+    /// Why (`revoked_reason` on what it marks). Tasks recorded before reasons existed read
+    /// as `None`: an owner's removal or an epoch bump, told apart by `below_epoch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<RevokedReason>,
 }
 
 impl SweepTask {
@@ -62,6 +66,7 @@ impl SweepTask {
             below_epoch,
             revoked_at: revocation.at,
             purge_at: revocation.purge_at,
+            reason: Some(revocation.reason),
         }
     }
 
@@ -73,7 +78,11 @@ impl SweepTask {
     }
 
     pub fn revocation(&self) -> Revocation {
-        Revocation { at: self.revoked_at, purge_at: self.purge_at }
+        let reason = self.reason.unwrap_or(match self.below_epoch {
+            None => RevokedReason::OwnerRemoved,
+            Some(_) => RevokedReason::RevokedAll,
+        });
+        Revocation { at: self.revoked_at, purge_at: self.purge_at, reason }
     }
 
     /// Whether `credential` is one this task must mark: its owner's, of a swept kind, issued
@@ -89,8 +98,7 @@ impl SweepTask {
     /// `credential` as this task leaves it (unchanged when the task does not cover it).
     pub fn mark(&self, mut credential: CredentialRecord) -> CredentialRecord {
         if self.covers(&credential) {
-            credential.revoked_at = Some(self.revoked_at);
-            credential.purge_at = Some(self.purge_at);
+            self.revocation().apply(&mut credential);
         }
         credential
     }
@@ -120,6 +128,7 @@ mod tests {
             last_used_at: None,
             purge_at: None,
             scopes: None,
+            lifecycle: Default::default(),
         }
     }
 

@@ -63,7 +63,9 @@ pub async fn handle_event(
     let accepted =
         auth::parse_organization_list(event.stage_variables.get(ORGANIZATIONS_STAGE_VARIABLE).map(String::as_str));
     let organizations = accepted.as_deref().map_or(Organizations::Any, Organizations::Only);
-    match authorizer.authorize_for(header, organizations).await {
+    // The caller's address, as API Gateway saw it: recorded as the credential's `last_used_ip`.
+    let source_ip = event.request_context.identity.as_ref().and_then(|identity| identity.source_ip.as_deref());
+    match authorizer.authorize_from(header, organizations, source_ip).await {
         Ok(Decision::Allow(caller)) => {
             let mut context = Map::new();
             for (k, v) in context::to_context(&caller) {

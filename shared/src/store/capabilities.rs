@@ -197,6 +197,19 @@ pub trait CredentialStore: Send + Sync {
         audit: &AuditContext,
     ) -> StoreResult<CredentialRecord>;
 
+    /// Disables or enables a credential (SPEC section 10): writes `after`'s `disabled_at` and
+    /// `disabled_by` on condition that the stored credential still has `before`'s and is not
+    /// revoked (`Contention` otherwise: read again and decide again; `NotFound`), with its
+    /// `credential.updated` event (none, and no write, when the two agree). The decision is
+    /// the domain's, made by the caller on `before` (`CredentialRecord::with_disabled`,
+    /// `policy::may_enable`).
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord>;
+
     /// Credentials of one kind in one organization, per `filter`, in credential order.
     async fn list_credentials(
         &self,
@@ -269,7 +282,8 @@ pub trait CredentialLookup: Send + Sync {
         credential: CredentialId,
     ) -> StoreResult<(Option<CredentialRecord>, Option<Principal>)>;
 
-    /// Records `at` as the credential's `last_used_at` unless it was recorded after
+    /// Records `at` as the credential's `last_used_at`, and `source_ip` (the request's, `None`
+    /// when unknown) as its `last_used_ip` in the same write (SPEC section 10), unless it was recorded after
     /// `unless_used_since` (the once-a-minute throttle: `domain::last_use_is_due`, judged on
     /// the stored value). Conditioned on the credential
     /// existing: it never resurrects a purged item. A lost condition is not an error.
@@ -278,6 +292,7 @@ pub trait CredentialLookup: Send + Sync {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()>;
 }
 

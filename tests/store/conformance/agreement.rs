@@ -44,17 +44,17 @@ pub(super) async fn last_use_is_recorded_again_exactly_one_interval_later(
     let cutoff = |at: Timestamp| at - Duration::seconds(latchkey::auth::LAST_USED_INTERVAL_SECONDS);
 
     let first = tick(&clock);
-    store.record_last_used(token.id, first, cutoff(first)).await.unwrap();
+    store.record_last_used(token.id, first, cutoff(first), None).await.unwrap();
     assert_eq!(last_used().await, Some(first));
 
     // One microsecond short of the interval: the last use is after the cut-off.
     let early = first + Duration::seconds(latchkey::auth::LAST_USED_INTERVAL_SECONDS) - Duration::microseconds(1);
-    store.record_last_used(token.id, early, cutoff(early)).await.unwrap();
+    store.record_last_used(token.id, early, cutoff(early), None).await.unwrap();
     assert_eq!(last_used().await, Some(first), "used within the interval: nothing recorded");
 
     // Exactly one interval later: the cut-off is the last use itself.
     let boundary = first + Duration::seconds(latchkey::auth::LAST_USED_INTERVAL_SECONDS);
     assert_eq!(cutoff(boundary), first);
-    store.record_last_used(token.id, boundary, cutoff(boundary)).await.unwrap();
+    store.record_last_used(token.id, boundary, cutoff(boundary), None).await.unwrap();
     assert_eq!(last_used().await, Some(boundary), "used exactly one interval ago: recorded again");
 }

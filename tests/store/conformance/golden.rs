@@ -54,8 +54,12 @@ const CREDENTIAL: &[&str] = &[
     "revoked_at",
     "last_used_at",
     "purge_at",
+    "disabled_at",
+    "disabled_by",
+    "revoked_reason",
 ];
-const SWEEP_TASK: &[&str] = &["organization_id", "owner_id", "kinds", "below_epoch", "revoked_at", "purge_at"];
+const SWEEP_TASK: &[&str] =
+    &["organization_id", "owner_id", "kinds", "below_epoch", "revoked_at", "purge_at", "reason"];
 
 /// Every record kind, with every optional field set.
 struct Fixture {
@@ -64,7 +68,7 @@ struct Fixture {
     owner_token: CredentialRecord,
     account: ServiceAccount,
     key: CredentialRecord,
-    /// An access token with a description, a last use and a revocation.
+    /// An access token with a description, a last use, a disable and a revocation.
     token: CredentialRecord,
 }
 
@@ -94,7 +98,11 @@ impl Fixture {
             .await
             .unwrap();
         let at = tick(clock);
-        store.record_last_used(self.token.id, at, at - Duration::minutes(1)).await.unwrap();
+        store.record_last_used(self.token.id, at, at - Duration::minutes(1), None).await.unwrap();
+        let before = store.get_credential(self.org.id, self.token.id).await.unwrap().unwrap();
+        let change = latchkey::domain::DisabledChange { disabled: true, by: self.owner.id, at: tick(clock) };
+        let disabled = before.with_disabled(change, false).unwrap().unwrap();
+        store.set_credential_disabled(&before, &disabled, latchkey_tests::audit()).await.unwrap();
         store.revoke_credential(self.org.id, self.token.id, revocation(clock), latchkey_tests::audit()).await.unwrap();
         store.backfill_identity(clock.now()).await.unwrap();
     }

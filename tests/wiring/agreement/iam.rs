@@ -52,6 +52,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // count and the event in one transaction.
     ("revoke_leaked", &["GetItem", "UpdateItem", "ConditionCheckItem", "PutItem"]),
     ("set_credential_description", &["GetItem", "UpdateItem", "PutItem"]),
+    // Conditioned on the record as read; a lost condition reads it again to tell why.
+    ("set_credential_disabled", &["GetItem", "UpdateItem", "PutItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
     ("record_last_used", &["UpdateItem"]),
@@ -84,14 +86,17 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("cli-tokens-rotate-own", &["get_user", "rotate_credentials"]),
     ("cli-tokens-revoke-own", &["revoke_all_credentials"]),
     ("cli-tokens-rotate", &["get_user", "rotate_credentials"]),
-    ("service-accounts-create", &["create_service_account"]),
+    ("service-accounts-create", &["create_service_account", "get_organization"]),
     ("service-accounts-list", &["list_service_accounts"]),
     ("service-accounts-get", &["find_service_account_by_name"]),
     ("service-accounts-delete", &["find_service_account_by_name", "delete_service_account"]),
-    ("api-keys-create", &["find_service_account_by_name", "issue_credential"]),
+    ("api-keys-create", &["find_service_account_by_name", "issue_credential", "get_organization"]),
     ("api-keys-list-for-account", &["find_service_account_by_name", "list_credentials"]),
     // A rotation that names no scopes reads the newest replaced key's.
-    ("api-keys-rotate", &["find_service_account_by_name", "list_credentials", "rotate_credentials"]),
+    (
+        "api-keys-rotate",
+        &["find_service_account_by_name", "list_credentials", "rotate_credentials", "get_organization"],
+    ),
     ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
     ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
     ("api-keys-revoke", &["get_credential", "revoke_credential"]),
@@ -99,9 +104,19 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("tokens-create", &["get_user", "find_user_by_email", "get_organization", "issue_credential"]),
     ("organization-get", &["get_organization"]),
     ("organization-update", &["update_organization_policy"]),
+    ("api-keys-update", &["get_credential", "get_principals", "set_credential_description", "set_credential_disabled"]),
     ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
     ("tokens-get", &["get_credential", "get_principals"]),
-    ("tokens-update", &["get_credential", "get_principals", "set_credential_description", "revoke_credential"]),
+    (
+        "tokens-update",
+        &[
+            "get_credential",
+            "get_principals",
+            "set_credential_description",
+            "set_credential_disabled",
+            "revoke_credential",
+        ],
+    ),
     ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
     // POST /verify decides with the authorizer's own function: the same calls.
     ("verify", &["lookup_credential_and_owner", "record_last_used"]),
@@ -132,7 +147,7 @@ const INDEX: &str = "index/gsi1";
 /// evaluates `dynamodb:Attributes` over every attribute name in the request, the key's
 /// included), `last_used_at` and `last_used_at_us` in the update expression, and `pk` and
 /// `last_used_at_us` again in its condition (shared/src/store/dynamodb/lookup.rs, keys.rs).
-const LAST_USED_ATTRIBUTES: [&str; 4] = ["pk", "sk", "last_used_at", "last_used_at_us"];
+const LAST_USED_ATTRIBUTES: [&str; 5] = ["pk", "sk", "last_used_at", "last_used_at_us", "last_used_ip"];
 /// Partition-key patterns of credential items (`C#<id>`) and principal items (`P#<id>`)
 /// (shared/src/store/dynamodb/keys.rs): the only items the authorizer addresses.
 const CREDENTIAL_ITEMS: &str = "C#*";

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..models import CredentialInfo
 from ._args import IdLike, bool_param, object_id
@@ -40,3 +40,21 @@ class ApiKeyApi:
     def revoke(self, key_id: IdLike) -> None:
         """Revoke one API key by its id; it stops working on the next request."""
         self._session.call("DELETE", f"/api-keys/{object_id(key_id)}")
+
+    def disable(self, key_id: IdLike) -> CredentialInfo:
+        """Disable one API key: it is refused from the next request until it is enabled."""
+        return self._update(key_id, {"disabled": True})
+
+    def enable(self, key_id: IdLike) -> CredentialInfo:
+        """Enable a disabled API key again (what another OWNER disabled needs an OWNER's
+        persistent credential: ForbiddenError otherwise; a revoked key is a ConflictError)."""
+        return self._update(key_id, {"disabled": False})
+
+    def edit(self, key_id: IdLike, *, description: str) -> CredentialInfo:
+        """Set an API key's description (`""` clears it); return its metadata."""
+        return self._update(key_id, {"description": description})
+
+    def _update(self, key_id: IdLike, body: Dict[str, Any]) -> CredentialInfo:
+        return self._session.fetch(
+            "PATCH", f"/api-keys/{object_id(key_id)}", CredentialInfo.from_dict, body=body
+        )

@@ -40,15 +40,22 @@ class ServiceAccountApi:
         name: Optional[str] = None,
         *,
         scopes: Optional[Sequence[str]] = None,
+        description: Optional[str] = None,
+        lifespan_days: Optional[int] = None,
     ) -> str:
         """Create another API key for the service account and return it (shown only this once).
 
         The account's older keys keep working. `scopes`: what the key may do (latchkey's
         own `latchkey:...` scopes and any of your own, such as `orders:read`); None: an
-        unscoped key, `[]`: a key that can call only `/me`.
+        unscoped key, `[]`: a key that can call only `/me`. `lifespan_days` (1-3650): the key
+        expires after that many days; None: never (unless the caller's own credential expires).
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys"
-        return parse(f"POST {path}", self._session.call("POST", path, body=_scopes_body(scopes)), _api_key)
+        return parse(
+            f"POST {path}",
+            self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)),
+            _api_key,
+        )
 
     def list(self, max_items: Optional[int] = 20) -> List[ServiceAccount]:
         """List service accounts, newest first: at most `max_items` (None: all of them)."""
@@ -70,13 +77,20 @@ class ServiceAccountApi:
         name: Optional[str] = None,
         *,
         scopes: Optional[Sequence[str]] = None,
+        description: Optional[str] = None,
+        lifespan_days: Optional[int] = None,
     ) -> str:
         """Create a new API key and revoke every older key of the account; return the new key.
 
-        `scopes`: the new key's; None: those of the newest key it replaces.
+        `scopes`, `description`, `lifespan_days`: the new key's; None: those of the newest
+        key it replaces (the lifespan as a duration).
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys/rotate"
-        return parse(f"POST {path}", self._session.call("POST", path, body=_scopes_body(scopes)), _api_key)
+        return parse(
+            f"POST {path}",
+            self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)),
+            _api_key,
+        )
 
     def revoke_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> None:
         """Revoke every API key of the account (the account itself stays)."""
@@ -98,12 +112,19 @@ class ServiceAccountApi:
         )
 
 
-def _scopes_body(scopes: Optional[Sequence[str]]) -> Optional[Dict[str, Any]]:
-    if scopes is None:
-        return None
-    if isinstance(scopes, str):
-        raise TypeError("scopes must be a list of strings, not one string")
-    return {"scopes": [str(scope) for scope in scopes]}
+def _key_body(
+    scopes: Optional[Sequence[str]], description: Optional[str], lifespan_days: Optional[int]
+) -> Optional[Dict[str, Any]]:
+    body: Dict[str, Any] = {}
+    if scopes is not None:
+        if isinstance(scopes, str):
+            raise TypeError("scopes must be a list of strings, not one string")
+        body["scopes"] = [str(scope) for scope in scopes]
+    if description is not None:
+        body["description"] = description
+    if lifespan_days is not None:
+        body["lifespan_days"] = int(lifespan_days)
+    return body or None
 
 
 def _api_key(data: Mapping[str, Any]) -> Secret:

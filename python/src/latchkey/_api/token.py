@@ -83,6 +83,19 @@ class TokenApi:
             body={"description": description},
         )
 
+    def disable(self, token_id: IdLike) -> CredentialInfo:
+        """Disable an access token: it is refused from the next request until it is enabled."""
+        return self._session.fetch(
+            "PATCH", f"/tokens/{object_id(token_id)}", CredentialInfo.from_dict, body={"disabled": True}
+        )
+
+    def enable(self, token_id: IdLike) -> CredentialInfo:
+        """Enable a disabled access token again (what an OWNER other than its holder disabled,
+        only such an OWNER with a persistent credential enables: ForbiddenError otherwise)."""
+        return self._session.fetch(
+            "PATCH", f"/tokens/{object_id(token_id)}", CredentialInfo.from_dict, body={"disabled": False}
+        )
+
     def revoke(self, token_id: IdLike) -> CredentialInfo:
         """Revoke an access token (for good); it stops working on the next request."""
         return self._session.fetch(

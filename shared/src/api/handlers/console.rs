@@ -19,6 +19,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("me.js", JS, include_bytes!("../../../console/me.js")),
     ("scopes.js", JS, include_bytes!("../../../console/scopes.js")),
     ("audit.js", JS, include_bytes!("../../../console/audit.js")),
+    ("lifecycle.js", JS, include_bytes!("../../../console/lifecycle.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";

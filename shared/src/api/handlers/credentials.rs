@@ -74,7 +74,7 @@ pub(super) async fn list_credentials(
         .items
         .iter()
         .map(|c| views::credential(c, filter.now, owner_of(c.owner_id)))
-        .filter(|c| filter.include_inactive || c.status == "active")
+        .filter(|c| filter.include_inactive || views::is_live(c))
         .collect();
     Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, list, &p)) }))
 }

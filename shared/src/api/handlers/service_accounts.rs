@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::cursor;
-use crate::domain::{OrganizationId, PermissionLevel, Principal, ServiceAccount, ServiceAccountName};
+use crate::domain::{LifespanDays, OrganizationId, PermissionLevel, Principal, ServiceAccount, ServiceAccountName};
 use crate::store::{CredentialFilter, PageRequest, StoreError};
 use std::str::FromStr;
 
@@ -25,9 +25,17 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         created_by: Some(caller.id),
         api_key_epoch: 0,
     };
-    // A scoped creator's first key carries the creator's scopes (SPEC section 9).
+    // A scoped creator's first key carries the creator's scopes (SPEC section 9), and an
+    // expiring creator's expires with it (section 7).
     let scopes = caller.credential.scopes.clone();
-    let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes))?;
+    // The organization's api_key_max_days gives the first key an expiry (SPEC section 11).
+    let lifespan = organization_policy(api, caller.organization_id).await?.api_key_lifespan(None, false)?;
+    let expires_at = lifespan.map(|l| account.created_at + l);
+    let expires_at = policy::bound_expiry(caller, expires_at, true).map_err(ApiError::validation)?;
+    let shape = KeyShape { description: None, expires_at, scopes };
+    // Made at the account's creation time, which its expiry was counted from.
+    let (token, record) =
+        mint_at(api, api_key_for(&account, account.api_key_epoch, caller.id, shape), account.created_at)?;
     api.store.create_service_account(&account, &record, &audit(api, req)).await?;
     tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "service account created");
     Ok(ApiResponse::json(
@@ -78,9 +86,17 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     let body: wire::IssueApiKey = input::body(req)?;
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;
+    let named = NamedShape::parse(&body)?;
+    let org_policy = organization_policy(api, caller.organization_id).await?;
+    let lifespan = org_policy.api_key_lifespan(named.lifespan.map(|d| d.duration()), true)?;
     for _ in 0..EPOCH_RETRIES {
         let account = resolve(api, req).await?;
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch, caller.id, scopes.clone()))?;
+        let now = api.clock.now();
+        let expires_at = lifespan.map(|l| now + l);
+        let expires_at =
+            policy::bound_expiry(caller, expires_at, named.lifespan.is_none()).map_err(ApiError::validation)?;
+        let shape = KeyShape { description: named.description.clone().flatten(), expires_at, scopes: scopes.clone() };
+        let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch, caller.id, shape), now)?;
         match api.store.issue_credential(&record, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API key created");
@@ -103,19 +119,36 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
     if let Some(scopes) = &named {
         policy::may_grant_scopes(caller, Some(scopes))?;
     }
+    let named_shape = NamedShape::parse(&body)?;
+    let org_policy = organization_policy(api, caller.organization_id).await?;
     for _ in 0..EPOCH_RETRIES {
         let mut account = resolve(api, req).await?;
-        // A rotation that names no scopes keeps those of the newest key it replaces (SPEC
-        // section 7), so it never silently widens a key.
+        // A rotation that names no scopes, description or lifespan keeps those of the newest
+        // key it replaces (SPEC section 7; the lifespan as a duration), so it never silently
+        // widens a key.
+        let newest = newest_live_key(api, &account).await?;
         let scopes = match &named {
             Some(scopes) => Some(scopes.clone()),
             None => {
-                let inherited = newest_live_key_scopes(api, &account).await?;
+                let inherited = newest.as_ref().and_then(|k| k.scopes.clone());
                 policy::may_grant_scopes(caller, inherited.as_ref())?;
                 inherited
             }
         };
-        let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, scopes))?;
+        let now = api.clock.now();
+        let lifespan = match named_shape.lifespan {
+            Some(days) => Some(days.duration()),
+            None => newest.as_ref().and_then(|k| k.expires_at.map(|e| e - k.created_at)),
+        };
+        let lifespan = org_policy.api_key_lifespan(lifespan, named_shape.lifespan.is_some())?;
+        let expires_at = policy::bound_expiry(caller, lifespan.map(|l| now + l), named_shape.lifespan.is_none())
+            .map_err(ApiError::validation)?;
+        let description = match &named_shape.description {
+            Some(named) => named.clone(),
+            None => newest.as_ref().and_then(|k| k.description.clone()),
+        };
+        let shape = KeyShape { description, expires_at, scopes };
+        let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, shape), now)?;
         match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
@@ -171,14 +204,15 @@ pub async fn list_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse, A
         .items
         .iter()
         .map(|c| views::credential(c, now, Some(&owner)))
-        .filter(|c| include_inactive || c.status == "active")
+        .filter(|c| include_inactive || views::is_live(c))
         .collect();
     Ok(ApiResponse::json(200, &wire::List { items, next_cursor: page.next.map(|p| cursor::encode(org, &list, &p)) }))
 }
 
-/// The scopes of the account's newest live key (`None`: it is unscoped, or there is none,
-/// which a rotation then replaces by an unscoped key as before scopes existed).
-async fn newest_live_key_scopes(api: &Api, account: &ServiceAccount) -> Result<Option<Scopes>, ApiError> {
+/// The account's newest live (active or disabled) key, whose scopes, description and
+/// lifespan a rotation keeps when it names none (`None`: there is none, which a rotation then
+/// replaces by an unscoped key without expiry, as before these existed).
+async fn newest_live_key(api: &Api, account: &ServiceAccount) -> Result<Option<CredentialRecord>, ApiError> {
     let now = api.clock.now();
     let filter = CredentialFilter {
         kind: CredentialKind::ApiKey,
@@ -192,16 +226,43 @@ async fn newest_live_key_scopes(api: &Api, account: &ServiceAccount) -> Result<O
         .list_credentials(account.organization_id, &filter, &PageRequest { max_items: 100, after: None })
         .await?;
     let owner = Principal::ServiceAccount(account.clone());
-    let newest = page
+    Ok(page
         .items
         .into_iter()
-        .filter(|k| k.status(now, Some(&owner)) == crate::domain::CredentialStatus::Active)
+        .filter(|k| {
+            matches!(
+                k.status(now, Some(&owner)),
+                crate::domain::CredentialStatus::Active | crate::domain::CredentialStatus::Disabled
+            )
+        })
         // The latest creation time; on a tie the first listed (lists are newest first).
-        .reduce(|newest, k| if k.created_at > newest.created_at { k } else { newest });
-    Ok(newest.and_then(|k| k.scopes))
+        .reduce(|newest, k| if k.created_at > newest.created_at { k } else { newest }))
 }
 
-fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, scopes: Option<Scopes>) -> NewCredential<'_> {
+/// What the body of a key's creation or rotation names: a description (`Some(None)`: `""`,
+/// none) and a lifespan (1–3650 days).
+struct NamedShape {
+    description: Option<Option<Description>>,
+    lifespan: Option<LifespanDays>,
+}
+
+impl NamedShape {
+    fn parse(body: &wire::IssueApiKey) -> Result<Self, ApiError> {
+        let description = body.description.as_deref().map(super::lifecycle::parse_description).transpose()?;
+        let lifespan =
+            body.lifespan_days.map(|d| LifespanDays::parse(d, LifespanDays::API_KEY_MAX_DAYS)).transpose()?;
+        Ok(Self { description, lifespan })
+    }
+}
+
+/// A new key's description, expiry and scopes.
+struct KeyShape {
+    description: Option<Description>,
+    expires_at: Option<crate::clock::Timestamp>,
+    scopes: Option<Scopes>,
+}
+
+fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, shape: KeyShape) -> NewCredential<'_> {
     NewCredential {
         organization_id: account.organization_id,
         kind: CredentialKind::ApiKey,
@@ -209,10 +270,15 @@ fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, scopes: Op
         owner_email: &account.email,
         epoch,
         created_by: Some(by),
-        expires_at: None,
-        description: None,
-        scopes,
+        expires_at: shape.expires_at,
+        description: shape.description,
+        scopes: shape.scopes,
     }
+}
+
+/// The caller's organization's policy (it bounds new keys' lifetimes).
+async fn organization_policy(api: &Api, org: OrganizationId) -> Result<crate::domain::OrganizationPolicy, ApiError> {
+    Ok(api.store.get_organization(org).await?.ok_or(ApiError::Unauthorized)?.policy)
 }
 
 /// `{ref}`: a service account's name, or its email (which must be in the caller's

@@ -114,8 +114,8 @@ pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
 pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = input::caller(req)?;
     let body: wire::UpdateAccessToken = input::body(req)?;
-    if body.description.is_none() && body.revoked.is_none() {
-        return Err(ApiError::validation("nothing to change: give description and/or revoked"));
+    if body.description.is_none() && body.revoked.is_none() && body.disabled.is_none() {
+        return Err(ApiError::validation("nothing to change: give description, disabled and/or revoked"));
     }
     let (mut token, owner) = load_token(api, req).await?;
     policy::may_access_token(caller, &token)?;
@@ -125,17 +125,11 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         return Err(ApiError::validation("revoked: a revoked token cannot be un-revoked"));
     }
     if let Some(raw) = body.description.as_deref() {
-        let description = if raw.is_empty() { None } else { Some(Description::parse(raw)?) };
-        if status != CredentialStatus::Active {
-            return Err(ApiError::Conflict(format!(
-                "the token is {}; only an active token's description can be edited",
-                if status == CredentialStatus::Revoked { "revoked" } else { "expired" }
-            )));
-        }
-        token = api
-            .store
-            .set_credential_description(caller.organization_id, token.id, description.as_ref(), &audit(api, req))
-            .await?;
+        let description = super::lifecycle::parse_description(raw)?;
+        token = super::lifecycle::edit_description(api, req, &token, owner.as_ref(), description.as_ref()).await?;
+    }
+    if let Some(disabled) = body.disabled {
+        token = super::lifecycle::set_disabled(api, req, token, owner.as_ref(), disabled).await?;
     }
     if body.revoked == Some(true) {
         token =

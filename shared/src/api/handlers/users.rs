@@ -36,6 +36,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let caller = input::caller(req)?;
     // The new user comes with its first CLI token.
     policy::may_create_user(caller)?;
+    // CLI tokens never expire: an expiring caller makes none (SPEC section 7).
+    policy::may_issue_unexpiring(caller).map_err(ApiError::validation)?;
     let body: wire::CreateUser = input::body(req)?;
     let email = Email::parse(&body.email)?;
     if email.is_in_service_account_domain(&api.config.service_account_domain) {
@@ -102,6 +104,8 @@ pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
     input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_rotate_own_cli_tokens(caller)?;
+    // CLI tokens never expire: an expiring caller makes none (SPEC section 7).
+    policy::may_issue_unexpiring(caller).map_err(ApiError::validation)?;
     let me = api.store.get_user(caller.organization_id, caller.id).await?.ok_or(ApiError::NotFound)?;
     rotate_cli_tokens(api, req, me, caller.id).await
 }
@@ -129,6 +133,8 @@ pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRe
     let caller = input::caller(req)?;
     let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
     policy::may_rotate_cli_tokens_of(caller, &target)?;
+    // CLI tokens never expire: an expiring caller makes none (SPEC section 7).
+    policy::may_issue_unexpiring(caller).map_err(ApiError::validation)?;
     rotate_cli_tokens(api, req, target, caller.id).await
 }
 

@@ -20,7 +20,9 @@ pub async fn verify(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     }
     let authorizer = Authorizer::new(api.store.clone(), Arc::clone(&api.clock));
     let own = [caller.organization_id];
-    let decision = authorizer.decide(&body.token, Organizations::Only(&own)).await.map_err(|failure| {
+    // The address the token was presented from (the body's) is its `last_used_ip`.
+    let from = body.source_ip.as_deref();
+    let decision = authorizer.decide_from(&body.token, Organizations::Only(&own), from).await.map_err(|failure| {
         tracing::error!(request_id = %req.request_id, error = %failure, "verify failed closed");
         ApiError::from(failure.0)
     })?;

@@ -230,7 +230,12 @@ impl AuditContext {
 
     /// An edit of a credential's metadata; `None` when nothing differs.
     pub fn credential_updated(&self, before: &CredentialRecord, after: &CredentialRecord) -> Option<AuditEvent> {
-        let mut details = changes(&[("description", json!(before.description), json!(after.description))])?;
+        let disabled = |c: &CredentialRecord| c.lifecycle.disabled_at.is_some();
+        let mut details = changes(&[
+            ("description", json!(before.description), json!(after.description)),
+            ("disabled", json!(disabled(before)), json!(disabled(after))),
+            ("disabled_by", json!(before.lifecycle.disabled_by), json!(after.lifecycle.disabled_by)),
+        ])?;
         if let Value::Object(map) = &mut details {
             map.insert("kind".into(), json!(after.kind));
         }

@@ -66,6 +66,7 @@ impl CredentialStore for DynamoDbStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::Rotated);
         let epoch = match credential.kind.epoch() {
             Some(Epoch::CliToken) => {
                 let task = SweepTask::after_epoch_bump(
@@ -124,6 +125,7 @@ impl CredentialStore for DynamoDbStore {
         keep_an_owner: bool,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::RevokedAll);
         let epoch = match kind.epoch() {
             None => return self.revoke_all_access_tokens(org, owner, &revocation, audit).await,
             Some(Epoch::CliToken) => {
@@ -166,6 +168,7 @@ impl CredentialStore for DynamoDbStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
+        let revocation = revocation.because(RevokedReason::Revoked);
         // Read first: the event names the credential (`…last_six`), and revoking a revoked
         // one changes nothing (no write, no event). Then the revocation and its event in one
         // transaction, conditioned on the credential still not revoked.
@@ -185,8 +188,7 @@ impl CredentialStore for DynamoDbStore {
             match self.transact(steps).await? {
                 Ok(()) => {
                     let mut after = before;
-                    after.revoked_at = Some(revocation.at);
-                    after.purge_at = Some(revocation.purge_at);
+                    revocation.apply(&mut after);
                     return Ok(after);
                 }
                 Err(OnConditionFailed::Reread) => continue,
@@ -213,6 +215,7 @@ impl CredentialStore for DynamoDbStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<Option<OrganizationId>> {
+        let revocation = revocation.because(RevokedReason::Leaked);
         self.revoke_leaked_credential(owner, credential, presented, revocation, audit).await
     }
 
@@ -254,6 +257,48 @@ impl CredentialStore for DynamoDbStore {
             }
         }
         Err(StoreError::Contention)
+    }
+
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord> {
+        let mut written = before.clone();
+        written.lifecycle.disabled_at = after.lifecycle.disabled_at;
+        written.lifecycle.disabled_by = after.lifecycle.disabled_by;
+        let Some(event) = audit.credential_updated(before, &written) else { return Ok(written) };
+        let update = match (&written.lifecycle.disabled_at, &written.lifecycle.disabled_by) {
+            (Some(at), Some(by)) => Expr::new("SET #disabled_at = :at, #disabled_by = :by")
+                .name("#disabled_at", "disabled_at")
+                .name("#disabled_by", "disabled_by")
+                .value(":at", timestamp_attribute(at)?)
+                .value(":by", attribute(by)?),
+            _ => Expr::new("REMOVE #disabled_at, #disabled_by")
+                .name("#disabled_at", "disabled_at")
+                .name("#disabled_by", "disabled_by"),
+        };
+        // As read: the same disable (its time names it), and not revoked since.
+        let as_read = match &before.lifecycle.disabled_at {
+            Some(at) => Expr::new("#disabled_at = :was")
+                .name("#disabled_at", "disabled_at")
+                .value(":was", timestamp_attribute(at)?),
+            None => Expr::new("attribute_not_exists(#disabled_at)").name("#disabled_at", "disabled_at"),
+        };
+        let not_revoked = Expr::new("attribute_not_exists(#revoked)").name("#revoked", "revoked_at");
+        let condition = in_organization(before.organization_id).and(as_read).and(not_revoked);
+        let mut steps =
+            vec![(self.tx_update(credential_key(before.id), update, condition)?, OnConditionFailed::Reread)];
+        steps.extend(self.tx_audit(&[event])?);
+        match self.transact(steps).await? {
+            Ok(()) => Ok(written),
+            Err(OnConditionFailed::Reread) => match self.get_credential(before.organization_id, before.id).await? {
+                None => Err(StoreError::NotFound),
+                Some(_) => Err(StoreError::Contention),
+            },
+            Err(other) => Err(step_error(other)),
+        }
     }
 
     async fn list_credentials(

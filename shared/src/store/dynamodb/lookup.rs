@@ -28,15 +28,22 @@ impl CredentialLookup for DynamoDbStore {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()> {
         // Numbers, not the RFC 3339 strings: those do not compare like the times. The
         // condition is `domain::last_use_is_due` (`last_used_at <= since`) said in DynamoDB's
         // words; the conformance suite pins its boundary on both stores.
-        let update = Expr::new("SET #last_used = :at, #last_used_us = :at_us")
-            .name("#last_used", "last_used_at")
-            .name("#last_used_us", LAST_USED_AT_US)
-            .value(":at", timestamp_attribute(&at)?)
-            .value(":at_us", n(epoch_micros(&at)));
+        // The address of this use goes in the same write, or none known: never an older use's.
+        let update = match source_ip {
+            Some(ip) => Expr::new("SET #last_used = :at, #last_used_us = :at_us, #last_ip = :ip")
+                .value(":ip", AttributeValue::S(ip.to_string())),
+            None => Expr::new("SET #last_used = :at, #last_used_us = :at_us REMOVE #last_ip"),
+        }
+        .name("#last_used", "last_used_at")
+        .name("#last_used_us", LAST_USED_AT_US)
+        .name("#last_ip", "last_used_ip")
+        .value(":at", timestamp_attribute(&at)?)
+        .value(":at_us", n(epoch_micros(&at)));
         let condition =
             Expr::new("attribute_exists(#pk) AND (attribute_not_exists(#last_used_us) OR #last_used_us <= :since_us)")
                 .name("#pk", PK)

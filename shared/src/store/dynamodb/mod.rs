@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::domain::{
     AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, Epoch, Organization,
     OrganizationId, OrganizationName, PermissionLevel, Principal, PrincipalId, PrincipalType, Revocation,
-    ServiceAccount, ServiceAccountName, SweepTask, User,
+    RevokedReason, ServiceAccount, ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
@@ -135,13 +135,15 @@ fn timestamp_attribute(t: &Timestamp) -> StoreResult<AttributeValue> {
     attribute(t)
 }
 
-/// `SET revoked_at, purge_at, ttl`: what a revocation writes on a credential item, whether
-/// one revoke or a sweep's marking.
+/// `SET revoked_at, revoked_reason, purge_at, ttl`: what a revocation writes on a credential
+/// item, whether one revoke or a sweep's marking.
 fn revocation_update(revocation: &Revocation) -> StoreResult<Expr> {
-    Ok(Expr::new("SET #revoked = :revoked, #purge = :purge, #ttl = :ttl")
+    Ok(Expr::new("SET #revoked = :revoked, #reason = :reason, #purge = :purge, #ttl = :ttl")
         .name("#revoked", "revoked_at")
+        .name("#reason", "revoked_reason")
         .name("#purge", "purge_at")
         .name("#ttl", TTL)
+        .value(":reason", attribute(&revocation.reason)?)
         .value(":revoked", timestamp_attribute(&revocation.at)?)
         .value(":purge", timestamp_attribute(&revocation.purge_at)?)
         .value(":ttl", n(ttl_seconds(&revocation.purge_at))))

@@ -142,6 +142,7 @@ impl DynamoDbStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::OwnerRemoved);
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let user = self.user_in(org, id).await?.ok_or(StoreError::NotFound)?;
             let mut steps = vec![

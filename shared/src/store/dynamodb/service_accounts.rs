@@ -69,6 +69,7 @@ impl ServiceAccountStore for DynamoDbStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::OwnerRemoved);
         let account = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
         let mut steps = vec![

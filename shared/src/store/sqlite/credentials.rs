@@ -26,6 +26,7 @@ impl CredentialStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::Rotated);
         let event = audit.credentials_rotated(credential);
         let credential = credential.clone();
         let (org, owner_id, kind, new_epoch) =
@@ -67,6 +68,7 @@ impl CredentialStore for SqliteStore {
         keep_an_owner: bool,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::RevokedAll);
         let audit = audit.clone();
         let task = self
             .write(move |tx| {
@@ -114,13 +116,13 @@ impl CredentialStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
+        let revocation = revocation.because(RevokedReason::Revoked);
         let audit = audit.clone();
         self.write(move |tx| {
             let mut record = load_credential(tx, org, id)?.ok_or(StoreError::NotFound)?;
             if let Some(event) = audit.credential_revoked(&record) {
                 audit::insert_events(tx, &[event])?;
-                record.revoked_at = Some(revocation.at);
-                record.purge_at = Some(revocation.purge_at);
+                revocation.apply(&mut record);
                 update_credential_row(tx, &record)?;
             }
             Ok(record)
@@ -140,6 +142,7 @@ impl CredentialStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<Option<OrganizationId>> {
+        let revocation = revocation.because(RevokedReason::Leaked);
         let (presented, audit) = (presented.clone(), audit.clone());
         self.write(move |tx| leaks::revoke_leaked(tx, owner, credential, &presented, revocation, &audit)).await
     }
@@ -161,6 +164,32 @@ impl CredentialStore for SqliteStore {
                 audit::insert_events(tx, &[event])?;
             }
             Ok(after)
+        })
+        .await
+    }
+
+    async fn set_credential_disabled(
+        &self,
+        before: &CredentialRecord,
+        after: &CredentialRecord,
+        audit: &AuditContext,
+    ) -> StoreResult<CredentialRecord> {
+        let (before, after, audit) = (before.clone(), after.clone(), audit.clone());
+        self.write(move |tx| {
+            let stored = load_credential(tx, before.organization_id, before.id)?.ok_or(StoreError::NotFound)?;
+            let as_read = stored.lifecycle.disabled_at == before.lifecycle.disabled_at
+                && stored.lifecycle.disabled_by == before.lifecycle.disabled_by;
+            if stored.revoked_at.is_some() || !as_read {
+                return Err(StoreError::Contention);
+            }
+            let mut written = stored.clone();
+            written.lifecycle.disabled_at = after.lifecycle.disabled_at;
+            written.lifecycle.disabled_by = after.lifecycle.disabled_by;
+            if let Some(event) = audit.credential_updated(&stored, &written) {
+                update_credential_row(tx, &written)?;
+                audit::insert_events(tx, &[event])?;
+            }
+            Ok(written)
         })
         .await
     }

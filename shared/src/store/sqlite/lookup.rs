@@ -40,13 +40,16 @@ impl CredentialLookup for SqliteStore {
         credential: CredentialId,
         at: Timestamp,
         unless_used_since: Timestamp,
+        source_ip: Option<&str>,
     ) -> StoreResult<()> {
+        let source_ip = source_ip.map(str::to_string);
         self.write(move |tx| {
             let record: Option<CredentialRecord> =
                 one_body(tx, "SELECT body FROM credentials WHERE id = ?1", params![credential.to_string()])?;
             // Absent: purged or deleted (never resurrected). Used recently: throttled.
             if let Some(mut record) = record.filter(|r| r.last_use_is_due(unless_used_since)) {
                 record.last_used_at = Some(at);
+                record.lifecycle.last_used_ip = source_ip;
                 update_credential_row(tx, &record)?;
             }
             Ok(())

@@ -31,8 +31,8 @@ mod users;
 use crate::clock::{Timestamp, sortable};
 use crate::domain::{
     AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, Organization, OrganizationId,
-    OrganizationName, Principal, PrincipalId, PrincipalType, Revocation, ServiceAccount, ServiceAccountName, SweepTask,
-    User,
+    OrganizationName, Principal, PrincipalId, PrincipalType, Revocation, RevokedReason, ServiceAccount,
+    ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
     CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,

@@ -58,6 +58,7 @@ impl ServiceAccountStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::OwnerRemoved);
         let audit = audit.clone();
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::ServiceAccount.kinds_held(), revocation);
         let swept = task.clone();

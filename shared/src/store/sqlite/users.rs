@@ -57,6 +57,7 @@ impl UserStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
+        let revocation = revocation.because(RevokedReason::OwnerRemoved);
         let audit = audit.clone();
         let task = SweepTask::all_credentials_of(org, id, &PrincipalType::User.kinds_held(), revocation);
         let swept = task.clone();

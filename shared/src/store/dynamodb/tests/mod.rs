@@ -111,6 +111,7 @@ fn credential(owner: &Principal, kind: CredentialKind, epoch: u64, created_at: T
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, retention()),
         scopes: None,
+        lifecycle: Default::default(),
     }
 }
 
@@ -268,20 +269,20 @@ async fn the_authorizer_reads_credential_and_owner_together() {
 
     // last_used_at: at most once per throttle window; never resurrects a missing item.
     let t0 = now();
-    store.record_last_used(token.id, t0, t0 - Days::minutes(1)).await.unwrap();
+    store.record_last_used(token.id, t0, t0 - Days::minutes(1), None).await.unwrap();
     let stored = store.get_credential(token.organization_id, token.id).await.unwrap().unwrap();
     assert_eq!(stored.last_used_at, Some(t0));
     // Used at t0, which is after t0 - 30 s: throttled.
-    store.record_last_used(token.id, t0 + Days::seconds(30), t0 - Days::seconds(30)).await.unwrap();
+    store.record_last_used(token.id, t0 + Days::seconds(30), t0 - Days::seconds(30), None).await.unwrap();
     let stored = store.get_credential(token.organization_id, token.id).await.unwrap().unwrap();
     assert_eq!(stored.last_used_at, Some(t0));
     // t0 + 500 ms has fewer fraction digits than t0 + 1.25 s in RFC 3339; numbers compare right.
     let later = t0 + Days::seconds(61);
-    store.record_last_used(token.id, later, t0 + Days::milliseconds(500)).await.unwrap();
+    store.record_last_used(token.id, later, t0 + Days::milliseconds(500), None).await.unwrap();
     let stored = store.get_credential(token.organization_id, token.id).await.unwrap().unwrap();
     assert_eq!(stored.last_used_at, Some(later));
     let ghost = CredentialId::new_random();
-    store.record_last_used(ghost, t0, t0).await.unwrap();
+    store.record_last_used(ghost, t0, t0, None).await.unwrap();
     assert_eq!(store.get_item(credential_key(ghost)).await.unwrap(), None);
 }
 

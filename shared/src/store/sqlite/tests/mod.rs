@@ -68,6 +68,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         last_used_at: None,
         purge_at: None,
         scopes: None,
+        lifecycle: Default::default(),
     };
     (org, owner, token)
 }
