@@ -26,6 +26,21 @@ pub fn request_limits() -> (RetryConfig, TimeoutConfig) {
     (RetryConfig::standard().with_max_attempts(3), timeouts)
 }
 
+/// Against an emulator (an explicit endpoint): one attempt may take the whole operation's
+/// time. A retried TransactWriteItems is idempotent on DynamoDB (the SDK sends a
+/// `ClientRequestToken`, and DynamoDB answers a repeat with the first outcome), but emulators
+/// ignore the token: moto sometimes stalls for seconds, the 3 s attempt timeout retries a
+/// transaction whose first attempt landed, and the retry fails its own conditions ("a newly
+/// generated id exists already"). Throttling and 5xx are still retried.
+fn emulator_timeouts(timeouts: &TimeoutConfig) -> TimeoutConfig {
+    let whole = timeouts.operation_timeout().unwrap_or(Duration::from_secs(8));
+    let mut builder = TimeoutConfig::builder().operation_attempt_timeout(whole).operation_timeout(whole);
+    if let Some(connect) = timeouts.connect_timeout() {
+        builder = builder.connect_timeout(connect);
+    }
+    builder.build()
+}
+
 /// Builds the client from `region` and `credentials`, with [`request_limits`] and
 /// `config.dynamodb_endpoint`. Without a region, an emulator endpoint gets `us-east-1` (it
 /// ignores the region, but the SDK refuses to sign without one); otherwise that is an error.
@@ -39,7 +54,10 @@ pub fn build_client(
         (None, Some(_)) => "us-east-1".to_string(),
         (None, None) => return Err(StoreError::internal("no AWS region configured (set AWS_REGION)")),
     };
-    let (retries, timeouts) = request_limits();
+    let (retries, mut timeouts) = request_limits();
+    if config.dynamodb_endpoint.is_some() {
+        timeouts = emulator_timeouts(&timeouts);
+    }
     let mut builder = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
@@ -108,5 +126,10 @@ mod tests {
         assert_eq!(timeouts.connect_timeout(), Some(Duration::from_secs(2)));
         assert_eq!(timeouts.operation_attempt_timeout(), Some(Duration::from_secs(3)));
         assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(8)));
+        // An emulator's attempt may take the operation's whole time (no retry of a transaction
+        // whose first attempt landed); connect stays bounded.
+        let emulator = emulator_timeouts(&timeouts);
+        assert_eq!(emulator.operation_attempt_timeout(), Some(Duration::from_secs(8)));
+        assert_eq!(emulator.connect_timeout(), Some(Duration::from_secs(2)));
     }
 }
