@@ -1,0 +1,35 @@
+# What `sam build` runs for each function (`Metadata.BuildMethod: makefile` in template.yaml;
+# docs/deploy.md): `make build-<LogicalId>` with ARTIFACTS_DIR set, in the workspace root
+# (samconfig.toml: build_in_source). Each target copies one arm64 binary there as
+# `bootstrap`.
+#
+# Two cargo invocations build everything (docs/deploy.md has the measured times):
+# - the authorizer, on every request, with the release profile (fat LTO, one codegen unit);
+# - every other function with the `lambda-route` profile (Cargo.toml: no cross-crate LTO),
+#   all in one invocation: the AWS SDK is compiled once and each binary is a plain link,
+#   instead of one single-threaded fat-LTO link of the whole SDK per function.
+# Every route target runs the same invocation; after the first one, cargo finds it done.
+#
+# A target's binary is its logical id without `Function`, in kebab case
+# (UsersListFunction -> users-list): the rule tests/wiring/agreement.rs holds the template to.
+
+CARGO ?= cargo
+TARGET := aarch64-unknown-linux-gnu
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+ROUTE_PROFILE := lambda-route
+ROUTE_BINARIES := $(filter-out authorizer,$(basename $(notdir $(wildcard functions/src/bin/*.rs))))
+
+# UsersList -> users-list
+kebab = $(shell printf '%s' '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr 'A-Z' 'a-z')
+
+.PHONY: build-AuthorizerFunction route-binaries
+
+build-AuthorizerFunction:
+	$(CARGO) lambda build --release --arm64 -p latchkey-functions --bin authorizer
+	cp $(TARGET_DIR)/$(TARGET)/release/authorizer $(ARTIFACTS_DIR)/bootstrap
+
+route-binaries:
+	$(CARGO) lambda build --profile $(ROUTE_PROFILE) --arm64 -p latchkey-functions $(addprefix --bin ,$(ROUTE_BINARIES))
+
+build-%Function: route-binaries
+	cp $(TARGET_DIR)/$(TARGET)/$(ROUTE_PROFILE)/$(call kebab,$*) $(ARTIFACTS_DIR)/bootstrap
