@@ -27,11 +27,12 @@ impl Tools {
     }
 }
 
-/// What to count: `warmup` unmeasured invocations, then `k` counted ones, all with `event`.
+/// What to count: `warmup` unmeasured invocations, then `k` counted ones; `first_event` is
+/// the index of the first event (`events(i)`), so a scenario can go on where it stopped.
 pub struct Count<'a> {
     pub name: &'a str,
     pub binary: &'a Path,
-    pub event: &'a Bytes,
+    pub first_event: usize,
     pub check: Check<'a>,
     pub warmup: usize,
     pub k: usize,
@@ -39,7 +40,12 @@ pub struct Count<'a> {
 
 /// Counts instructions per warm invocation; keeps the dump (`<work_dir>/callgrind/<name>.out`)
 /// for `callgrind_annotate`.
-pub async fn count(tools: &Tools, setup: &Setup<'_>, c: &Count<'_>) -> Result<Value, String> {
+pub async fn count(
+    tools: &Tools,
+    setup: &Setup<'_>,
+    c: &Count<'_>,
+    events: &mut dyn FnMut(usize) -> Bytes,
+) -> Result<Value, String> {
     let dir = setup.work_dir.join("callgrind").join(c.name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -62,13 +68,16 @@ pub async fn count(tools: &Tools, setup: &Setup<'_>, c: &Count<'_>) -> Result<Va
     let result = async {
         f.wait_for_init(Duration::from_secs(120)).await?;
         let pid = f.pid().ok_or("process gone")?;
+        let mut i = c.first_event;
         for _ in 0..c.warmup.max(1) {
-            let (outcome, _) = f.invoke(c.event.clone()).await?;
+            let (outcome, _) = f.invoke(events(i)).await?;
+            i += 1;
             (c.check)(&outcome)?;
         }
         control(tools, pid, "--zero").await?;
         for _ in 0..c.k {
-            let (outcome, _) = f.invoke(c.event.clone()).await?;
+            let (outcome, _) = f.invoke(events(i)).await?;
+            i += 1;
             (c.check)(&outcome)?;
         }
         control(tools, pid, "--dump").await?;

@@ -31,6 +31,8 @@ pub struct Plan<'a> {
     pub counts: Counts,
     /// Only these functions (all when empty); fixtures are made all the same.
     pub only: Vec<String>,
+    /// Warm invocations counted by callgrind per function, after the measured ones (0: none).
+    pub instructions: usize,
     /// The owner's CLI token, made by `latchkey bootstrap` (organization `bench`).
     pub owner_token: &'a str,
     pub owner_email: &'a str,
@@ -65,8 +67,12 @@ const KEYS_ACCOUNT: &str = "bench-keys";
 const ROTATED_ACCOUNT: &str = "bench-rotated";
 const REVOKED_ACCOUNT: &str = "bench-revoked";
 
+/// Unmeasured invocations before callgrind's counted ones.
+const INSTRUCTION_WARMUP: usize = 3;
+
 pub async fn run(plan: &Plan<'_>) -> Result<Vec<Row>, String> {
-    let total = plan.counts.total();
+    let counted = if plan.instructions > 0 { INSTRUCTION_WARMUP + plan.instructions } else { 0 };
+    let total = plan.counts.total() + counted;
     eprintln!("bench: every function: fixtures");
     let fx = fixtures(plan, total).await?;
     let mut rows = Vec::new();
@@ -283,7 +289,39 @@ async fn measure_route(
         .await
         .map_err(|e| format!("{name}: {e} (log: {})", log.display()))?;
     metrics["expected_status"] = json!(status);
+    count_instructions(plan, name, &mut metrics, events, &check).await?;
     Ok(metrics)
+}
+
+/// With `plan.instructions`, the events after the measured ones under callgrind.
+async fn count_instructions(
+    plan: &Plan<'_>,
+    name: &str,
+    metrics: &mut Value,
+    events: &mut dyn FnMut(usize) -> Bytes,
+    check: crate::lambda::Check<'_>,
+) -> Result<(), String> {
+    if plan.instructions == 0 {
+        return Ok(());
+    }
+    let Some(tools) = crate::callgrind::Tools::find() else {
+        eprintln!("bench: valgrind is not installed: no instruction counts");
+        return Ok(());
+    };
+    eprintln!("bench: every function: {name} under callgrind");
+    let count = crate::callgrind::Count {
+        name,
+        binary: &plan.functions_dir.join(name),
+        first_event: plan.counts.total(),
+        check,
+        warmup: INSTRUCTION_WARMUP,
+        k: plan.instructions,
+    };
+    let counted =
+        crate::callgrind::count(&tools, plan.setup, &count, events).await.map_err(|e| format!("{name}: {e}"))?;
+    metrics["instructions_per_invocation"] = counted["instructions_per_invocation"].clone();
+    metrics["callgrind"] = counted;
+    Ok(())
 }
 
 /// Measures a function that is not a route (an operator action, the schedule): any answer
@@ -291,16 +329,12 @@ async fn measure_route(
 async fn measure_plain(plan: &Plan<'_>, name: &str, events: &mut dyn FnMut(usize) -> Value) -> Result<Value, String> {
     eprintln!("bench: every function: {name}");
     let log = log_path(plan, name);
-    let (metrics, _) = measure(
-        plan.setup,
-        &plan.functions_dir.join(name),
-        &log,
-        plan.counts,
-        &mut |i| Bytes::from(events(i).to_string()),
-        &is_response,
-    )
-    .await
-    .map_err(|e| format!("{name}: {e} (log: {})", log.display()))?;
+    let mut events = |i| Bytes::from(events(i).to_string());
+    let (mut metrics, _) =
+        measure(plan.setup, &plan.functions_dir.join(name), &log, plan.counts, &mut events, &is_response)
+            .await
+            .map_err(|e| format!("{name}: {e} (log: {})", log.display()))?;
+    count_instructions(plan, name, &mut metrics, &mut events, &is_response).await?;
     Ok(metrics)
 }
 

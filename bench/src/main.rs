@@ -81,10 +81,17 @@ pub struct Args {
     /// per-function table.
     #[arg(long, default_value_t = 2)]
     each_cold_starts: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 3)]
     each_warmup: usize,
-    #[arg(long, default_value_t = 40)]
+    /// (20: every create and delete adds items, and moto copies the whole table for each
+    /// item of a transaction, so a bigger table makes moto slower, until an attempt runs
+    /// past the SDK's 3 s and its retry finds its own first attempt's work done.)
+    #[arg(long, default_value_t = 20)]
     each_invocations: usize,
+    /// Warm invocations of each function counted by callgrind (0, the default: no counts;
+    /// each count starts the function under valgrind, several seconds).
+    #[arg(long, default_value_t = 0)]
+    each_instruction_invocations: usize,
     /// Seconds of load on the local server (0: skip it).
     #[arg(long, default_value_t = 10)]
     server_seconds: u64,
@@ -158,6 +165,7 @@ async fn run(args: Args) -> Result<(), String> {
                     invocations: args.each_invocations,
                 },
                 only: args.only.clone(),
+                instructions: args.each_instruction_invocations,
                 owner_token: &token,
                 owner_email: OWNER_EMAIL,
             };
@@ -225,12 +233,14 @@ async fn compare(args: &Args, setup: &Setup<'_>, token: &str) -> Result<Vec<(Str
                     let count = callgrind::Count {
                         name: &slug(name),
                         binary,
-                        event,
+                        first_event: 0,
                         check: *check,
                         warmup: 10,
                         k: args.instruction_invocations,
                     };
-                    let counted = callgrind::count(&tools, setup, &count).await.map_err(|e| format!("{name}: {e}"))?;
+                    let counted = callgrind::count(&tools, setup, &count, &mut |_| (*event).clone())
+                        .await
+                        .map_err(|e| format!("{name}: {e}"))?;
                     metrics["instructions_per_invocation"] = counted["instructions_per_invocation"].clone();
                     metrics["callgrind"] = counted;
                 }

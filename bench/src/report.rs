@@ -98,10 +98,10 @@ impl Report {
 
     fn print_every(&self) {
         println!(
-            "| {:<26} | {:>8} | {:>26} | {:>13} | {:>13} | scenario |",
-            "function", "init, ms", "CPU per warm invocation, µs", "peak RSS, KiB", "binary, bytes"
+            "| {:<26} | {:>8} | {:>26} | {:>12} | {:>13} | {:>13} | scenario |",
+            "function", "init, ms", "CPU per warm invocation, µs", "instructions", "peak RSS, KiB", "binary, bytes"
         );
-        println!("|---|---:|---:|---:|---:|---|");
+        println!("|---|---:|---:|---:|---:|---:|---|");
         let reference = self
             .comparison
             .iter()
@@ -110,10 +110,11 @@ impl Report {
         let rows = self.every.iter().map(|r| (r.function.as_str(), r.scenario.as_str(), &r.metrics));
         for (name, scenario, m) in reference.chain(rows) {
             println!(
-                "| {:<26} | {:>8} | {:>26} | {:>13} | {:>13} | {} |",
+                "| {:<26} | {:>8} | {:>26} | {:>12} | {:>13} | {:>13} | {} |",
                 name,
                 fmt(&m["init_ms"]),
                 fmt(&m["cpu_us_per_invocation_schedstat"]),
+                fmt(&m["instructions_per_invocation"]),
                 fmt(&m["peak_rss_kib"]),
                 fmt(&m["binary_bytes"]),
                 scenario

@@ -149,5 +149,5 @@ fn parse_wrk_duration_ms(v: &str) -> Option<f64> {
     } else {
         (v, 1.0)
     };
-    num.parse::<f64>().ok().map(|n| n * factor)
+    num.parse::<f64>().ok().map(|n| round2(n * factor))
 }
