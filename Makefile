@@ -9,6 +9,9 @@
 #   all in one invocation: the AWS SDK is compiled once and each binary is a plain link,
 #   instead of one single-threaded fat-LTO link of the whole SDK per function.
 # Every route target runs the same invocation; after the first one, cargo finds it done.
+# SAM runs the targets in parallel: each cargo run and each copy of a route binary holds one
+# lock, since a cargo run, even one with nothing to do, replaces the binaries in its output
+# folder (and cargo-lambda then copies them again), which a copy beside it may miss.
 #
 # A target's binary is its logical id without `Function`, in kebab case
 # (UsersListFunction -> users-list): the rule tests/wiring/agreement.rs holds the template to.
@@ -28,8 +31,11 @@ build-AuthorizerFunction:
 	$(CARGO) lambda build --release --arm64 -p latchkey-functions --bin authorizer
 	cp $(TARGET_DIR)/$(TARGET)/release/authorizer $(ARTIFACTS_DIR)/bootstrap
 
+ROUTE_LOCK := flock $(TARGET_DIR)/.sam-build-$(ROUTE_PROFILE).lock
+
 route-binaries:
-	$(CARGO) lambda build --profile $(ROUTE_PROFILE) --arm64 -p latchkey-functions $(addprefix --bin ,$(ROUTE_BINARIES))
+	mkdir -p $(TARGET_DIR)
+	$(ROUTE_LOCK) $(CARGO) lambda build --profile $(ROUTE_PROFILE) --arm64 -p latchkey-functions $(addprefix --bin ,$(ROUTE_BINARIES))
 
 build-%Function: route-binaries
-	cp $(TARGET_DIR)/$(TARGET)/$(ROUTE_PROFILE)/$(call kebab,$*) $(ARTIFACTS_DIR)/bootstrap
+	$(ROUTE_LOCK) cp $(TARGET_DIR)/$(TARGET)/$(ROUTE_PROFILE)/$(call kebab,$*) $(ARTIFACTS_DIR)/bootstrap
