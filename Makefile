@@ -9,15 +9,15 @@
 #   all in one invocation: the AWS SDK is compiled once and each binary is a plain link,
 #   instead of one single-threaded fat-LTO link of the whole SDK per function.
 # Every route target runs the same invocation; after the first one, cargo finds it done.
-# SAM runs the targets in parallel: each cargo run and each copy of a route binary holds one
-# lock, since a cargo run, even one with nothing to do, replaces the binaries in its output
-# folder (and cargo-lambda then copies them again), which a copy beside it may miss.
+# cargo-lambda moves each binary it built to target/lambda/<binary>/bootstrap, which the
+# targets copy. SAM runs the targets in parallel: each cargo-lambda run and each copy of a
+# route binary holds one lock, since a run, even one with nothing to do, moves the binaries
+# again, which a copy beside it could miss.
 #
 # A target's binary is its logical id without `Function`, in kebab case
 # (UsersListFunction -> users-list): the rule tests/wiring/agreement.rs holds the template to.
 
 CARGO ?= cargo
-TARGET := aarch64-unknown-linux-gnu
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 ROUTE_PROFILE := lambda-route
 ROUTE_BINARIES := $(filter-out authorizer,$(basename $(notdir $(wildcard functions/src/bin/*.rs))))
@@ -29,7 +29,7 @@ kebab = $(shell printf '%s' '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr '
 
 build-AuthorizerFunction:
 	$(CARGO) lambda build --release --arm64 -p latchkey-functions --bin authorizer
-	cp $(TARGET_DIR)/$(TARGET)/release/authorizer $(ARTIFACTS_DIR)/bootstrap
+	cp $(TARGET_DIR)/lambda/authorizer/bootstrap $(ARTIFACTS_DIR)/bootstrap
 
 ROUTE_LOCK := flock $(TARGET_DIR)/.sam-build-$(ROUTE_PROFILE).lock
 
@@ -38,4 +38,4 @@ route-binaries:
 	$(ROUTE_LOCK) $(CARGO) lambda build --profile $(ROUTE_PROFILE) --arm64 -p latchkey-functions $(addprefix --bin ,$(ROUTE_BINARIES))
 
 build-%Function: route-binaries
-	$(ROUTE_LOCK) cp $(TARGET_DIR)/$(TARGET)/$(ROUTE_PROFILE)/$(call kebab,$*) $(ARTIFACTS_DIR)/bootstrap
+	$(ROUTE_LOCK) cp $(TARGET_DIR)/lambda/$(call kebab,$*)/bootstrap $(ARTIFACTS_DIR)/bootstrap

@@ -1,7 +1,7 @@
 //! The root Makefile, which `sam build` runs for every function (`BuildMethod: makefile`):
-//! each function's target builds for arm64 and copies that function's own binary
-//! (`Metadata.BuildProperties.Binary`, what `latchkey gateway` runs too), the authorizer
-//! from the release profile, every other function from `lambda-route` (docs/deploy.md).
+//! each function's target builds for arm64, the authorizer with the release profile, every
+//! other function with `lambda-route` (docs/deploy.md), and copies that function's own
+//! binary (`Metadata.BuildProperties.Binary`, what `latchkey gateway` runs too).
 
 use super::{entries, get, get_str, load, repo_root};
 
@@ -31,8 +31,7 @@ fn each_function_s_make_target_builds_and_copies_its_own_binary() {
             problems.push(format!("{id}: make build-{id}: {}", String::from_utf8_lossy(&out.stderr).trim()));
             continue;
         }
-        let (profile, profile_flag) =
-            if binary == "authorizer" { ("release", "--release") } else { ("lambda-route", "--profile lambda-route") };
+        let profile_flag = if binary == "authorizer" { "--release" } else { "--profile lambda-route" };
         let builds = text.lines().any(|l| {
             let words: Vec<&str> = l.split_whitespace().collect();
             // `$(CARGO)`: cargo, or the path in CARGO (which cargo sets for this test);
@@ -46,7 +45,8 @@ fn each_function_s_make_target_builds_and_copies_its_own_binary() {
             problems
                 .push(format!("{id}: make build-{id} does not build {binary} for arm64 with {profile_flag}:\n{text}"));
         }
-        let copy = format!("cp /target/aarch64-unknown-linux-gnu/{profile}/{binary} /artifacts/bootstrap");
+        // cargo-lambda moves what it built to target/lambda/<binary>/bootstrap.
+        let copy = format!("cp /target/lambda/{binary}/bootstrap /artifacts/bootstrap");
         if !text.lines().any(|l| l.trim().ends_with(&copy)) {
             problems.push(format!("{id}: make build-{id} does not run `{copy}`:\n{text}"));
         }
