@@ -5,7 +5,9 @@ Reads `callgrind_annotate` output (exclusive costs, one line per function: `Ir  
 puts each function in a part by the crate (and for the DynamoDB client, the module) its
 symbol names, and prints a Markdown table: instructions per invocation and share, per part,
 summing to the dump's total. Exclusive costs do not overlap, so the parts add up; code
-inlined across crates (fat LTO) counts where it was inlined.
+inlined across crates (fat LTO) counts where it was inlined. The frames that were on the
+stack when the counters were zeroed (`main`, the runtime's entry) show the whole total as
+their own and are left out.
 
 Usage: callgrind-breakdown.py ANNOTATE_OUTPUT INVOCATIONS
 """
@@ -21,9 +23,9 @@ PARTS = [
     ("SHA-256 (sha2: the token's hash, the request's payload hash, HMAC)", lambda s, c: c in ("sha2", "digest")),
     ("endpoint resolution (the SDK's endpoint rules)", lambda s, c: "endpoint" in s and c.startswith("aws_")),
     ("request building (the SDK's serialisers, JSON writer)",
-     lambda s, c: c == "aws_sdk_dynamodb" and "::ser_" in s or c == "aws_smithy_json" and "serialize" in s),
+     lambda s, c: c == "aws_sdk_dynamodb" and "::ser_" in s or c == "aws_smithy_json" and "::serialize" in s),
     ("response parsing (the SDK's deserialisers, JSON reader, serde_dynamo)",
-     lambda s, c: c in ("aws_sdk_dynamodb", "aws_smithy_json") and ("::de_" in s or "deserialize" in s)
+     lambda s, c: c in ("aws_sdk_dynamodb", "aws_smithy_json") and ("::de_" in s or "::deserialize" in s)
      or c == "serde_dynamo"),
     ("the SDK's orchestrator, config, retries, interceptors (aws-smithy-*, aws-runtime, aws-sdk-dynamodb)",
      lambda s, c: c.startswith("aws_smithy") or c.startswith("aws_runtime") or c == "aws_sdk_dynamodb"
@@ -71,6 +73,10 @@ def main() -> None:
         if not m or total is None or "PROGRAM TOTALS" in line:
             continue
         ir = int(m.group(1).replace(",", ""))
+        # The frames that were on the stack when the counters were zeroed (main and the
+        # runtime's entry) show the whole total as their own: not a part of the work.
+        if ir == total:
+            continue
         symbol = re.sub(r"\s+\[[^\]]*\]$", "", m.group(2))
         crate = crate_of(symbol)
         for part, test in PARTS:
