@@ -15,4 +15,5 @@ mod round_trips;
 mod sample_events;
 mod scopes;
 mod security;
+mod suspension;
 mod walk;

@@ -4,6 +4,10 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
+use crate::suspension::{
+    a_suspended_owners_credentials_are_refused_until_unsuspended,
+    a_suspended_service_accounts_keys_are_refused_until_unsuspended, suspending_the_last_live_owner_is_refused,
+};
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -35,6 +39,9 @@ macro_rules! api_tests {
                 list_filters_that_match_nothing_still_check_their_paging_parameters,
                 every_change_writes_exactly_its_audit_events,
                 audit_events_are_for_owners_filtered_and_paged,
+                a_suspended_owners_credentials_are_refused_until_unsuspended,
+                suspending_the_last_live_owner_is_refused,
+                a_suspended_service_accounts_keys_are_refused_until_unsuspended,
                 $($extra,)*
             );
         }

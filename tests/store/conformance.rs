@@ -16,12 +16,14 @@ use latchkey_tests as support;
 use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
+use suspension::*;
 
 mod agreement;
 mod audit;
 mod golden;
 mod leaks;
 mod owners;
+mod suspension;
 mod sweeps;
 use agreement::*;
 use audit::*;
@@ -221,7 +223,12 @@ async fn other_organizations_objects_behave_as_absent(store: Arc<dyn Store>, clo
         store.set_credential_description(theirs, bot_key.id, None, support::audit()).await,
         Err(StoreError::NotFound)
     ));
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     assert!(matches!(
         store.update_user(theirs, alice.id, &demote, any_change(), support::audit()).await,
         Err(StoreError::NotFound)
@@ -564,7 +571,12 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     robot.permission_level = PermissionLevel::Owner;
     store.create_service_account(&robot, &support::api_key(&robot, &clock), support::audit()).await.unwrap();
 
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     assert!(matches!(
         store.update_user(acme.id(), owner, &demote, any_change(), support::audit()).await,
         Err(StoreError::LastOwner)
@@ -585,6 +597,7 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     let roles = UserUpdate {
         permission_level: Some(PermissionLevel::Owner),
         roles: Some(Roles::new([Role::TokenCreator])),
+        suspended: None,
         at: clock.now(),
     };
     let updated = store.update_user(acme.id(), owner, &roles, any_change(), support::audit()).await.unwrap();
@@ -611,7 +624,12 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
 }
 
 async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     // Several rounds: a race that is lost only sometimes should still show.
     for round in 0..5 {
         let org = support::create_org(&*store, &format!("Race {round}"), &clock).await;
@@ -643,7 +661,12 @@ async fn concurrent_removals_of_two_owners_leave_one(store: Arc<dyn Store>, cloc
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let (second, _) =
         support::create_user(&*store, acme.id(), "second@example.com", PermissionLevel::Owner, &clock).await;
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
     let (org, first, removal) = (acme.id(), acme.owner.id, revocation(&clock));
     let (removed, demoted) = tokio::join!(
@@ -954,6 +977,8 @@ macro_rules! conformance_tests {
                 revoked_and_expired_credentials_are_left_untouched,
                 a_leaked_cli_token_of_the_last_live_owner_is_revoked_anyway,
                 a_leaked_access_token_leaves_its_owner_as_it_was,
+                a_suspended_owner_leaves_the_live_owner_count,
+                a_service_account_is_suspended_and_unsuspended,
             );
         }
     };

@@ -247,6 +247,16 @@ impl ServiceAccountStore for FaultyStore {
         pass!(self.list_service_accounts(org, page))
     }
 
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount> {
+        pass!(self.set_service_account_suspended(org, id, suspended, audit))
+    }
+
     async fn delete_service_account(
         &self,
         org: OrganizationId,

@@ -172,6 +172,7 @@ pub fn service_account(org: OrganizationId, name: &str, clock: &ManualClock) -> 
         created_at: tick(clock),
         created_by: None,
         api_key_epoch: 0,
+        suspended: false,
     }
 }
 

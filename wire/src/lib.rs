@@ -55,6 +55,9 @@ pub struct User {
     /// user who never was one. Such a user's credentials are its own (SPEC section 7).
     #[serde(default)]
     pub owner_since: Option<Timestamp>,
+    /// Suspended: none of its credentials is accepted until it is unsuspended (SPEC section 10).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +68,9 @@ pub struct ServiceAccount {
     pub permission_level: String,
     pub created_at: Timestamp,
     pub created_by: Option<Uuid>,
+    /// Suspended: none of its keys is accepted until it is unsuspended (SPEC section 10).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// Key metadata and `token_info`: one shape for every kind of credential.
@@ -223,6 +229,16 @@ pub struct UpdateUser {
     pub permission_level: Option<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+}
+
+/// `PATCH /service-accounts/{ref}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServiceAccount {
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -117,7 +117,7 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
                         .to_string(),
                 ));
             }
-            let user = users.update(user_id, &UpdateUser { permission_level, roles }).await?;
+            let user = users.update(user_id, &UpdateUser { permission_level, roles, suspended: None }).await?;
             if context.json() {
                 print_json(&user);
             } else {

@@ -41,6 +41,7 @@ fn binary(name: &str) -> PathBuf {
         "service-accounts-list" => env!("CARGO_BIN_EXE_service-accounts-list"),
         "service-accounts-get" => env!("CARGO_BIN_EXE_service-accounts-get"),
         "service-accounts-delete" => env!("CARGO_BIN_EXE_service-accounts-delete"),
+        "service-accounts-update" => env!("CARGO_BIN_EXE_service-accounts-update"),
         "api-keys-create" => env!("CARGO_BIN_EXE_api-keys-create"),
         "api-keys-list-for-account" => env!("CARGO_BIN_EXE_api-keys-list-for-account"),
         "api-keys-rotate" => env!("CARGO_BIN_EXE_api-keys-rotate"),

@@ -106,6 +106,7 @@ route_table! {
     CreateServiceAccount: "POST" "/api/v1/service-accounts" => "service-accounts-create", Owner, Some(SERVICE_ACCOUNTS), &[];
     ListServiceAccounts: "GET" "/api/v1/service-accounts" => "service-accounts-list", Owner, Some(READ), LIST;
     GetServiceAccount: "GET" "/api/v1/service-accounts/{ref}" => "service-accounts-get", Owner, Some(READ), &[];
+    UpdateServiceAccount: "PATCH" "/api/v1/service-accounts/{ref}" => "service-accounts-update", Owner, Some(SERVICE_ACCOUNTS), &[];
     DeleteServiceAccount: "DELETE" "/api/v1/service-accounts/{ref}" => "service-accounts-delete", Owner, Some(SERVICE_ACCOUNTS), &[];
     CreateApiKey: "POST" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-create", Owner, Some(SERVICE_ACCOUNTS), &[];
     ListServiceAccountApiKeys:

@@ -14,6 +14,7 @@ pub fn user(u: &User) -> wire::User {
         created_at: u.created_at,
         created_by: u.created_by.map(|p| p.as_uuid()),
         owner_since: u.owner_since,
+        suspended: u.suspended,
     }
 }
 
@@ -25,6 +26,7 @@ pub fn service_account(s: &ServiceAccount) -> wire::ServiceAccount {
         permission_level: s.permission_level.as_str().into(),
         created_at: s.created_at,
         created_by: s.created_by.map(|p| p.as_uuid()),
+        suspended: s.suspended,
     }
 }
 

@@ -17,6 +17,8 @@ pub enum DenyReason {
     /// A valid credential of an organization the API does not accept (a protected API's
     /// `latchkeyOrganizations`, or another organization's token at `/verify`).
     OtherOrganization,
+    /// A valid credential of a suspended principal (SPEC section 10).
+    Suspended,
 }
 
 impl DenyReason {
@@ -39,6 +41,7 @@ impl DenyReason {
             DenyReason::Revoked => "revoked",
             DenyReason::Expired => "expired",
             DenyReason::OtherOrganization => "other_organization",
+            DenyReason::Suspended => "suspended",
         }
     }
 }

@@ -124,6 +124,10 @@ impl Authorizer {
             CredentialStatus::Revoked => return deny(DenyReason::Revoked),
             CredentialStatus::Expired => return deny(DenyReason::Expired),
         }
+        // Read on the owner item fetched with the credential: no extra round trip.
+        if owner.is_suspended() {
+            return deny(DenyReason::Suspended);
+        }
         let throttle = last_use_cutoff(now);
         if credential.last_use_is_due(throttle) {
             // Bookkeeping must not turn a good credential away: bounded, and a failure or a

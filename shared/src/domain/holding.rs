@@ -120,6 +120,7 @@ mod tests {
             created_at: Utc::now(),
             created_by: None,
             api_key_epoch: epoch,
+            suspended: false,
         })
     }
 

@@ -66,6 +66,10 @@ pub struct User {
     /// owner whose tokens were all revoked).
     #[serde(default = "ownership::live_unless_recorded")]
     pub cli_token_live: bool,
+    /// Suspended (SPEC section 10): every credential of the user is refused while set, and
+    /// the last-owner guard counts it as gone. Absent in older records: not suspended.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// A non-human member of one organization.
@@ -80,6 +84,10 @@ pub struct ServiceAccount {
     pub created_by: Option<PrincipalId>,
     /// API keys issued under an older epoch are revoked.
     pub api_key_epoch: u64,
+    /// Suspended (SPEC section 10): every key of the account is refused while set. Absent in
+    /// older records: not suspended.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// Either kind of member: what a credential belongs to.
@@ -125,6 +133,13 @@ impl Principal {
         match self {
             Principal::User(_) => PrincipalType::User,
             Principal::ServiceAccount(_) => PrincipalType::ServiceAccount,
+        }
+    }
+    /// Suspended: none of its credentials is accepted (SPEC section 10).
+    pub fn is_suspended(&self) -> bool {
+        match self {
+            Principal::User(u) => u.suspended,
+            Principal::ServiceAccount(s) => s.suspended,
         }
     }
 }

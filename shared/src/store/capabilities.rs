@@ -99,6 +99,17 @@ pub trait ServiceAccountStore: Send + Sync {
     async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest)
     -> StoreResult<Page<ServiceAccount>>;
 
+    /// Suspends (`true`) or unsuspends a service account (SPEC section 10), with its
+    /// `service_account.updated` event when that changes anything; returns the account as
+    /// it is now. `NotFound`.
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount>;
+
     /// Removes a service account; its keys stop working at once. `NotFound`.
     async fn delete_service_account(
         &self,

@@ -61,6 +61,7 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         CreateServiceAccount => service_accounts::create(api, &req).await,
         ListServiceAccounts => service_accounts::list(api, &req).await,
         GetServiceAccount => service_accounts::get(api, &req).await,
+        UpdateServiceAccount => service_accounts::update(api, &req).await,
         DeleteServiceAccount => service_accounts::delete(api, &req).await,
         CreateApiKey => service_accounts::create_api_key(api, &req).await,
         ListServiceAccountApiKeys => service_accounts::list_api_keys(api, &req).await,

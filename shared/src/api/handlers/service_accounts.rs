@@ -24,6 +24,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         created_at: api.clock.now(),
         created_by: Some(caller.id),
         api_key_epoch: 0,
+        suspended: false,
     };
     // A scoped creator's first key carries the creator's scopes (SPEC section 9).
     let scopes = caller.credential.scopes.clone();
@@ -60,6 +61,21 @@ pub async fn list(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> 
 pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     let account = resolve(api, req).await?;
+    Ok(ApiResponse::json(200, &views::service_account(&account)))
+}
+
+/// `PATCH /service-accounts/{ref}` `{suspended}` (SPEC section 10).
+pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = input::caller(req)?;
+    policy::may_suspend_service_account(caller)?;
+    let body: wire::UpdateServiceAccount = input::body(req)?;
+    let suspended = body.suspended.ok_or_else(|| ApiError::validation("nothing to change: give suspended"))?;
+    let account = resolve(api, req).await?;
+    let account = api
+        .store
+        .set_service_account_suspended(account.organization_id, account.id, suspended, &audit(api, req))
+        .await?;
+    tracing::info!(request_id = %req.request_id, service_account_id = %account.id, suspended, "service account updated");
     Ok(ApiResponse::json(200, &views::service_account(&account)))
 }
 

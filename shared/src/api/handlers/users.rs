@@ -75,10 +75,11 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let update = UserUpdate {
         permission_level: body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?,
         roles: parse_roles(body.roles.as_deref())?,
+        suspended: body.suspended,
         at: api.clock.now(),
     };
     if update.is_empty() {
-        return Err(ApiError::validation("nothing to change: give permission_level and/or roles"));
+        return Err(ApiError::validation("nothing to change: give permission_level, roles and/or suspended"));
     }
     // Judged by the store on the user as it holds it, in the same atomic write.
     let judge = caller.clone();

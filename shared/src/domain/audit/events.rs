@@ -108,8 +108,20 @@ impl AuditContext {
         let details = changes(&[
             ("permission_level", json!(before.permission_level), json!(after.permission_level)),
             ("roles", json!(before.roles), json!(after.roles)),
+            ("suspended", json!(before.suspended), json!(after.suspended)),
         ])?;
         Some(self.event(after.organization_id, AuditAction::UserUpdated, user_target(after), details))
+    }
+
+    /// A suspension or its end (SPEC section 10); `None` when nothing differs.
+    pub fn service_account_updated(&self, before: &ServiceAccount, after: &ServiceAccount) -> Option<AuditEvent> {
+        let details = changes(&[("suspended", json!(before.suspended), json!(after.suspended))])?;
+        Some(self.event(
+            after.organization_id,
+            AuditAction::ServiceAccountUpdated,
+            service_account_target(after),
+            details,
+        ))
     }
 
     pub fn user_removed(&self, user: &User) -> AuditEvent {

@@ -191,6 +191,7 @@ mod tests {
             cli_token_epoch: 3,
             owner_since: Some(Utc.with_ymd_and_hms(2025, 2, 3, 4, 5, 6).unwrap()),
             cli_token_live: false,
+            suspended: true,
         };
         let p = Principal::User(u.clone());
         let item = principal_item(&p).unwrap();

@@ -16,9 +16,11 @@ const ROLES: &str = "roles";
 pub(super) const OWNER_SINCE: &str = "owner_since";
 pub(super) const LIVE: &str = "cli_token_live";
 pub(super) const CLI_EPOCH: &str = Epoch::CliToken.field();
+/// `User::suspended` / `ServiceAccount::suspended` (absent: not suspended).
+pub(super) const SUSPENDED: &str = "suspended";
 
-/// The user item still holds `user` as read: level, roles, `owner_since` and liveness
-/// (placeholders `#u_*`, `:u_*`).
+/// The user item still holds `user` as read: level, roles, `owner_since`, liveness and
+/// suspension (placeholders `#u_*`, `:u_*`).
 pub(super) fn user_as_read(user: &User) -> StoreResult<Expr> {
     let level_and_roles = Expr::new("#u_level = :u_level AND #u_roles = :u_roles")
         .name("#u_level", LEVEL)
@@ -29,7 +31,18 @@ pub(super) fn user_as_read(user: &User) -> StoreResult<Expr> {
         Some(t) => Expr::new("#u_since = :u_since").name("#u_since", OWNER_SINCE).value(":u_since", attribute(t)?),
         None => Expr::new("attribute_not_exists(#u_since)").name("#u_since", OWNER_SINCE),
     };
-    Ok(level_and_roles.and(since).and(live_as_read(user.cli_token_live)))
+    Ok(level_and_roles.and(since).and(live_as_read(user.cli_token_live)).and(suspended_as_read(user.suspended)))
+}
+
+/// Suspension as read: an item without the attribute reads as not suspended (placeholders
+/// `#u_susp`, `:u_susp`).
+pub(super) fn suspended_as_read(suspended: bool) -> Expr {
+    let expr = if suspended {
+        Expr::new("#u_susp = :u_susp")
+    } else {
+        Expr::new("#u_susp = :u_susp OR attribute_not_exists(#u_susp)")
+    };
+    expr.name("#u_susp", SUSPENDED).value(":u_susp", AttributeValue::Bool(suspended))
 }
 
 /// Liveness as read: an item without the attribute reads as live (`User::cli_token_live`).
@@ -104,16 +117,18 @@ impl DynamoDbStore {
     ) -> StoreResult<User> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let before = self.user_in(org, id).await?.ok_or(StoreError::NotFound)?;
-            let after = before.with_changes(update.permission_level, update.roles.clone(), update.at);
+            let after = update.apply(&before);
             check(&before, &after).map_err(StoreError::Denied)?;
             if after == before {
                 return Ok(before);
             }
-            let mut set = Expr::new("SET #level = :level, #roles = :roles")
+            let mut set = Expr::new("SET #level = :level, #roles = :roles, #suspended = :suspended")
                 .name("#level", LEVEL)
                 .name("#roles", ROLES)
+                .name("#suspended", SUSPENDED)
                 .value(":level", attribute(&after.permission_level)?)
-                .value(":roles", attribute(&after.roles)?);
+                .value(":roles", attribute(&after.roles)?)
+                .value(":suspended", AttributeValue::Bool(after.suspended));
             if let Some(since) = after.owner_since.filter(|_| before.owner_since.is_none()) {
                 set.text.push_str(", #since = :since");
                 set = set.name("#since", OWNER_SINCE).value(":since", attribute(&since)?);
@@ -239,14 +254,12 @@ impl DynamoDbStore {
         }
         // Why: the user is gone or foreign, its epoch moved, or it is an owner regaining a
         // live CLI token.
+        // Read, the count's change is the domain's, on the user as read (a suspended owner
+        // regains nothing), and the rotation is conditioned on that user.
         match self.user_in(credential.organization_id, credential.owner_id).await? {
-            Some(user) if user.cli_token_epoch == previous && user.permission_level == PermissionLevel::Owner => {
-                let regaining = Expr::new("#r_level = :r_owner AND #r_live = :r_live")
-                    .name("#r_level", LEVEL)
-                    .name("#r_live", LIVE)
-                    .value(":r_owner", attribute(&PermissionLevel::Owner)?)
-                    .value(":r_live", AttributeValue::Bool(false));
-                match self.try_rotate_cli_tokens(&rotation, previous, regaining, LiveOwnerChange::Gained).await? {
+            Some(user) if user.cli_token_epoch == previous => {
+                let change = LiveOwnerChange::of(Some(&user), Some(&user.with_cli_tokens_rotated(credential.epoch)));
+                match self.try_rotate_cli_tokens(&rotation, previous, user_as_read(&user)?, change).await? {
                     Ok(()) => Ok(()),
                     Err(OnConditionFailed::OwnerCheck) => Err(StoreError::Contention),
                     Err(other) => Err(step_error(other)),

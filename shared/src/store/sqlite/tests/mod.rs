@@ -49,6 +49,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         cli_token_epoch: 0,
         owner_since: Some(now),
         cli_token_live: true,
+        suspended: false,
     };
     let token = CredentialRecord {
         id: CredentialId::new_random(),
@@ -208,7 +209,12 @@ async fn the_last_owner_rule_holds_across_two_openers() {
     let dir = TempDir::new();
     let serving = Arc::new(SqliteStore::open(&dir.0).unwrap());
     let beside = Arc::new(SqliteStore::open(&dir.0).unwrap());
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: Utc::now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: Utc::now(),
+    };
     for round in 0..10 {
         let (org, first, token) = organization(&format!("Two openers {round}"));
         serving.create_organization(&org, &first, &token, audit()).await.unwrap();
