@@ -236,6 +236,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             "",
         ),
         row(
+            UpdateServiceAccount,
+            "PATCH",
+            "/api/v1/service-accounts/ci-bot",
+            &o,
+            Some(json!({"suspended": false})),
+            200,
+            &[("find_service_account_by_name", 1), ("set_service_account_suspended", 1)],
+            "",
+        ),
+        row(
             DeleteServiceAccount,
             "DELETE",
             "/api/v1/service-accounts/doomed",

@@ -35,6 +35,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("find_service_account_by_name", &["GetItem"]),
     ("list_service_accounts", &["Query"]),
     ("delete_service_account", &["GetItem", "DeleteItem", "PutItem", "Query", "UpdateItem"]),
+    // Read, then the flag and its event in one transaction.
+    ("set_service_account_suspended", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_principals", &["BatchGetItem"]),
     // A condition check on the owner's epoch; a failed one reads the owner to tell why.
     ("issue_credential", &["ConditionCheckItem", "PutItem", "GetItem"]),
@@ -85,6 +87,7 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("service-accounts-list", &["list_service_accounts"]),
     ("service-accounts-get", &["find_service_account_by_name"]),
     ("service-accounts-delete", &["find_service_account_by_name", "delete_service_account"]),
+    ("service-accounts-update", &["find_service_account_by_name", "set_service_account_suspended"]),
     ("api-keys-create", &["find_service_account_by_name", "issue_credential"]),
     ("api-keys-list-for-account", &["find_service_account_by_name", "list_credentials"]),
     // A rotation that names no scopes reads the newest replaced key's.
