@@ -7,6 +7,7 @@
 mod audit;
 mod equal_work;
 mod faults;
+mod grace;
 mod http_layer;
 mod leaks;
 mod properties;

@@ -4,6 +4,10 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
+use crate::grace::{
+    a_grace_ends_by_the_clock_and_its_sweep_waits_for_it,
+    a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
+};
 use crate::suspension::{
     a_suspended_owners_credentials_are_refused_until_unsuspended,
     a_suspended_service_accounts_keys_are_refused_until_unsuspended, suspending_the_last_live_owner_is_refused,
@@ -42,6 +46,7 @@ macro_rules! api_tests {
                 a_suspended_owners_credentials_are_refused_until_unsuspended,
                 suspending_the_last_live_owner_is_refused,
                 a_suspended_service_accounts_keys_are_refused_until_unsuspended,
+                a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
                 $($extra,)*
             );
         }
@@ -68,13 +73,14 @@ async fn on_dynamodb() -> TestApp {
 }
 
 // `latchkey serve` on each store: the walk, and the tests only `serve` can run.
-api_tests!(sqlite, on_sqlite(); access_tokens_expire_by_the_clock, one_spelling_per_path);
-api_tests!(dynamodb, on_dynamodb(); access_tokens_expire_by_the_clock, one_spelling_per_path);
+api_tests!(sqlite, on_sqlite(); access_tokens_expire_by_the_clock, one_spelling_per_path, a_grace_ends_by_the_clock_and_its_sweep_waits_for_it);
+api_tests!(dynamodb, on_dynamodb(); access_tokens_expire_by_the_clock, one_spelling_per_path, a_grace_ends_by_the_clock_and_its_sweep_waits_for_it);
 
 // The deployed shape: the function binaries behind `latchkey gateway` (one gateway per test
 // binary, on moto; a fresh organization per test). Left out, and why:
 // - access_tokens_expire_by_the_clock moves the test's ManualClock a day on; the binaries
 //   read the system clock, which no test moves.
+// - a_grace_ends_by_the_clock_and_its_sweep_waits_for_it moves the ManualClock too.
 // - one_spelling_per_path: `serve` answers `/x/` with a 308 to `/x`; API Gateway matches
 //   `/x/` as `/x` and serves it there (functions/tests/functions/gateway.rs checks that).
 // pagination_walks_every_item_once moves the clock too, but only so that each creation has

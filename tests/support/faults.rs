@@ -346,8 +346,8 @@ impl CredentialStore for FaultyStore {
 
 #[async_trait]
 impl Housekeeping for FaultyStore {
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
-        pass!(self.complete_pending_sweeps())
+    async fn complete_pending_sweeps(&self, now: latchkey::clock::Timestamp) -> StoreResult<usize> {
+        pass!(self.complete_pending_sweeps(now))
     }
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {

@@ -173,6 +173,7 @@ pub fn service_account(org: OrganizationId, name: &str, clock: &ManualClock) -> 
         created_by: None,
         api_key_epoch: 0,
         suspended: false,
+        api_key_grace_until: None,
     }
 }
 

@@ -256,6 +256,20 @@ pub struct IssueApiKey {
     /// Absent or null: unscoped (a rotation: the newest replaced key's scopes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Rotations only (SPEC section 10): how long the replaced keys keep working, 0–86400
+    /// seconds (default 0). Refused on a creation.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// `POST /users/me/cli-tokens/rotate`, `POST /users/{id}/cli-tokens/rotate`, and
+/// `POST /api-keys/{id}/rotate`: an optional body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotate {
+    /// How long the replaced credentials keep working, 0–86400 seconds (default 0).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

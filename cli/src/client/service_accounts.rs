@@ -55,11 +55,17 @@ pub enum ServiceAccountCommand {
         #[arg(long, conflicts_with = "scopes")]
         no_scopes: bool,
     },
-    /// Create a new API key and revoke every older key of the service account.
-    #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
+    /// Create a new API key and revoke every older key of the service account (at once, or
+    /// after --grace-period seconds).
+    #[command(
+        after_help = "Examples:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer --grace-period 3600)"
+    )]
     RotateApiKeys {
         #[command(flatten)]
         account: AccountRef,
+        /// Older keys keep working this many seconds (0–86400; default 0: they stop at once).
+        #[arg(long, value_name = "SECONDS")]
+        grace_period: Option<u32>,
         /// A scope of the new key (repeatable); none given: the newest replaced key's scopes.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
@@ -123,7 +129,7 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
         ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes), grace_period_seconds: None };
             let issued = accounts.create_api_key_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: created API key {} (ending {}) for {}",
@@ -131,12 +137,18 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
         }
-        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes) };
+        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes, grace_period } => {
+            let request = IssueApiKey {
+                scopes: requested_scopes(scopes, no_scopes),
+                grace_period_seconds: grace_period.map(i64::from),
+            };
             let issued = accounts.rotate_api_keys_with(account.reference(), &request).await?;
             eprintln!(
-                "latchkey: rotated the API keys of {}: older keys no longer work; new key {} (ending {})",
-                issued.key.owner_email, issued.key.id, issued.key.last_six
+                "latchkey: rotated the API keys of {}: older keys {}; new key {} (ending {})",
+                issued.key.owner_email,
+                super::grace_note(grace_period),
+                issued.key.id,
+                issued.key.last_six
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
         }

@@ -145,7 +145,10 @@ impl Authorizer {
                 ),
             }
         }
-        Ok(Decision::Allow(Caller::from_principal(&owner, &credential)))
+        let mut caller = Caller::from_principal(&owner, &credential);
+        // A graced credential (a rotation replaced it) expires when its grace ends.
+        caller.credential.expires_at = credential.effective_expires_at(now, Some(&owner));
+        Ok(Decision::Allow(caller))
     }
 
     /// The one constant-time compare of a request: against `stored`, or the stand-in.

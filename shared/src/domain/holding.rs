@@ -121,6 +121,7 @@ mod tests {
             created_by: None,
             api_key_epoch: epoch,
             suspended: false,
+            api_key_grace_until: None,
         })
     }
 

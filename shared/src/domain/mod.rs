@@ -5,6 +5,7 @@ mod access;
 pub mod audit;
 mod credential_values;
 mod error;
+mod grace;
 mod holding;
 mod ids;
 mod last_use;
@@ -20,6 +21,7 @@ pub use access::{PermissionLevel, PrincipalType, Role, Roles};
 pub use audit::{AuditAction, AuditContext, AuditEvent, AuditEventId, AuditFilter};
 pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
 pub use error::DomainError;
+pub use grace::{GracePeriod, Standing};
 pub use holding::Epoch;
 pub use ids::{CredentialId, OrganizationId, PrincipalId};
 pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
@@ -70,6 +72,10 @@ pub struct User {
     /// the last-owner guard counts it as gone. Absent in older records: not suspended.
     #[serde(default)]
     pub suspended: bool,
+    /// CLI tokens of epoch `cli_token_epoch - 1` work until then (a rotation's grace, SPEC
+    /// section 10; see `grace.rs`). Absent: none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli_token_grace_until: Option<Timestamp>,
 }
 
 /// A non-human member of one organization.
@@ -88,6 +94,10 @@ pub struct ServiceAccount {
     /// older records: not suspended.
     #[serde(default)]
     pub suspended: bool,
+    /// API keys of epoch `api_key_epoch - 1` work until then (a rotation's grace, SPEC
+    /// section 10; see `grace.rs`). Absent: none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_grace_until: Option<Timestamp>,
 }
 
 /// Either kind of member: what a credential belongs to.
@@ -173,15 +183,14 @@ pub struct CredentialRecord {
 
 impl CredentialRecord {
     /// Status as seen at `now`, given the owner as it is now (`None`: the owner is gone).
+    /// A credential of the generation a rotation replaced works until its grace ends
+    /// (`grace.rs`); a `revoked_at` still ahead (a graced sweep run early) is not yet one.
     pub fn status(&self, now: Timestamp, owner: Option<&Principal>) -> CredentialStatus {
-        let owner_epoch = owner
-            .filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id)
-            .and_then(|o| o.epoch_for(self.kind));
-        match owner_epoch {
-            _ if self.revoked_at.is_some() => CredentialStatus::Revoked,
-            None => CredentialStatus::Revoked,
-            Some(epoch) if self.epoch < epoch => CredentialStatus::Revoked,
-            Some(_) => match self.expires_at {
+        let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
+        match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
+            _ if self.revoked_at.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
+            None | Some(Standing::Superseded) => CredentialStatus::Revoked,
+            Some(_) => match self.effective_expires_at(now, owner) {
                 Some(exp) if exp <= now => CredentialStatus::Expired,
                 _ => CredentialStatus::Active,
             },
@@ -199,11 +208,13 @@ impl CredentialRecord {
 pub struct Revocation {
     pub at: Timestamp,
     pub purge_at: Timestamp,
+    /// A rotation's grace: the replaced generation works until `at` (`grace.rs`).
+    pub graced: bool,
 }
 
 impl Revocation {
     pub fn new(at: Timestamp, retention: Duration) -> Self {
-        Self { at, purge_at: at + retention }
+        Self { at, purge_at: at + retention, graced: false }
     }
 }
 

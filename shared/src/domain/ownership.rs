@@ -35,6 +35,7 @@ impl User {
             owner_since: None,
             cli_token_live: true,
             suspended: false,
+            cli_token_grace_until: None,
         };
         user.record_ownership(permission_level, created_at);
         user
@@ -76,7 +77,12 @@ impl User {
 
     /// The user after all its CLI tokens were revoked (epoch bump): none is live.
     pub fn with_cli_tokens_revoked(&self) -> User {
-        User { cli_token_epoch: self.cli_token_epoch + 1, cli_token_live: false, ..self.clone() }
+        User {
+            cli_token_epoch: self.cli_token_epoch + 1,
+            cli_token_live: false,
+            cli_token_grace_until: None,
+            ..self.clone()
+        }
     }
 
     /// The user after a rotation issued one new CLI token under `epoch`: it is live.

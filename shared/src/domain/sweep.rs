@@ -72,8 +72,14 @@ impl SweepTask {
         format!("{}#{}#{}", self.owner_id, kinds.join("+"), epoch)
     }
 
+    /// Whether the task may run at `now`: a graced rotation's sweep waits for the grace's
+    /// end (its revocation time), so `revoked_at` is never written while the grace runs.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.revoked_at <= now
+    }
+
     pub fn revocation(&self) -> Revocation {
-        Revocation { at: self.revoked_at, purge_at: self.purge_at }
+        Revocation { at: self.revoked_at, purge_at: self.purge_at, graced: false }
     }
 
     /// Whether `credential` is one this task must mark: its owner's, of a swept kind, issued

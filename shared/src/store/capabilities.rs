@@ -240,7 +240,9 @@ pub trait Housekeeping: Send + Sync {
     /// first, resuming a half-done one where it stopped. Returns how many tasks it ran; stops
     /// at the first failure, leaving the rest for the next run. `latchkey serve` runs it at
     /// start and hourly; in AWS the scheduled housekeeping function does.
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize>;
+    /// Tasks not yet due at `now` (a graced rotation's sweep, due when its grace ends) stay
+    /// pending; returns how many ran.
+    async fn complete_pending_sweeps(&self, now: Timestamp) -> StoreResult<usize>;
 
     /// The one-time backfill of user records written before `owner_since` and
     /// `cli_token_live` existed (`User::backfilled`): every OWNER gets `owner_since`, and each

@@ -146,6 +146,13 @@ fn revocation(api: &Api) -> Revocation {
     Revocation::new(api.clock.now(), api.config.retention())
 }
 
+/// The revocation a rotation owes the generation it replaces, with the body's
+/// `grace_period_seconds` (SPEC section 10): at the grace's end, or now.
+fn rotation_revocation(api: &Api, grace_period_seconds: Option<i64>) -> Result<Revocation, ApiError> {
+    let grace = grace_period_seconds.map(crate::domain::GracePeriod::parse).transpose()?.unwrap_or_default();
+    Ok(grace.revocation(api.clock.now(), api.config.retention()))
+}
+
 /// Retries an operation that lost a race on an owner's epoch (another rotation or key
 /// creation landed between our read and our write). Bounded: the caller gets 409 after.
 const EPOCH_RETRIES: usize = 3;

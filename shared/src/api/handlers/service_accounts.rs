@@ -25,6 +25,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         created_by: Some(caller.id),
         api_key_epoch: 0,
         suspended: false,
+        api_key_grace_until: None,
     };
     // A scoped creator's first key carries the creator's scopes (SPEC section 9).
     let scopes = caller.credential.scopes.clone();
@@ -92,6 +93,9 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
     let body: wire::IssueApiKey = input::body(req)?;
+    if body.grace_period_seconds.is_some() {
+        return Err(ApiError::validation("grace_period_seconds: only a rotation takes one"));
+    }
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;
     for _ in 0..EPOCH_RETRIES {
@@ -115,6 +119,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
     let body: wire::IssueApiKey = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let named = parse_scopes(body.scopes.as_deref())?;
     if let Some(scopes) = &named {
         policy::may_grant_scopes(caller, Some(scopes))?;
@@ -132,7 +137,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
             }
         };
         let (token, record) = mint(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, scopes))?;
-        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
+        match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
                 account.api_key_epoch = record.epoch;

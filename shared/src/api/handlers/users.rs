@@ -100,11 +100,12 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 }
 
 pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_rotate_own_cli_tokens(caller)?;
+    let body: wire::Rotate = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let me = api.store.get_user(caller.organization_id, caller.id).await?.ok_or(ApiError::NotFound)?;
-    rotate_cli_tokens(api, req, me, caller.id).await
+    rotate_cli_tokens(api, req, me, caller.id, revocation).await
 }
 
 pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -126,11 +127,12 @@ pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
 }
 
 pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
+    let body: wire::Rotate = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
     policy::may_rotate_cli_tokens_of(caller, &target)?;
-    rotate_cli_tokens(api, req, target, caller.id).await
+    rotate_cli_tokens(api, req, target, caller.id, revocation).await
 }
 
 /// Rotates `user`'s CLI tokens, as read by the caller; on contention (another rotation
@@ -140,6 +142,7 @@ async fn rotate_cli_tokens(
     req: &ApiRequest,
     mut user: User,
     by: PrincipalId,
+    revocation: crate::domain::Revocation,
 ) -> Result<ApiResponse, ApiError> {
     let org = user.organization_id;
     for _ in 0..EPOCH_RETRIES {
@@ -157,7 +160,7 @@ async fn rotate_cli_tokens(
                 scopes: None,
             },
         )?;
-        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
+        match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, user_id = %user.id, credential_id = %record.id, "CLI tokens rotated");
                 return Ok(ApiResponse::json(200, &wire::IssuedCliToken { cli_token: token.expose().to_string() }));

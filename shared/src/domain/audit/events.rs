@@ -4,6 +4,7 @@
 //! event is written (SPEC section 8: a request that changes nothing writes no event).
 
 use super::{AuditAction, AuditContext, AuditEvent, Target, TargetType};
+use crate::clock::Timestamp;
 use crate::domain::{CredentialKind, CredentialRecord, Organization, Principal, PrincipalType, ServiceAccount, User};
 use serde_json::{Map, Value, json};
 
@@ -165,13 +166,14 @@ impl AuditContext {
 
     /// A rotation of the owner's credentials of `new`'s kind, `new` being the one it issued.
     /// The target is the owner. The operator's rotation is `recover`: `organization.recovered`.
-    pub fn credentials_rotated(&self, new: &CredentialRecord) -> AuditEvent {
+    /// `grace_until`: until when the replaced generation keeps working (`None`: it stopped).
+    pub fn credentials_rotated(&self, new: &CredentialRecord, grace_until: Option<Timestamp>) -> AuditEvent {
         let details = json!({
             "kind": new.kind,
             "owner_id": new.owner_id,
             "new_credential_id": new.id,
             "new_last_six": new.last_six,
-            "grace_until": Value::Null,
+            "grace_until": grace_until,
         });
         if self.actor.actor_type == super::ActorType::Operator {
             let target = Target { target_type: TargetType::Organization, id: new.organization_id.0, label: None };

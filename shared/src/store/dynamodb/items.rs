@@ -192,6 +192,7 @@ mod tests {
             owner_since: Some(Utc.with_ymd_and_hms(2025, 2, 3, 4, 5, 6).unwrap()),
             cli_token_live: false,
             suspended: true,
+            cli_token_grace_until: None,
         };
         let p = Principal::User(u.clone());
         let item = principal_item(&p).unwrap();

@@ -197,11 +197,15 @@ impl DynamoDbStore {
             let user = self.user_in(org, owner).await?.ok_or(StoreError::NotFound)?;
             let event = audit.credentials_revoked_all(&Principal::User(user.clone()), CredentialKind::CliToken);
             let after = user.with_cli_tokens_revoked();
-            let update = Expr::new("SET #epoch = :next, #live = :live")
-                .name("#epoch", CLI_EPOCH)
-                .name("#live", LIVE)
-                .value(":next", n(after.cli_token_epoch))
-                .value(":live", AttributeValue::Bool(after.cli_token_live));
+            let update = super::credentials::grace_update(
+                Expr::new("SET #epoch = :next, #live = :live")
+                    .name("#epoch", CLI_EPOCH)
+                    .name("#live", LIVE)
+                    .value(":next", n(after.cli_token_epoch))
+                    .value(":live", AttributeValue::Bool(after.cli_token_live)),
+                Epoch::CliToken,
+                None,
+            )?;
             let condition = in_organization(org)
                 .and(
                     Expr::new("#epoch = :current").name("#epoch", CLI_EPOCH).value(":current", n(user.cli_token_epoch)),
@@ -229,15 +233,17 @@ impl DynamoDbStore {
     /// transaction, which also records the user's CLI token as live. In the usual case (the
     /// user is not an OWNER without a live token) no count changes and no read is needed;
     /// otherwise the user is read and the rotation sent again with the count's increment.
-    /// `task` is the sweep the rotation owes, recorded in its transaction, with `audit`'s event.
+    /// `task` is the sweep the rotation owes, recorded in its transaction, with `audit`'s event;
+    /// the older tokens work until `grace_until` (`None`: they stop at once).
     pub(super) async fn rotate_cli_tokens(
         &self,
         credential: &CredentialRecord,
         task: &SweepTask,
+        grace_until: Option<crate::clock::Timestamp>,
         audit: &AuditContext,
     ) -> StoreResult<()> {
-        let event = audit.credentials_rotated(credential);
-        let rotation = Rotation { credential, task, event: &event };
+        let event = audit.credentials_rotated(credential, grace_until);
+        let rotation = Rotation { credential, task, event: &event, grace_until };
         let previous = credential
             .epoch
             .checked_sub(1)
@@ -277,15 +283,19 @@ impl DynamoDbStore {
         user_condition: Expr,
         change: LiveOwnerChange,
     ) -> StoreResult<Result<(), OnConditionFailed>> {
-        let Rotation { credential, task, event } = *rotation;
+        let Rotation { credential, task, event, grace_until } = *rotation;
         let org = credential.organization_id;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
-            Expr::new("SET #epoch = :epoch, #live = :live")
-                .name("#epoch", CLI_EPOCH)
-                .name("#live", LIVE)
-                .value(":epoch", n(credential.epoch))
-                .value(":live", AttributeValue::Bool(true)),
+            super::credentials::grace_update(
+                Expr::new("SET #epoch = :epoch, #live = :live")
+                    .name("#epoch", CLI_EPOCH)
+                    .name("#live", LIVE)
+                    .value(":epoch", n(credential.epoch))
+                    .value(":live", AttributeValue::Bool(true)),
+                Epoch::CliToken,
+                grace_until,
+            )?,
             in_organization(org)
                 .and(may_hold(CredentialKind::CliToken))
                 .and(Expr::new("#epoch = :previous").name("#epoch", CLI_EPOCH).value(":previous", n(previous)))
@@ -308,4 +318,5 @@ struct Rotation<'a> {
     credential: &'a CredentialRecord,
     task: &'a SweepTask,
     event: &'a crate::domain::AuditEvent,
+    grace_until: Option<crate::clock::Timestamp>,
 }

@@ -26,7 +26,8 @@ impl CredentialStore for SqliteStore {
         revocation: Revocation,
         audit: &AuditContext,
     ) -> StoreResult<()> {
-        let event = audit.credentials_rotated(credential);
+        let grace_until = revocation.grace_until();
+        let event = audit.credentials_rotated(credential, grace_until);
         let credential = credential.clone();
         let (org, owner_id, kind, new_epoch) =
             (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
@@ -42,19 +43,19 @@ impl CredentialStore for SqliteStore {
                 return Err(StoreError::Contention);
             }
             // The owner holds `kind` (`load_owner_for`), so its record has `epoch`.
-            match owner {
-                Principal::User(user) => update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?,
-                Principal::ServiceAccount(mut account) => {
-                    account.api_key_epoch = new_epoch;
-                    update_service_account_row(tx, &account)?;
-                }
+            match owner.rotated(epoch, new_epoch, grace_until) {
+                Principal::User(user) => update_user_row(tx, &user)?,
+                Principal::ServiceAccount(account) => update_service_account_row(tx, &account)?,
             }
             insert_credential(tx, &credential)?;
             audit::insert_events(tx, &[event])?;
             sweep::record(tx, &task)
         })
         .await?;
-        self.sweep(swept).await;
+        // A graced rotation's sweep waits for the grace's end (housekeeping runs it).
+        if grace_until.is_none() {
+            self.sweep(swept).await;
+        }
         Ok(())
     }
 
@@ -92,6 +93,7 @@ impl CredentialStore for SqliteStore {
                     }
                     (Some(_), Principal::ServiceAccount(mut account)) => {
                         account.api_key_epoch += 1;
+                        account.api_key_grace_until = None;
                         update_service_account_row(tx, &account)?;
                         account.api_key_epoch
                     }

@@ -70,6 +70,7 @@ fn user(org: &Organization, email: &str, level: PermissionLevel, created_at: Tim
         owner_since: (level == PermissionLevel::Owner).then_some(created_at),
         cli_token_live: true,
         suspended: false,
+        cli_token_grace_until: None,
     }
 }
 
@@ -85,6 +86,7 @@ fn service_account(org: &Organization, name: &str, created_at: Timestamp) -> Ser
         created_by: None,
         api_key_epoch: 0,
         suspended: false,
+        api_key_grace_until: None,
     }
 }
 

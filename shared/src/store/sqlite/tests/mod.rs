@@ -50,6 +50,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         owner_since: Some(now),
         cli_token_live: true,
         suspended: false,
+        cli_token_grace_until: None,
     };
     let token = CredentialRecord {
         id: CredentialId::new_random(),
