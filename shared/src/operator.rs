@@ -181,6 +181,7 @@ fn cli_token_for(
         last_used_at: None,
         purge_at: None,
         scopes: None,
+        superseded_until: None,
     };
     Ok((token, record))
 }

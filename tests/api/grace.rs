@@ -119,3 +119,50 @@ pub(crate) async fn a_grace_ends_by_the_clock_and_its_sweep_waits_for_it(app: &T
     assert_eq!(old["status"], "revoked");
     assert!(old["revoked_at"].is_string(), "{old}");
 }
+
+/// Rolling one key: a successor like it (account, description, scopes); the rolled key alone
+/// keeps working through the grace, its siblings are untouched; a rolled or revoked key, or
+/// anything but an API key, cannot be rolled.
+pub(crate) async fn rolling_one_key_keeps_only_that_key_through_the_grace(app: &TestApp) {
+    let o = &app.owner_token;
+    let first = app.add_service_account("ci-bot", None).await;
+    let sibling = s(&app
+        .post("/service-accounts/ci-bot/api-keys", o, json!({"scopes": ["orders:read"]}))
+        .await
+        .assert_status(201)["api_key"]);
+    let sibling_id = s(&app.get("/me", &sibling).await.body["credential"]["id"]);
+    let first_id = s(&app.get("/me", &first).await.body["credential"]["id"]);
+    let roll = |id: &str| format!("/api-keys/{id}/rotate");
+    app.post(&roll(&sibling_id), o, json!({"grace_period_seconds": 86401}))
+        .await
+        .assert_problem(400, "validation_failed");
+    let (_, collab) = app.add_user("c@example.com", json!({})).await;
+    app.post(&roll(&sibling_id), &collab, json!({})).await.assert_problem(403, "forbidden");
+    let v = app.post(&roll(&sibling_id), o, json!({"grace_period_seconds": 3600})).await.assert_status(200).clone();
+    let successor = s(&v["api_key"]);
+    assert_eq!(v["key"]["scopes"], json!(["orders:read"]));
+    assert_eq!(v["key"]["owner_id"], app.get("/me", &first).await.body["id"]);
+    assert_eq!(app.me_status(&successor).await, 200);
+    assert_eq!(app.me_status(&sibling).await, 200, "the rolled key works through the grace");
+    assert_eq!(app.me_status(&first).await, 200, "its sibling is untouched");
+    let rolled = key(app, "ci-bot", &sibling_id).await;
+    assert_eq!(rolled["status"], "active");
+    assert!(rolled["expires_at"].is_string());
+    assert!(key(app, "ci-bot", &first_id).await["expires_at"].is_null());
+    // Rolled once is rolled: again is a conflict; so is a revoked key; other kinds are 404.
+    app.post(&roll(&sibling_id), o, json!({})).await.assert_problem(409, "conflict");
+    let owner_credential = s(&app.get("/me", o).await.body["credential"]["id"]);
+    app.post(&roll(&owner_credential), o, json!({})).await.assert_problem(404, "not_found");
+    app.post(&roll(&uuid::Uuid::new_v4().to_string()), o, json!({})).await.assert_problem(404, "not_found");
+    app.post(&roll("not-a-uuid"), o, json!({})).await.assert_problem(404, "not_found");
+    // Without a grace the rolled key stops at once.
+    let v = app.post(&roll(&first_id), o, json!({})).await.assert_status(200).clone();
+    assert_eq!(app.me_status(&first).await, 401);
+    assert_eq!(app.me_status(&s(&v["api_key"])).await, 200);
+    assert_eq!(key(app, "ci-bot", &first_id).await["status"], "revoked");
+    app.post(&roll(&first_id), o, json!({})).await.assert_problem(409, "conflict");
+    // The account's rotation ends the rolled key's grace with the rest of its generation.
+    app.post("/service-accounts/ci-bot/api-keys/rotate", o, json!({})).await.assert_status(200);
+    assert_eq!(app.me_status(&sibling).await, 401);
+    assert_eq!(app.me_status(&successor).await, 401);
+}

@@ -7,6 +7,7 @@ use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_
 use crate::grace::{
     a_grace_ends_by_the_clock_and_its_sweep_waits_for_it,
     a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
+    rolling_one_key_keeps_only_that_key_through_the_grace,
 };
 use crate::suspension::{
     a_suspended_owners_credentials_are_refused_until_unsuspended,
@@ -47,6 +48,7 @@ macro_rules! api_tests {
                 suspending_the_last_live_owner_is_refused,
                 a_suspended_service_accounts_keys_are_refused_until_unsuspended,
                 a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
+                rolling_one_key_keeps_only_that_key_through_the_grace,
                 $($extra,)*
             );
         }

@@ -305,6 +305,16 @@ impl CredentialStore for FaultyStore {
         pass!(self.revoke_credential(org, id, revocation, audit))
     }
 
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        pass!(self.roll_credential(old, successor, revocation, audit))
+    }
+
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
         pass!(self.get_credential(org, id))
     }

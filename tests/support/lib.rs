@@ -261,6 +261,7 @@ pub fn credential_record(
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, RETENTION),
         scopes: None,
+        superseded_until: None,
     }
 }
 

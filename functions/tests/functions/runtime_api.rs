@@ -42,6 +42,7 @@ fn binary(name: &str) -> PathBuf {
         "service-accounts-get" => env!("CARGO_BIN_EXE_service-accounts-get"),
         "service-accounts-delete" => env!("CARGO_BIN_EXE_service-accounts-delete"),
         "service-accounts-update" => env!("CARGO_BIN_EXE_service-accounts-update"),
+        "api-keys-roll" => env!("CARGO_BIN_EXE_api-keys-roll"),
         "api-keys-create" => env!("CARGO_BIN_EXE_api-keys-create"),
         "api-keys-list-for-account" => env!("CARGO_BIN_EXE_api-keys-list-for-account"),
         "api-keys-rotate" => env!("CARGO_BIN_EXE_api-keys-rotate"),

@@ -116,6 +116,7 @@ route_table! {
     ListApiKeys: "GET" "/api/v1/api-keys" => "api-keys-list", Owner, Some(READ),
         &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"];
     RevokeApiKey: "DELETE" "/api/v1/api-keys/{key_id}" => "api-keys-revoke", Owner, Some(SERVICE_ACCOUNTS), &[];
+    RollApiKey: "POST" "/api/v1/api-keys/{key_id}/rotate" => "api-keys-roll", Owner, Some(SERVICE_ACCOUNTS), &[];
     CreateAccessToken: "POST" "/api/v1/tokens" => "tokens-create", Authenticated, Some(TOKENS), &[];
     ListAccessTokens: "GET" "/api/v1/tokens" => "tokens-list", Authenticated, Some(READ),
         &["max_items", "cursor", "show_inactive", "user"];

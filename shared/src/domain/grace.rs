@@ -121,12 +121,28 @@ impl Principal {
 }
 
 impl CredentialRecord {
+    /// This credential after a roll replaced it (`revocation`: at the grace's end when
+    /// graced, else now): superseded until then, or revoked at once; purged after either.
+    pub fn superseded(&self, revocation: &Revocation) -> CredentialRecord {
+        let mut after = self.clone();
+        match revocation.grace_until() {
+            Some(until) => after.superseded_until = Some(until),
+            None => after.revoked_at = Some(revocation.at),
+        }
+        after.purge_at = Some(revocation.purge_at);
+        after
+    }
+
     /// When this credential stops working, as its metadata shows it: its own expiry, or the
     /// end of its generation's grace when that comes first.
     pub fn effective_expires_at(&self, now: Timestamp, owner: Option<&Principal>) -> Option<Timestamp> {
-        let grace = match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
+        let generation = match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
             Some(Standing::Graced(until)) => Some(until),
             _ => None,
+        };
+        let grace = match (generation, self.superseded_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
         match (self.expires_at, grace) {
             (Some(own), Some(grace)) => Some(own.min(grace)),
@@ -159,6 +175,7 @@ mod tests {
             last_used_at: None,
             purge_at: None,
             scopes: None,
+            superseded_until: None,
         }
     }
 

@@ -30,6 +30,7 @@ fn cli_token_of(user: &User) -> CredentialRecord {
         last_used_at: None,
         purge_at: None,
         scopes: None,
+        superseded_until: None,
     }
 }
 

@@ -179,6 +179,11 @@ pub struct CredentialRecord {
     /// what they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
+    /// Rolled (SPEC section 10, `POST /api-keys/{id}/rotate` with a grace): a successor
+    /// replaces this credential, which works until then and is revoked (reason `rotated`)
+    /// from then on. Absent: not rolled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_until: Option<Timestamp>,
 }
 
 impl CredentialRecord {
@@ -189,6 +194,7 @@ impl CredentialRecord {
         let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
         match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
             _ if self.revoked_at.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
+            _ if self.superseded_until.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
             None | Some(Standing::Superseded) => CredentialStatus::Revoked,
             Some(_) => match self.effective_expires_at(now, owner) {
                 Some(exp) if exp <= now => CredentialStatus::Expired,

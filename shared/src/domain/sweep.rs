@@ -126,6 +126,7 @@ mod tests {
             last_used_at: None,
             purge_at: None,
             scopes: None,
+            superseded_until: None,
         }
     }
 

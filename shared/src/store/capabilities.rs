@@ -167,6 +167,19 @@ pub trait CredentialStore: Send + Sync {
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
 
+    /// Rolls one credential (SPEC section 10): stores `successor` (conditioned on its owner's
+    /// epoch, like `issue_credential`) and marks `old`, as read, superseded at
+    /// `revocation.at` (graced: `superseded_until`, it works until then; otherwise revoked
+    /// now), with one `credential.rotated` event, in one atomic write. `Contention` when
+    /// `old` was revoked or rolled meanwhile, or the epoch moved; `NotFound` when it is gone.
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
+
     /// A leak report's match (SPEC section 12), addressed by the token's locator alone (a
     /// report is global: no organization is known). Reads the credential first (strongly
     /// consistent); only when `presented` equals its stored hash (`domain::LeakMatch`,

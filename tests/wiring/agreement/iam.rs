@@ -46,6 +46,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // Read first (the event names the credential), then the revocation and its event.
     ("revoke_credential", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_credential", &["GetItem"]),
+    // The owner's epoch checked, the old key marked, the successor and its event stored.
+    ("roll_credential", &["ConditionCheckItem", "UpdateItem", "PutItem", "GetItem"]),
     // A leak report: the credential read by id, its owner read on a hash match, then the
     // revocation, the owner as read (its liveness, or a condition check), the live-owner
     // count and the event in one transaction.
@@ -95,6 +97,7 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("api-keys-revoke-all", &["find_service_account_by_name", "revoke_all_credentials"]),
     ("api-keys-list", &["find_service_account_by_name", "list_credentials", "get_principals"]),
     ("api-keys-revoke", &["get_credential", "revoke_credential"]),
+    ("api-keys-roll", &["get_credential", "get_service_account", "roll_credential"]),
     ("tokens-create", &["get_user", "find_user_by_email", "issue_credential"]),
     ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
     ("tokens-get", &["get_credential", "get_principals"]),

@@ -5,6 +5,7 @@ mod audit;
 mod console;
 mod credentials;
 mod leaks;
+mod roll;
 mod service_accounts;
 mod tokens;
 mod users;
@@ -69,6 +70,7 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         RevokeApiKeys => service_accounts::revoke_api_keys(api, &req).await,
         ListApiKeys => credentials::list_api_keys(api, &req).await,
         RevokeApiKey => credentials::revoke_api_key(api, &req).await,
+        RollApiKey => roll::roll_api_key(api, &req).await,
         CreateAccessToken => tokens::create(api, &req).await,
         ListAccessTokens => tokens::list(api, &req).await,
         GetAccessToken => tokens::get(api, &req).await,
@@ -125,6 +127,7 @@ fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, 
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(new.expires_at, api.config.retention()),
         scopes: new.scopes,
+        superseded_until: None,
     };
     Ok((token, record))
 }

@@ -28,6 +28,7 @@ fn token_of(user: &User) -> CredentialRecord {
         last_used_at: None,
         purge_at: None,
         scopes: None,
+        superseded_until: None,
     }
 }
 

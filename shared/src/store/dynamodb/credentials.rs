@@ -173,6 +173,16 @@ impl CredentialStore for DynamoDbStore {
         Err(StoreError::Contention)
     }
 
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        self.roll(old, successor, revocation, audit).await
+    }
+
     async fn revoke_credential(
         &self,
         org: OrganizationId,

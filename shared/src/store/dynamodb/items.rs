@@ -135,6 +135,7 @@ mod tests {
             last_used_at: None,
             purge_at: CredentialRecord::purge_time_for_expiry(expires_at, Duration::days(90)),
             scopes: None,
+            superseded_until: None,
         }
     }
 

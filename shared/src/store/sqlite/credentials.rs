@@ -130,6 +130,32 @@ impl CredentialStore for SqliteStore {
         .await
     }
 
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let event = audit.credentials_rotated(successor, revocation.grace_until());
+        let (old, successor) = (old.clone(), successor.clone());
+        self.write(move |tx| {
+            let stored = load_credential(tx, old.organization_id, old.id)?.ok_or(StoreError::NotFound)?;
+            if stored != old || stored.revoked_at.is_some() || stored.superseded_until.is_some() {
+                return Err(StoreError::Contention);
+            }
+            let owner = load_owner_for(tx, successor.organization_id, successor.owner_id, successor.kind)?
+                .ok_or(StoreError::NotFound)?;
+            if !owner.is_current_epoch(successor.kind, successor.epoch) {
+                return Err(StoreError::Contention);
+            }
+            update_credential_row(tx, &stored.superseded(&revocation))?;
+            insert_credential(tx, &successor)?;
+            audit::insert_events(tx, &[event])
+        })
+        .await
+    }
+
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
         self.read(move |tx| load_credential(tx, org, id)).await
     }

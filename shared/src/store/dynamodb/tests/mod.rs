@@ -110,6 +110,7 @@ fn credential(owner: &Principal, kind: CredentialKind, epoch: u64, created_at: T
         last_used_at: None,
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, retention()),
         scopes: None,
+        superseded_until: None,
     }
 }
 

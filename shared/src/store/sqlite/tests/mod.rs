@@ -69,6 +69,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         last_used_at: None,
         purge_at: None,
         scopes: None,
+        superseded_until: None,
     };
     (org, owner, token)
 }
@@ -253,6 +254,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
         expires_at: Some(now + expires_in),
         purge_at: Some(now + expires_in + chrono::Duration::days(90)),
         scopes: None,
+        superseded_until: None,
         ..token.clone()
     };
     let long_gone = expiring(chrono::Duration::days(-91));
