@@ -73,6 +73,19 @@ pub enum ServiceAccountCommand {
         #[arg(long, conflicts_with = "scopes")]
         no_scopes: bool,
     },
+    /// Suspend a service account (OWNER, persistent credential): its keys are refused until
+    /// it is unsuspended.
+    #[command(after_help = "Example:\n  latchkey service-account suspend --name ci-deployer")]
+    Suspend {
+        #[command(flatten)]
+        account: AccountRef,
+    },
+    /// Unsuspend a service account: its keys work again.
+    #[command(after_help = "Example:\n  latchkey service-account unsuspend --name ci-deployer")]
+    Unsuspend {
+        #[command(flatten)]
+        account: AccountRef,
+    },
     /// Revoke every API key of a service account.
     #[command(
         after_help = "Example:\n  latchkey service-account revoke-api-keys --email ci-deployer@org-<id>.serviceaccount.com"
@@ -151,6 +164,16 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
                 issued.key.last_six
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
+        }
+        ServiceAccountCommand::Suspend { ref account } | ServiceAccountCommand::Unsuspend { ref account } => {
+            let suspend = matches!(command, ServiceAccountCommand::Suspend { .. });
+            let updated = accounts.set_suspended(account.reference(), suspend).await?;
+            if context.json() {
+                super::output::print_json(&updated);
+            } else {
+                let what = if suspend { "suspended; its keys are refused" } else { "unsuspended" };
+                context.say(format!("Service account {} {what}.", updated.name));
+            }
         }
         ServiceAccountCommand::RevokeApiKeys { account } => {
             let reference = account.reference();

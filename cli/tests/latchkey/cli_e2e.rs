@@ -11,6 +11,7 @@
 //! server's `serving http://...` line, so parallel tests never race for a port.
 
 mod audit;
+mod lifecycle;
 mod scopes;
 
 use serde_json::Value;
