@@ -48,7 +48,7 @@ pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal
         created_by: c.created_by.map(|p| p.as_uuid()),
         expires_at: c.effective_expires_at(now, owner),
         // A rolled key's revocation is its successor's grace end, once passed.
-        revoked_at: c.revoked_at.or(c.superseded_until).filter(|at| *at <= now),
+        revoked_at: c.revoked_at.or(c.superseded_until.filter(|at| *at <= now)),
         last_used_at: c.last_used_at,
         scopes: c.scopes.as_ref().map(Scopes::to_vec),
         status: status.into(),

@@ -221,9 +221,11 @@ mod tests {
         old.expires_at = Some(now + Duration::seconds(1));
         assert_eq!(old.effective_expires_at(now, Some(&twice)), Some(now + Duration::seconds(1)));
         assert_eq!(old.status(now + Duration::seconds(2), Some(&twice)), CredentialStatus::Expired);
-        // A revocation time still ahead (a graced sweep run early) does not revoke yet.
+        // A rolled credential works until its successor's grace ends.
         old.expires_at = None;
-        old.revoked_at = Some(until + Duration::seconds(5));
+        old.superseded_until = Some(now + Duration::seconds(3));
         assert_eq!(old.status(now, Some(&twice)), CredentialStatus::Active);
+        assert_eq!(old.effective_expires_at(now, Some(&twice)), Some(now + Duration::seconds(3)));
+        assert_eq!(old.status(now + Duration::seconds(3), Some(&twice)), CredentialStatus::Revoked);
     }
 }

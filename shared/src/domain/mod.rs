@@ -189,11 +189,12 @@ pub struct CredentialRecord {
 impl CredentialRecord {
     /// Status as seen at `now`, given the owner as it is now (`None`: the owner is gone).
     /// A credential of the generation a rotation replaced works until its grace ends
-    /// (`grace.rs`); a `revoked_at` still ahead (a graced sweep run early) is not yet one.
+    /// (`grace.rs`; the sweep that writes its `revoked_at` waits until then), and a rolled
+    /// one until its `superseded_until`.
     pub fn status(&self, now: Timestamp, owner: Option<&Principal>) -> CredentialStatus {
         let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
         match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
-            _ if self.revoked_at.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
+            _ if self.revoked_at.is_some() => CredentialStatus::Revoked,
             _ if self.superseded_until.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
             None | Some(Standing::Superseded) => CredentialStatus::Revoked,
             Some(_) => match self.effective_expires_at(now, owner) {
