@@ -59,7 +59,7 @@ async fn housekeeping_forever(store: Arc<dyn Store>, embedded: Option<SqliteStor
     let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
     loop {
         every.tick().await;
-        match store.complete_pending_sweeps().await {
+        match store.complete_pending_sweeps(SystemClock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sweeps = n, "finished pending sweeps"),
             Err(e) => {

@@ -148,6 +148,12 @@ impl Client {
         self.post("/users/me/cli-tokens/rotate", None::<&()>).await
     }
 
+    /// [`Client::me_rotate_cli_token`] whose older tokens keep working for
+    /// `request.grace_period_seconds`.
+    pub async fn me_rotate_cli_token_with(&self, request: &wire::Rotate) -> Result<IssuedCliToken> {
+        self.post("/users/me/cli-tokens/rotate", Some(request)).await
+    }
+
     /// `DELETE /users/me/cli-tokens`: revokes every CLI token of the calling user.
     pub async fn me_revoke_cli_tokens(&self) -> Result<()> {
         self.delete("/users/me/cli-tokens").await

@@ -4,8 +4,8 @@ use crate::encoding::encode;
 use crate::{Client, Result};
 use latchkey_wire::{
     CreateAccessToken, CreateServiceAccount, CreateUser, CreatedServiceAccount, CreatedUser, CredentialInfo, Empty,
-    IssueApiKey, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, ServiceAccount, UpdateAccessToken,
-    UpdateApiKey, UpdateUser, User,
+    IssueApiKey, IssuedAccessToken, IssuedApiKey, IssuedCliToken, List, Rotate, ServiceAccount, UpdateAccessToken,
+    UpdateApiKey, UpdateServiceAccount, UpdateUser, User,
 };
 use uuid::Uuid;
 
@@ -58,6 +58,18 @@ impl Users<'_> {
     /// `POST /users/{id}/cli-tokens/rotate` (OWNER, not for another OWNER).
     pub async fn rotate_cli_token(&self, user_id: Uuid) -> Result<IssuedCliToken> {
         self.client.post(&format!("/users/{user_id}/cli-tokens/rotate"), None::<&Empty>).await
+    }
+
+    /// A rotation whose older CLI tokens keep working for `request.grace_period_seconds`.
+    pub async fn rotate_cli_token_with(&self, user_id: Uuid, request: &Rotate) -> Result<IssuedCliToken> {
+        self.client.post(&format!("/users/{user_id}/cli-tokens/rotate"), Some(request)).await
+    }
+
+    /// `PATCH /users/{id}` `{suspended}` (OWNER, persistent credential): every credential of
+    /// a suspended user is refused until it is unsuspended.
+    pub async fn set_suspended(&self, user_id: Uuid, suspended: bool) -> Result<User> {
+        let request = UpdateUser { suspended: Some(suspended), ..UpdateUser::default() };
+        self.update(user_id, &request).await
     }
 }
 
@@ -130,6 +142,11 @@ impl ServiceAccounts<'_> {
         self.client.post(&account_path(reference, "/api-keys/rotate"), Some(request)).await
     }
 
+    /// `PATCH /service-accounts/{ref}` `{suspended}` (OWNER, persistent credential).
+    pub async fn set_suspended(&self, reference: &str, suspended: bool) -> Result<ServiceAccount> {
+        self.client.patch(&account_path(reference, ""), &UpdateServiceAccount { suspended: Some(suspended) }).await
+    }
+
     /// Revokes every key of the account.
     pub async fn revoke_api_keys(&self, reference: &str) -> Result<()> {
         self.client.delete(&account_path(reference, "/api-keys")).await
@@ -186,6 +203,12 @@ impl ApiKeys<'_> {
     /// `PATCH /api-keys/{key_id}` as `request` describes it.
     pub async fn update(&self, key_id: Uuid, request: &UpdateApiKey) -> Result<CredentialInfo> {
         self.client.patch(&format!("/api-keys/{key_id}"), request).await
+    }
+
+    /// `POST /api-keys/{id}/rotate`: rolls one key; it alone keeps working for
+    /// `request.grace_period_seconds`, its successor is shown once.
+    pub async fn roll(&self, key_id: Uuid, request: &Rotate) -> Result<IssuedApiKey> {
+        self.client.post(&format!("/api-keys/{key_id}/rotate"), Some(request)).await
     }
 }
 

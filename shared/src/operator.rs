@@ -182,6 +182,7 @@ fn cli_token_for(
         purge_at: None,
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     };
     Ok((token, record))
 }

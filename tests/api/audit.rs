@@ -100,6 +100,20 @@ pub(crate) async fn every_change_writes_exactly_its_audit_events(app: &TestApp) 
         app.patch(&format!("/users/{ann_id}"), &owner, json!({"roles": ["TokenCreator"]})).await
     });
     r.assert_status(200);
+    let (r, ev) = step!(app, log, "PATCH /users (suspend)", &["user.updated"], {
+        app.patch(&format!("/users/{ann_id}"), &owner, json!({"suspended": true})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"], json!({"suspended": {"before": false, "after": true}}));
+    let (r, _) = step!(app, log, "PATCH /users (suspend again)", &[], {
+        app.patch(&format!("/users/{ann_id}"), &owner, json!({"suspended": true})).await
+    });
+    r.assert_status(200);
+    let (r, ev) = step!(app, log, "PATCH /users (unsuspend)", &["user.updated"], {
+        app.patch(&format!("/users/{ann_id}"), &owner, json!({"suspended": false})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"], json!({"suspended": {"before": true, "after": false}}));
 
     let (r, ev) = step!(app, log, "POST /users/{id}/cli-tokens/rotate", &["credential.rotated"], {
         app.post(&format!("/users/{ann_id}/cli-tokens/rotate"), &owner, json!({})).await
@@ -175,6 +189,20 @@ pub(crate) async fn every_change_writes_exactly_its_audit_events(app: &TestApp) 
     });
     r.assert_status(200);
     assert_eq!(ev[0]["details"]["description"], json!({"before": null, "after": "suspect"}));
+    let (r, ev) = step!(app, log, "PATCH /service-accounts/{ref} (suspend)", &["service_account.updated"], {
+        app.patch("/service-accounts/audit-bot", &owner, json!({"suspended": true})).await
+    });
+    r.assert_status(200);
+    assert_eq!(ev[0]["details"], json!({"suspended": {"before": false, "after": true}}));
+    assert_eq!((&ev[0]["target"]["type"], &ev[0]["target"]["label"]), (&json!("service_account"), &json!("audit-bot")));
+    let (r, _) = step!(app, log, "PATCH /service-accounts/{ref} (same)", &[], {
+        app.patch("/service-accounts/audit-bot", &owner, json!({"suspended": true})).await
+    });
+    r.assert_status(200);
+    let (r, _) = step!(app, log, "PATCH /service-accounts/{ref} (unsuspend)", &["service_account.updated"], {
+        app.patch("/service-accounts/audit-bot", &owner, json!({"suspended": false})).await
+    });
+    r.assert_status(200);
     let (r, _) = step!(app, log, "DELETE /api-keys/{id}", &["credential.revoked"], {
         app.delete(&format!("/api-keys/{second_key_id}"), &owner).await
     });

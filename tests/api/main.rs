@@ -7,6 +7,7 @@
 mod audit;
 mod equal_work;
 mod faults;
+mod grace;
 mod http_layer;
 mod leaks;
 mod lifecycle;
@@ -17,4 +18,5 @@ mod round_trips;
 mod sample_events;
 mod scopes;
 mod security;
+mod suspension;
 mod walk;

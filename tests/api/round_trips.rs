@@ -141,6 +141,8 @@ async fn every_route_costs_its_budget_in_store_calls() {
     h.setup("POST", "/api/v1/service-accounts", &o, json!({"name": "doomed"})).await;
     let second_key = h.setup("POST", "/api/v1/service-accounts/ci-bot/api-keys", &o, json!({})).await;
     let second_key_id = s(&second_key["key"]["id"]);
+    let rolled_key = h.setup("POST", "/api/v1/service-accounts/ci-bot/api-keys", &o, json!({})).await;
+    let rolled_key_id = s(&rolled_key["key"]["id"]);
     let access = h.setup("POST", "/api/v1/tokens", &o, json!({"description": "ci"})).await;
     let access_id = s(&access["token_info"]["id"]);
 
@@ -236,6 +238,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             "",
         ),
         row(
+            UpdateServiceAccount,
+            "PATCH",
+            "/api/v1/service-accounts/ci-bot",
+            &o,
+            Some(json!({"suspended": false})),
+            200,
+            &[("find_service_account_by_name", 1), ("set_service_account_suspended", 1)],
+            "",
+        ),
+        row(
             DeleteServiceAccount,
             "DELETE",
             "/api/v1/service-accounts/doomed",
@@ -294,6 +306,16 @@ async fn every_route_costs_its_budget_in_store_calls() {
             204,
             &[("get_credential", 1), ("revoke_credential", 1)],
             "the id must name an API key of the caller's organization (an access token's id is a 404), then the conditional update",
+        ),
+        row(
+            RollApiKey,
+            "POST",
+            &format!("/api/v1/api-keys/{rolled_key_id}/rotate"),
+            &o,
+            Some(json!({"grace_period_seconds": 60})),
+            200,
+            &[("get_organization", 1), ("get_credential", 1), ("get_service_account", 1), ("roll_credential", 1)],
+            "the organization's policy (api_key_max_days bounds the successor), the key read by id (it must be an active API key of the caller's organization), its account for the epoch and the successor's email, then one transaction",
         ),
         row(
             RotateApiKeys,

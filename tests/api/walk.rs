@@ -4,6 +4,11 @@
 //! revocation, last-owner protection and hostile input. Each test runs once per arm.
 
 use crate::audit::{audit_events_are_for_owners_filtered_and_paged, every_change_writes_exactly_its_audit_events};
+use crate::grace::{
+    a_grace_ends_by_the_clock_and_its_sweep_waits_for_it,
+    a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
+    rolling_one_key_keeps_only_that_key_through_the_grace,
+};
 use crate::leaks::{
     a_leaked_key_of_any_organization_stops_at_once, look_alikes_garbage_and_wrong_secrets_change_nothing,
 };
@@ -13,6 +18,10 @@ use crate::lifecycle::{
     revoked_reason_tells_why_a_credential_stopped,
 };
 use crate::organization::the_organization_policy_is_read_by_members_and_changed_by_persistent_owners;
+use crate::suspension::{
+    a_suspended_owners_credentials_are_refused_until_unsuspended,
+    a_suspended_service_accounts_keys_are_refused_until_unsuspended, suspending_the_last_live_owner_is_refused,
+};
 use chrono::Duration;
 use latchkey_tests::app::{TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -52,6 +61,11 @@ macro_rules! api_tests {
                 revoked_reason_tells_why_a_credential_stopped,
                 api_keys_have_descriptions_and_lifespans_that_rotations_keep,
                 last_used_ip_is_the_address_of_the_use,
+                a_suspended_owners_credentials_are_refused_until_unsuspended,
+                suspending_the_last_live_owner_is_refused,
+                a_suspended_service_accounts_keys_are_refused_until_unsuspended,
+                a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
+                rolling_one_key_keeps_only_that_key_through_the_grace,
                 $($extra,)*
             );
         }
@@ -78,13 +92,14 @@ async fn on_dynamodb() -> TestApp {
 }
 
 // `latchkey serve` on each store: the walk, and the tests only `serve` can run.
-api_tests!(sqlite, on_sqlite(); access_tokens_expire_by_the_clock, one_spelling_per_path);
-api_tests!(dynamodb, on_dynamodb(); access_tokens_expire_by_the_clock, one_spelling_per_path);
+api_tests!(sqlite, on_sqlite(); access_tokens_expire_by_the_clock, one_spelling_per_path, a_grace_ends_by_the_clock_and_its_sweep_waits_for_it);
+api_tests!(dynamodb, on_dynamodb(); access_tokens_expire_by_the_clock, one_spelling_per_path, a_grace_ends_by_the_clock_and_its_sweep_waits_for_it);
 
 // The deployed shape: the function binaries behind `latchkey gateway` (one gateway per test
 // binary, on moto; a fresh organization per test). Left out, and why:
 // - access_tokens_expire_by_the_clock moves the test's ManualClock a day on; the binaries
 //   read the system clock, which no test moves.
+// - a_grace_ends_by_the_clock_and_its_sweep_waits_for_it moves the ManualClock too.
 // - one_spelling_per_path: `serve` answers `/x/` with a 308 to `/x`; API Gateway matches
 //   `/x/` as `/x` and serves it there (functions/tests/functions/gateway.rs checks that).
 // pagination_walks_every_item_once moves the clock too, but only so that each creation has

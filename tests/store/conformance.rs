@@ -16,6 +16,7 @@ use latchkey_tests as support;
 use std::collections::HashSet;
 use std::sync::Arc;
 use support::{RETENTION, TestOrg, tick};
+use suspension::*;
 
 mod agreement;
 mod audit;
@@ -24,6 +25,7 @@ mod leaks;
 mod lifecycle;
 mod owners;
 mod policy;
+mod suspension;
 mod sweeps;
 use agreement::*;
 use audit::*;
@@ -225,7 +227,12 @@ async fn other_organizations_objects_behave_as_absent(store: Arc<dyn Store>, clo
         store.set_credential_description(theirs, bot_key.id, None, support::audit()).await,
         Err(StoreError::NotFound)
     ));
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     assert!(matches!(
         store.update_user(theirs, alice.id, &demote, any_change(), support::audit()).await,
         Err(StoreError::NotFound)
@@ -568,7 +575,12 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     robot.permission_level = PermissionLevel::Owner;
     store.create_service_account(&robot, &support::api_key(&robot, &clock), support::audit()).await.unwrap();
 
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     assert!(matches!(
         store.update_user(acme.id(), owner, &demote, any_change(), support::audit()).await,
         Err(StoreError::LastOwner)
@@ -589,6 +601,7 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
     let roles = UserUpdate {
         permission_level: Some(PermissionLevel::Owner),
         roles: Some(Roles::new([Role::TokenCreator])),
+        suspended: None,
         at: clock.now(),
     };
     let updated = store.update_user(acme.id(), owner, &roles, any_change(), support::audit()).await.unwrap();
@@ -615,7 +628,12 @@ async fn the_last_owner_cannot_be_demoted_deleted_or_locked_out(store: Arc<dyn S
 }
 
 async fn concurrent_demotions_of_two_owners_leave_one(store: Arc<dyn Store>, clock: Arc<ManualClock>) {
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     // Several rounds: a race that is lost only sometimes should still show.
     for round in 0..5 {
         let org = support::create_org(&*store, &format!("Race {round}"), &clock).await;
@@ -647,7 +665,12 @@ async fn concurrent_removals_of_two_owners_leave_one(store: Arc<dyn Store>, cloc
     let acme = support::create_org(&*store, "Acme", &clock).await;
     let (second, _) =
         support::create_user(&*store, acme.id(), "second@example.com", PermissionLevel::Owner, &clock).await;
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: clock.now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: clock.now(),
+    };
     let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
     let (org, first, removal) = (acme.id(), acme.owner.id, revocation(&clock));
     let (removed, demoted) = tokio::join!(
@@ -962,6 +985,8 @@ macro_rules! conformance_tests {
                 disabling_refuses_a_credential_until_it_is_enabled,
                 a_revoked_credential_cannot_be_disabled_and_a_leak_revokes_a_disabled_one,
                 every_revocation_path_writes_its_reason,
+                a_suspended_owner_leaves_the_live_owner_count,
+                a_service_account_is_suspended_and_unsuspended,
             );
         }
     };

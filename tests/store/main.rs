@@ -4,3 +4,4 @@
 
 mod conformance;
 mod dynamodb_ttl;
+mod grace_property;

@@ -13,7 +13,7 @@
 //! | `revoke_credential` | 1 (2 when already revoked) |
 //! | `get_principals` | 1 per 100 ids |
 //! | `find_organization_by_name`, `find_user_by_email`, `find_service_account_by_name` | 2 (guard item, then the item) |
-//! | `update_user` | 2 (read, then a conditional transaction; re-read and retry ≤ 3 on contention) |
+//! | `update_user`, `set_service_account_suspended`, `roll_credential` (one transaction) | 2 (read, then a conditional transaction; re-read and retry ≤ 3 on contention) |
 //! | `list_users`, `list_service_accounts`, `list_credentials` | ≥ 1 Query (≤ 10 per page while filters skip items) |
 //! | `rotate_credentials` | 1 + sweep (housekeeping: Query pages + batch writes) |
 //! | `revoke_all_credentials`, `delete_user`, `delete_service_account` | 2 + sweep |

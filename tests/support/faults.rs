@@ -261,6 +261,16 @@ impl ServiceAccountStore for FaultyStore {
         pass!(self.list_service_accounts(org, page))
     }
 
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount> {
+        pass!(self.set_service_account_suspended(org, id, suspended, audit))
+    }
+
     async fn delete_service_account(
         &self,
         org: OrganizationId,
@@ -307,6 +317,16 @@ impl CredentialStore for FaultyStore {
         audit: &AuditContext,
     ) -> StoreResult<CredentialRecord> {
         pass!(self.revoke_credential(org, id, revocation, audit))
+    }
+
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        pass!(self.roll_credential(old, successor, revocation, audit))
     }
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>> {
@@ -359,8 +379,8 @@ impl CredentialStore for FaultyStore {
 
 #[async_trait]
 impl Housekeeping for FaultyStore {
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
-        pass!(self.complete_pending_sweeps())
+    async fn complete_pending_sweeps(&self, now: latchkey::clock::Timestamp) -> StoreResult<usize> {
+        pass!(self.complete_pending_sweeps(now))
     }
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {

@@ -173,6 +173,8 @@ pub fn service_account(org: OrganizationId, name: &str, clock: &ManualClock) -> 
         created_at: tick(clock),
         created_by: None,
         api_key_epoch: 0,
+        suspended: false,
+        api_key_grace_until: None,
     }
 }
 
@@ -261,6 +263,7 @@ pub fn credential_record(
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, RETENTION),
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     }
 }
 

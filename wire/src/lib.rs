@@ -55,6 +55,9 @@ pub struct User {
     /// user who never was one. Such a user's credentials are its own (SPEC section 7).
     #[serde(default)]
     pub owner_since: Option<Timestamp>,
+    /// Suspended: none of its credentials is accepted until it is unsuspended (SPEC section 10).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +68,9 @@ pub struct ServiceAccount {
     pub permission_level: String,
     pub created_at: Timestamp,
     pub created_by: Option<Uuid>,
+    /// Suspended: none of its keys is accepted until it is unsuspended (SPEC section 10).
+    #[serde(default)]
+    pub suspended: bool,
 }
 
 /// Key metadata and `token_info`: one shape for every kind of credential.
@@ -284,6 +290,16 @@ pub struct UpdateUser {
     pub permission_level: Option<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+}
+
+/// `PATCH /service-accounts/{ref}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServiceAccount {
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +323,20 @@ pub struct IssueApiKey {
     /// 1–3650; absent: the key never expires (a rotation: the newest replaced key's lifespan).
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub lifespan_days: Option<i64>,
+    /// Rotations only (SPEC section 10): how long the replaced keys keep working, 0–86400
+    /// seconds (default 0). Refused on a creation.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// `POST /users/me/cli-tokens/rotate`, `POST /users/{id}/cli-tokens/rotate`, and
+/// `POST /api-keys/{id}/rotate`: an optional body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotate {
+    /// How long the replaced credentials keep working, 0–86400 seconds (default 0).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,6 +44,18 @@ pub enum ApiKeyCommand {
         #[arg(long)]
         description: String,
     },
+    /// Roll one API key: a new key like it (account, description, scopes, lifespan); the old
+    /// one alone keeps working for --grace-period seconds (default 0: it stops at once).
+    #[command(
+        after_help = "Example:\n  NEW_KEY=$(latchkey api-key roll 0b7c6f9e-2f4c-4d7e-9a51-6a1f3f1f2a3b --grace-period 3600)"
+    )]
+    Roll {
+        /// The key's id.
+        key_id: Uuid,
+        /// The old key keeps working this many seconds (0–86400).
+        #[arg(long, value_name = "SECONDS")]
+        grace_period: Option<u32>,
+    },
 }
 
 pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failure> {
@@ -81,6 +93,19 @@ pub async fn run(context: &Context, command: ApiKeyCommand) -> Result<(), Failur
             } else {
                 print_credential_details(&info);
             }
+        }
+        ApiKeyCommand::Roll { key_id, grace_period } => {
+            let request = latchkey_sdk::wire::Rotate { grace_period_seconds: grace_period.map(i64::from) };
+            let issued = api_keys.roll(key_id, &request).await?;
+            eprintln!(
+                "latchkey: rolled API key {key_id}: it {}; new key {} (ending {})",
+                super::grace_note(grace_period)
+                    .replace("keep working", "keeps working")
+                    .replace("no longer work", "no longer works"),
+                issued.key.id,
+                issued.key.last_six
+            );
+            super::print_secret_once(context, "API key", &issued.api_key, &issued);
         }
     }
     Ok(())

@@ -188,3 +188,11 @@ pub fn print_secret_once(context: &Context, what: &str, secret: &str, json: &imp
     }
     eprintln!("latchkey: this is the only time the {what} is shown; it will not be shown again. Store it now.");
 }
+
+/// How a rotation's message tells what became of the older credentials.
+pub fn grace_note(grace_period: Option<u32>) -> String {
+    match grace_period {
+        Some(seconds) if seconds > 0 => format!("keep working for {seconds} more seconds"),
+        _ => "no longer work".to_string(),
+    }
+}

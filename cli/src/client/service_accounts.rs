@@ -61,11 +61,17 @@ pub enum ServiceAccountCommand {
         #[arg(long)]
         lifespan_days: Option<i64>,
     },
-    /// Create a new API key and revoke every older key of the service account.
-    #[command(after_help = "Example:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)")]
+    /// Create a new API key and revoke every older key of the service account (at once, or
+    /// after --grace-period seconds).
+    #[command(
+        after_help = "Examples:\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer)\n  NEW_KEY=$(latchkey service-account rotate-api-keys --name ci-deployer --grace-period 3600)"
+    )]
     RotateApiKeys {
         #[command(flatten)]
         account: AccountRef,
+        /// Older keys keep working this many seconds (0–86400; default 0: they stop at once).
+        #[arg(long, value_name = "SECONDS")]
+        grace_period: Option<u32>,
         /// A scope of the new key (repeatable); none given: the newest replaced key's scopes.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
@@ -79,6 +85,19 @@ pub enum ServiceAccountCommand {
         /// key's lifespan.
         #[arg(long)]
         lifespan_days: Option<i64>,
+    },
+    /// Suspend a service account (OWNER, persistent credential): its keys are refused until
+    /// it is unsuspended.
+    #[command(after_help = "Example:\n  latchkey service-account suspend --name ci-deployer")]
+    Suspend {
+        #[command(flatten)]
+        account: AccountRef,
+    },
+    /// Unsuspend a service account: its keys work again.
+    #[command(after_help = "Example:\n  latchkey service-account unsuspend --name ci-deployer")]
+    Unsuspend {
+        #[command(flatten)]
+        account: AccountRef,
     },
     /// Revoke every API key of a service account.
     #[command(
@@ -136,7 +155,12 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
         ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes, description, lifespan_days } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes), description, lifespan_days };
+            let request = IssueApiKey {
+                scopes: requested_scopes(scopes, no_scopes),
+                description,
+                lifespan_days,
+                grace_period_seconds: None,
+            };
             let issued = accounts.create_api_key_with(account.reference(), &request).await?;
             eprintln!(
                 "latchkey: created API key {} (ending {}) for {}",
@@ -144,14 +168,39 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
         }
-        ServiceAccountCommand::RotateApiKeys { account, scopes, no_scopes, description, lifespan_days } => {
-            let request = IssueApiKey { scopes: requested_scopes(scopes, no_scopes), description, lifespan_days };
+        ServiceAccountCommand::RotateApiKeys {
+            account,
+            scopes,
+            no_scopes,
+            description,
+            lifespan_days,
+            grace_period,
+        } => {
+            let request = IssueApiKey {
+                scopes: requested_scopes(scopes, no_scopes),
+                description,
+                lifespan_days,
+                grace_period_seconds: grace_period.map(i64::from),
+            };
             let issued = accounts.rotate_api_keys_with(account.reference(), &request).await?;
             eprintln!(
-                "latchkey: rotated the API keys of {}: older keys no longer work; new key {} (ending {})",
-                issued.key.owner_email, issued.key.id, issued.key.last_six
+                "latchkey: rotated the API keys of {}: older keys {}; new key {} (ending {})",
+                issued.key.owner_email,
+                super::grace_note(grace_period),
+                issued.key.id,
+                issued.key.last_six
             );
             print_secret_once(context, "API key", &issued.api_key, &issued);
+        }
+        ServiceAccountCommand::Suspend { ref account } | ServiceAccountCommand::Unsuspend { ref account } => {
+            let suspend = matches!(command, ServiceAccountCommand::Suspend { .. });
+            let updated = accounts.set_suspended(account.reference(), suspend).await?;
+            if context.json() {
+                super::output::print_json(&updated);
+            } else {
+                let what = if suspend { "suspended; its keys are refused" } else { "unsuspended" };
+                context.say(format!("Service account {} {what}.", updated.name));
+            }
         }
         ServiceAccountCommand::RevokeApiKeys { account } => {
             let reference = account.reference();

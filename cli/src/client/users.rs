@@ -65,7 +65,19 @@ pub enum UserCommand {
     #[command(
         after_help = "Examples:\n  latchkey user rotate-cli-token\n  latchkey user rotate-cli-token 3c9e... > new-token.txt"
     )]
-    RotateCliToken { user_id: Option<Uuid> },
+    RotateCliToken {
+        user_id: Option<Uuid>,
+        /// Older CLI tokens keep working this many seconds (0–86400; default 0).
+        #[arg(long, value_name = "SECONDS")]
+        grace_period: Option<u32>,
+    },
+    /// Suspend a user (OWNER, persistent credential): every credential of it is refused
+    /// until it is unsuspended.
+    #[command(after_help = "Example:\n  latchkey user suspend 3c9e...")]
+    Suspend { user_id: Uuid },
+    /// Unsuspend a user: its credentials work again.
+    #[command(after_help = "Example:\n  latchkey user unsuspend 3c9e...")]
+    Unsuspend { user_id: Uuid },
 }
 
 pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure> {
@@ -117,7 +129,7 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
                         .to_string(),
                 ));
             }
-            let user = users.update(user_id, &UpdateUser { permission_level, roles }).await?;
+            let user = users.update(user_id, &UpdateUser { permission_level, roles, suspended: None }).await?;
             if context.json() {
                 print_json(&user);
             } else {
@@ -129,14 +141,29 @@ pub async fn run(context: &Context, command: UserCommand) -> Result<(), Failure>
             users.remove(user_id).await?;
             context.say(format!("Removed user {user_id}; their credentials no longer work."));
         }
-        UserCommand::RotateCliToken { user_id: Some(user_id) } => {
-            let issued = users.rotate_cli_token(user_id).await?;
-            eprintln!("latchkey: rotated the CLI tokens of user {user_id}; older ones no longer work");
+        UserCommand::Suspend { user_id } | UserCommand::Unsuspend { user_id } => {
+            let suspend = matches!(command, UserCommand::Suspend { .. });
+            let user = users.set_suspended(user_id, suspend).await?;
+            if context.json() {
+                print_json(&user);
+            } else {
+                let what = if suspend { "suspended; its credentials are refused" } else { "unsuspended" };
+                context.say(format!("User {user_id} {what}."));
+            }
+        }
+        UserCommand::RotateCliToken { user_id: Some(user_id), grace_period } => {
+            let request = latchkey_sdk::wire::Rotate { grace_period_seconds: grace_period.map(i64::from) };
+            let issued = users.rotate_cli_token_with(user_id, &request).await?;
+            eprintln!(
+                "latchkey: rotated the CLI tokens of user {user_id}; older ones {}",
+                super::grace_note(grace_period)
+            );
             print_secret_once(context, "CLI token", &issued.cli_token, &issued);
         }
-        UserCommand::RotateCliToken { user_id: None } => {
-            let issued = session.client.me_rotate_cli_token().await?;
-            eprintln!("latchkey: rotated your CLI tokens; older ones no longer work");
+        UserCommand::RotateCliToken { user_id: None, grace_period } => {
+            let request = latchkey_sdk::wire::Rotate { grace_period_seconds: grace_period.map(i64::from) };
+            let issued = session.client.me_rotate_cli_token_with(&request).await?;
+            eprintln!("latchkey: rotated your CLI tokens; older ones {}", super::grace_note(grace_period));
             // The stored login held a token that just stopped working: replace it.
             if let TokenSource::File(path) = &session.token_source {
                 let credentials =

@@ -11,6 +11,7 @@
 //! server's `serving http://...` line, so parallel tests never race for a port.
 
 mod audit;
+mod grace;
 mod lifecycle;
 mod scan_report;
 mod scopes;

@@ -41,6 +41,8 @@ fn binary(name: &str) -> PathBuf {
         "service-accounts-list" => env!("CARGO_BIN_EXE_service-accounts-list"),
         "service-accounts-get" => env!("CARGO_BIN_EXE_service-accounts-get"),
         "service-accounts-delete" => env!("CARGO_BIN_EXE_service-accounts-delete"),
+        "service-accounts-update" => env!("CARGO_BIN_EXE_service-accounts-update"),
+        "api-keys-roll" => env!("CARGO_BIN_EXE_api-keys-roll"),
         "api-keys-create" => env!("CARGO_BIN_EXE_api-keys-create"),
         "api-keys-list-for-account" => env!("CARGO_BIN_EXE_api-keys-list-for-account"),
         "api-keys-rotate" => env!("CARGO_BIN_EXE_api-keys-rotate"),
@@ -482,6 +484,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         purge_at: Some(now + chrono::Duration::days(89)),
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     };
     d.store.issue_credential(&record, latchkey_tests::audit()).await.expect("insert an expired token");
     token.expose().to_string()

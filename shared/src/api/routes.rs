@@ -106,6 +106,7 @@ route_table! {
     CreateServiceAccount: "POST" "/api/v1/service-accounts" => "service-accounts-create", Owner, Some(SERVICE_ACCOUNTS), &[];
     ListServiceAccounts: "GET" "/api/v1/service-accounts" => "service-accounts-list", Owner, Some(READ), LIST;
     GetServiceAccount: "GET" "/api/v1/service-accounts/{ref}" => "service-accounts-get", Owner, Some(READ), &[];
+    UpdateServiceAccount: "PATCH" "/api/v1/service-accounts/{ref}" => "service-accounts-update", Owner, Some(SERVICE_ACCOUNTS), &[];
     DeleteServiceAccount: "DELETE" "/api/v1/service-accounts/{ref}" => "service-accounts-delete", Owner, Some(SERVICE_ACCOUNTS), &[];
     CreateApiKey: "POST" "/api/v1/service-accounts/{ref}/api-keys" => "api-keys-create", Owner, Some(SERVICE_ACCOUNTS), &[];
     ListServiceAccountApiKeys:
@@ -116,6 +117,7 @@ route_table! {
         &["max_items", "cursor", "show_inactive", "service_account_email", "last_six"];
     RevokeApiKey: "DELETE" "/api/v1/api-keys/{key_id}" => "api-keys-revoke", Owner, Some(SERVICE_ACCOUNTS), &[];
     UpdateApiKey: "PATCH" "/api/v1/api-keys/{key_id}" => "api-keys-update", Owner, Some(SERVICE_ACCOUNTS), &[];
+    RollApiKey: "POST" "/api/v1/api-keys/{key_id}/rotate" => "api-keys-roll", Owner, Some(SERVICE_ACCOUNTS), &[];
     CreateAccessToken: "POST" "/api/v1/tokens" => "tokens-create", Authenticated, Some(TOKENS), &[];
     ListAccessTokens: "GET" "/api/v1/tokens" => "tokens-list", Authenticated, Some(READ),
         &["max_items", "cursor", "show_inactive", "user"];

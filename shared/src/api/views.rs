@@ -14,6 +14,7 @@ pub fn user(u: &User) -> wire::User {
         created_at: u.created_at,
         created_by: u.created_by.map(|p| p.as_uuid()),
         owner_since: u.owner_since,
+        suspended: u.suspended,
     }
 }
 
@@ -25,6 +26,7 @@ pub fn service_account(s: &ServiceAccount) -> wire::ServiceAccount {
         permission_level: s.permission_level.as_str().into(),
         created_at: s.created_at,
         created_by: s.created_by.map(|p| p.as_uuid()),
+        suspended: s.suspended,
     }
 }
 
@@ -45,8 +47,9 @@ pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal
         last_six: c.last_six.clone(),
         created_at: c.created_at,
         created_by: c.created_by.map(|p| p.as_uuid()),
-        expires_at: c.expires_at,
-        revoked_at: c.revoked_at,
+        expires_at: c.effective_expires_at(now, owner),
+        // A rolled key's revocation is its successor's grace end, once passed.
+        revoked_at: c.revoked_at.or(c.superseded_until.filter(|at| *at <= now)),
         revoked_reason: c.revoked_reason(now, owner).map(|r| r.as_str().to_string()),
         last_used_at: c.last_used_at,
         last_used_ip: c.lifecycle.last_used_ip.clone(),

@@ -19,6 +19,8 @@ pub enum DenyReason {
     /// A valid credential of an organization the API does not accept (a protected API's
     /// `latchkeyOrganizations`, or another organization's token at `/verify`).
     OtherOrganization,
+    /// A valid credential of a suspended principal (SPEC section 10).
+    Suspended,
 }
 
 impl DenyReason {
@@ -42,6 +44,7 @@ impl DenyReason {
             DenyReason::Expired => "expired",
             DenyReason::Disabled => "disabled",
             DenyReason::OtherOrganization => "other_organization",
+            DenyReason::Suspended => "suspended",
         }
     }
 }

@@ -150,6 +150,10 @@ impl Authorizer {
             CredentialStatus::Expired => return deny(DenyReason::Expired),
             CredentialStatus::Disabled => return deny(DenyReason::Disabled),
         }
+        // Read on the owner item fetched with the credential: no extra round trip.
+        if owner.is_suspended() {
+            return deny(DenyReason::Suspended);
+        }
         let throttle = last_use_cutoff(now);
         if credential.last_use_is_due(throttle) {
             // Bookkeeping must not turn a good credential away: bounded, and a failure or a
@@ -167,7 +171,10 @@ impl Authorizer {
                 ),
             }
         }
-        Ok(Decision::Allow(Caller::from_principal(&owner, &credential)))
+        let mut caller = Caller::from_principal(&owner, &credential);
+        // A graced credential (a rotation replaced it) expires when its grace ends.
+        caller.credential.expires_at = credential.effective_expires_at(now, Some(&owner));
+        Ok(Decision::Allow(caller))
     }
 
     /// The one constant-time compare of a request: against `stored`, or the stand-in.

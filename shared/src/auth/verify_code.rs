@@ -10,7 +10,7 @@ pub enum VerifyCode {
     NotFound,
     Revoked,
     Expired,
-    /// A disabled credential (SPEC section 10): defined, not yet returned.
+    /// A disabled credential, or one of a suspended principal (SPEC section 10).
     Disabled,
     /// Outside the organization's IP ranges (SPEC section 11): defined, not yet returned.
     IpNotAllowed,
@@ -41,6 +41,7 @@ impl VerifyCode {
             DenyReason::Revoked => VerifyCode::Revoked,
             DenyReason::Expired => VerifyCode::Expired,
             DenyReason::Disabled => VerifyCode::Disabled,
+            DenyReason::Suspended => VerifyCode::Disabled,
         }
     }
 }
@@ -56,6 +57,7 @@ mod tests {
         assert_eq!(VerifyCode::of(DenyReason::OtherOrganization), VerifyCode::NotFound);
         assert_eq!(VerifyCode::of(DenyReason::Malformed), VerifyCode::Malformed);
         assert_eq!(VerifyCode::Disabled.as_str(), "disabled");
+        assert_eq!(VerifyCode::of(DenyReason::Suspended), VerifyCode::Disabled);
         assert_eq!(VerifyCode::IpNotAllowed.as_str(), "ip_not_allowed");
     }
 }

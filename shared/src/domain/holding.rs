@@ -120,6 +120,8 @@ mod tests {
             created_at: Utc::now(),
             created_by: None,
             api_key_epoch: epoch,
+            suspended: false,
+            api_key_grace_until: None,
         })
     }
 

@@ -31,6 +31,7 @@ fn cli_token_of(user: &User) -> CredentialRecord {
         purge_at: None,
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     }
 }
 

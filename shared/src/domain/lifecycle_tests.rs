@@ -32,6 +32,7 @@ fn token_of(user: &User) -> CredentialRecord {
         purge_at: None,
         scopes: None,
         lifecycle: Lifecycle::default(),
+        superseded_until: None,
     }
 }
 

@@ -5,6 +5,7 @@ mod access;
 pub mod audit;
 mod credential_values;
 mod error;
+mod grace;
 mod holding;
 mod ids;
 mod last_use;
@@ -22,6 +23,7 @@ pub use access::{PermissionLevel, PrincipalType, Role, Roles};
 pub use audit::{AuditAction, AuditContext, AuditEvent, AuditEventId, AuditFilter};
 pub use credential_values::{CredentialKind, CredentialStatus, Description, LifespanDays, SecretHash};
 pub use error::DomainError;
+pub use grace::{GracePeriod, Standing};
 pub use holding::Epoch;
 pub use ids::{CredentialId, OrganizationId, PrincipalId};
 pub use last_use::{LAST_USED_INTERVAL_SECONDS, last_use_cutoff, last_use_is_due};
@@ -74,6 +76,14 @@ pub struct User {
     /// owner whose tokens were all revoked).
     #[serde(default = "ownership::live_unless_recorded")]
     pub cli_token_live: bool,
+    /// Suspended (SPEC section 10): every credential of the user is refused while set, and
+    /// the last-owner guard counts it as gone. Absent in older records: not suspended.
+    #[serde(default)]
+    pub suspended: bool,
+    /// CLI tokens of epoch `cli_token_epoch - 1` work until then (a rotation's grace, SPEC
+    /// section 10; see `grace.rs`). Absent: none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli_token_grace_until: Option<Timestamp>,
 }
 
 /// A non-human member of one organization.
@@ -88,6 +98,14 @@ pub struct ServiceAccount {
     pub created_by: Option<PrincipalId>,
     /// API keys issued under an older epoch are revoked.
     pub api_key_epoch: u64,
+    /// Suspended (SPEC section 10): every key of the account is refused while set. Absent in
+    /// older records: not suspended.
+    #[serde(default)]
+    pub suspended: bool,
+    /// API keys of epoch `api_key_epoch - 1` work until then (a rotation's grace, SPEC
+    /// section 10; see `grace.rs`). Absent: none does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_grace_until: Option<Timestamp>,
 }
 
 /// Either kind of member: what a credential belongs to.
@@ -135,6 +153,13 @@ impl Principal {
             Principal::ServiceAccount(_) => PrincipalType::ServiceAccount,
         }
     }
+    /// Suspended: none of its credentials is accepted (SPEC section 10).
+    pub fn is_suspended(&self) -> bool {
+        match self {
+            Principal::User(u) => u.suspended,
+            Principal::ServiceAccount(s) => s.suspended,
+        }
+    }
 }
 
 /// What the store keeps of a credential: never the plaintext, only its SHA-256.
@@ -165,19 +190,25 @@ pub struct CredentialRecord {
     /// Disabled or not, why it was revoked, where it was last used (SPEC section 10).
     #[serde(flatten)]
     pub lifecycle: Lifecycle,
+    /// Rolled (SPEC section 10, `POST /api-keys/{id}/rotate` with a grace): a successor
+    /// replaces this credential, which works until then and is revoked (reason `rotated`)
+    /// from then on. Absent: not rolled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_until: Option<Timestamp>,
 }
 
 impl CredentialRecord {
     /// Status as seen at `now`, given the owner as it is now (`None`: the owner is gone).
+    /// A credential of the generation a rotation replaced works until its grace ends
+    /// (`grace.rs`; the sweep that writes its `revoked_at` waits until then), and a rolled
+    /// one until its `superseded_until`.
     pub fn status(&self, now: Timestamp, owner: Option<&Principal>) -> CredentialStatus {
-        let owner_epoch = owner
-            .filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id)
-            .and_then(|o| o.epoch_for(self.kind));
-        match owner_epoch {
+        let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
+        match owner.and_then(|o| o.standing(self.kind, self.epoch, now)) {
             _ if self.revoked_at.is_some() => CredentialStatus::Revoked,
-            None => CredentialStatus::Revoked,
-            Some(epoch) if self.epoch < epoch => CredentialStatus::Revoked,
-            Some(_) => match self.expires_at {
+            _ if self.superseded_until.is_some_and(|at| at <= now) => CredentialStatus::Revoked,
+            None | Some(Standing::Superseded) => CredentialStatus::Revoked,
+            Some(_) => match self.effective_expires_at(now, owner) {
                 Some(exp) if exp <= now => CredentialStatus::Expired,
                 _ if self.lifecycle.disabled_at.is_some() => CredentialStatus::Disabled,
                 _ => CredentialStatus::Active,
@@ -198,6 +229,10 @@ impl CredentialRecord {
         if self.revoked_at.is_some() {
             return Some(RevokedReason::Revoked);
         }
+        // Rolled, and its successor's grace is over.
+        if self.superseded_until.is_some() {
+            return Some(RevokedReason::Rotated);
+        }
         let owner = owner.filter(|o| o.id() == self.owner_id && o.organization_id() == self.organization_id);
         Some(match owner {
             None => RevokedReason::OwnerRemoved,
@@ -205,6 +240,9 @@ impl CredentialRecord {
             Some(Principal::User(user)) if self.kind == CredentialKind::CliToken && user.cli_token_live => {
                 RevokedReason::Rotated
             }
+            // A graced rotation leaves its grace's end on the owner item (until the sweep,
+            // due then, writes the reason); a revoke-all clears it.
+            Some(o) if self.kind.epoch().is_some_and(|e| o.grace_until(e).is_some()) => RevokedReason::Rotated,
             // Otherwise the owner item does not tell a rotation from a revoke-all: both
             // revoked every older credential of the kind.
             Some(_) => RevokedReason::RevokedAll,
@@ -224,11 +262,13 @@ pub struct Revocation {
     pub purge_at: Timestamp,
     /// Why: each store path names its own ([`Revocation::because`]); `revoked` until then.
     pub reason: RevokedReason,
+    /// A rotation's grace: the replaced generation works until `at` (`grace.rs`).
+    pub graced: bool,
 }
 
 impl Revocation {
     pub fn new(at: Timestamp, retention: Duration) -> Self {
-        Self { at, purge_at: at + retention, reason: RevokedReason::Revoked }
+        Self { at, purge_at: at + retention, reason: RevokedReason::Revoked, graced: false }
     }
 
     /// The same revocation, for `reason`.

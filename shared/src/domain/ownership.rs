@@ -4,7 +4,7 @@
 //! Both stores apply these rules through the functions here, never their own copies.
 
 use super::{Email, OrganizationId};
-use super::{PermissionLevel, PrincipalId, Roles, User};
+use super::{PermissionLevel, PrincipalId, Roles, ServiceAccount, User};
 use crate::clock::Timestamp;
 
 /// serde default of `User::cli_token_live` for records written before it existed.
@@ -34,6 +34,8 @@ impl User {
             cli_token_epoch: 0,
             owner_since: None,
             cli_token_live: true,
+            suspended: false,
+            cli_token_grace_until: None,
         };
         user.record_ownership(permission_level, created_at);
         user
@@ -46,9 +48,15 @@ impl User {
         self.owner_since.is_some() || self.permission_level == PermissionLevel::Owner
     }
 
-    /// An OWNER who can sign in with a CLI token: what the last-owner guard counts.
+    /// An OWNER who can sign in with a CLI token, and is not suspended: what the last-owner
+    /// guard counts (a suspended owner is gone until it is unsuspended).
     pub fn is_live_owner(&self) -> bool {
-        self.permission_level == PermissionLevel::Owner && self.cli_token_live
+        self.permission_level == PermissionLevel::Owner && self.cli_token_live && !self.suspended
+    }
+
+    /// The user with its suspension set to `suspended` (`None`: unchanged).
+    pub fn with_suspension(&self, suspended: Option<bool>) -> User {
+        User { suspended: suspended.unwrap_or(self.suspended), ..self.clone() }
     }
 
     /// The user after a change of level and/or roles made at `at`. `owner_since` is written
@@ -69,7 +77,12 @@ impl User {
 
     /// The user after all its CLI tokens were revoked (epoch bump): none is live.
     pub fn with_cli_tokens_revoked(&self) -> User {
-        User { cli_token_epoch: self.cli_token_epoch + 1, cli_token_live: false, ..self.clone() }
+        User {
+            cli_token_epoch: self.cli_token_epoch + 1,
+            cli_token_live: false,
+            cli_token_grace_until: None,
+            ..self.clone()
+        }
     }
 
     /// The user after a rotation issued one new CLI token under `epoch`: it is live.
@@ -90,6 +103,13 @@ impl User {
         if level == PermissionLevel::Owner && self.owner_since.is_none() {
             self.owner_since = Some(at);
         }
+    }
+}
+
+impl ServiceAccount {
+    /// The account with its suspension set to `suspended` (`None`: unchanged).
+    pub fn with_suspension(&self, suspended: Option<bool>) -> ServiceAccount {
+        ServiceAccount { suspended: suspended.unwrap_or(self.suspended), ..self.clone() }
     }
 }
 
@@ -174,6 +194,27 @@ mod tests {
         assert_eq!(LiveOwnerChange::of(Some(&revoked), None), LiveOwnerChange::Unchanged);
         let collab = member(PermissionLevel::Collaborator);
         assert_eq!(LiveOwnerChange::of(Some(&collab), None), LiveOwnerChange::Unchanged);
+    }
+
+    #[test]
+    fn a_suspended_owner_is_not_a_live_owner() {
+        let owner = member(PermissionLevel::Owner);
+        let suspended = owner.with_suspension(Some(true));
+        assert!(suspended.suspended && !suspended.is_live_owner());
+        assert_eq!(LiveOwnerChange::of(Some(&owner), Some(&suspended)), LiveOwnerChange::Lost);
+        assert_eq!(LiveOwnerChange::of(Some(&suspended), Some(&owner)), LiveOwnerChange::Gained);
+        assert_eq!(suspended.with_suspension(None), suspended);
+        // Rotating a suspended owner's CLI tokens gives it no live owner back.
+        let rotated = suspended.with_cli_tokens_revoked().with_cli_tokens_rotated(2);
+        assert_eq!(
+            LiveOwnerChange::of(Some(&suspended.with_cli_tokens_revoked()), Some(&rotated)),
+            LiveOwnerChange::Unchanged
+        );
+        let collab = member(PermissionLevel::Collaborator).with_suspension(Some(true));
+        assert_eq!(
+            LiveOwnerChange::of(Some(&collab), Some(&collab.with_suspension(Some(false)))),
+            LiveOwnerChange::Unchanged
+        );
     }
 
     #[test]

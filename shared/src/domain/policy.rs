@@ -216,6 +216,9 @@ pub fn may_change_user(caller: &Caller, before: &User, after: &User) -> Decision
     if caller.is_persistent() {
         return Ok(());
     }
+    if after.suspended != before.suspended {
+        return Err(SUSPENSION_NEEDS_PERSISTENCE);
+    }
     let raises = (after.permission_level == PermissionLevel::Owner
         && before.permission_level != PermissionLevel::Owner)
         || after.roles.iter().any(|role| !before.roles.contains(role));
@@ -231,6 +234,17 @@ pub fn may_change_user(caller: &Caller, before: &User, after: &User) -> Decision
         ));
     }
     Ok(())
+}
+
+const SUSPENSION_NEEDS_PERSISTENCE: Denial = Denial::Forbidden(
+    "suspending or unsuspending a member needs a persistent credential (a CLI token or an API key without expiry)",
+);
+
+/// `PATCH /service-accounts/{ref}` (suspension, SPEC section 10): an OWNER with a
+/// persistent credential.
+pub fn may_suspend_service_account(caller: &Caller) -> Decision {
+    require_owner(caller)?;
+    if caller.is_persistent() { Ok(()) } else { Err(SUSPENSION_NEEDS_PERSISTENCE) }
 }
 
 /// Reading, editing or revoking an access token: its owner, or an OWNER; anyone else is
@@ -425,6 +439,7 @@ mod tests {
             purge_at: None,
             scopes: None,
             lifecycle: Default::default(),
+            superseded_until: None,
         };
         assert!(may_enable(&c, &key).is_ok(), "not disabled");
         key.lifecycle.disabled_at = Some(Utc::now());

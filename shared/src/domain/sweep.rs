@@ -77,12 +77,18 @@ impl SweepTask {
         format!("{}#{}#{}", self.owner_id, kinds.join("+"), epoch)
     }
 
+    /// Whether the task may run at `now`: a graced rotation's sweep waits for the grace's
+    /// end (its revocation time), so `revoked_at` is never written while the grace runs.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.revoked_at <= now
+    }
+
     pub fn revocation(&self) -> Revocation {
         let reason = self.reason.unwrap_or(match self.below_epoch {
             None => RevokedReason::OwnerRemoved,
             Some(_) => RevokedReason::RevokedAll,
         });
-        Revocation { at: self.revoked_at, purge_at: self.purge_at, reason }
+        Revocation { at: self.revoked_at, purge_at: self.purge_at, reason, graced: false }
     }
 
     /// Whether `credential` is one this task must mark: its owner's, of a swept kind, issued
@@ -129,6 +135,7 @@ mod tests {
             purge_at: None,
             scopes: None,
             lifecycle: Default::default(),
+            superseded_until: None,
         }
     }
 

@@ -35,7 +35,7 @@ impl ScheduledJob {
     /// Runs the job once; returns what it did, for the log and the invocation's answer.
     pub async fn run(self, store: &dyn Store, clock: &dyn Clock, config: &Config) -> StoreResult<Value> {
         Ok(match self {
-            ScheduledJob::Housekeeping => json!({ "sweeps": store.complete_pending_sweeps().await? }),
+            ScheduledJob::Housekeeping => json!({ "sweeps": store.complete_pending_sweeps(clock.now()).await? }),
             ScheduledJob::ExpiryNotices => {
                 let audit = AuditContext::operator(clock.now(), config.audit_retention());
                 json!({ "notices": store.record_expiry_notices(config.expiry_notice_window(), &audit).await? })

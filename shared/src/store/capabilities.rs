@@ -113,6 +113,17 @@ pub trait ServiceAccountStore: Send + Sync {
     async fn list_service_accounts(&self, org: OrganizationId, page: &PageRequest)
     -> StoreResult<Page<ServiceAccount>>;
 
+    /// Suspends (`true`) or unsuspends a service account (SPEC section 10), with its
+    /// `service_account.updated` event when that changes anything; returns the account as
+    /// it is now. `NotFound`.
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount>;
+
     /// Removes a service account; its keys stop working at once. `NotFound`.
     async fn delete_service_account(
         &self,
@@ -169,6 +180,19 @@ pub trait CredentialStore: Send + Sync {
     ) -> StoreResult<CredentialRecord>;
 
     async fn get_credential(&self, org: OrganizationId, id: CredentialId) -> StoreResult<Option<CredentialRecord>>;
+
+    /// Rolls one credential (SPEC section 10): stores `successor` (conditioned on its owner's
+    /// epoch, like `issue_credential`) and marks `old`, as read, superseded at
+    /// `revocation.at` (graced: `superseded_until`, it works until then; otherwise revoked
+    /// now), with one `credential.rotated` event, in one atomic write. `Contention` when
+    /// `old` was revoked or rolled meanwhile, or the epoch moved; `NotFound` when it is gone.
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()>;
 
     /// A leak report's match (SPEC section 12), addressed by the token's locator alone (a
     /// report is global: no organization is known). Reads the credential first (strongly
@@ -256,7 +280,9 @@ pub trait Housekeeping: Send + Sync {
     /// first, resuming a half-done one where it stopped. Returns how many tasks it ran; stops
     /// at the first failure, leaving the rest for the next run. `latchkey serve` runs it at
     /// start and hourly; in AWS the scheduled housekeeping function does.
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize>;
+    /// Tasks not yet due at `now` (a graced rotation's sweep, due when its grace ends) stay
+    /// pending; returns how many ran.
+    async fn complete_pending_sweeps(&self, now: Timestamp) -> StoreResult<usize>;
 
     /// The one-time backfill of user records written before `owner_since` and
     /// `cli_token_live` existed (`User::backfilled`): every OWNER gets `owner_since`, and each

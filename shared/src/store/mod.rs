@@ -129,19 +129,26 @@ pub struct CredentialFilter {
     pub now: Timestamp,
 }
 
-/// A change to a user's level or roles (`PATCH /users/{id}`), made at `at` (which becomes
-/// the user's `owner_since` when this makes it an OWNER for the first time).
+/// A change to a user's level, roles or suspension (`PATCH /users/{id}`), made at `at`
+/// (which becomes the user's `owner_since` when this makes it an OWNER for the first time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUpdate {
     pub permission_level: Option<PermissionLevel>,
     pub roles: Option<Roles>,
+    pub suspended: Option<bool>,
     pub at: Timestamp,
 }
 
 impl UserUpdate {
     /// Names nothing to change.
     pub fn is_empty(&self) -> bool {
-        self.permission_level.is_none() && self.roles.is_none()
+        self.permission_level.is_none() && self.roles.is_none() && self.suspended.is_none()
+    }
+
+    /// The user as this change leaves `before` (the domain's rules: `User::with_changes`,
+    /// `User::with_suspension`); both stores write what this returns.
+    pub fn apply(&self, before: &User) -> User {
+        before.with_changes(self.permission_level, self.roles.clone(), self.at).with_suspension(self.suspended)
     }
 }
 

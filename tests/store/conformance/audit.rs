@@ -64,13 +64,23 @@ pub async fn audit_events_commit_with_their_change_or_not_at_all(store: Arc<dyn 
     let twin = support::user(t.id(), "m@example.com", PermissionLevel::Collaborator, &clock);
     let twin_token = support::cli_token(&twin, &clock);
     assert!(matches!(store.create_user(&twin, &twin_token, &ctx).await, Err(StoreError::Conflict("email"))));
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: tick(&clock) };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: tick(&clock),
+    };
     assert!(matches!(
         store.update_user(t.id(), t.owner.id, &demote, any_change(), &ctx).await,
         Err(StoreError::LastOwner)
     ));
     // A change to the same values, a second revocation, the same description: no event.
-    let same = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: tick(&clock) };
+    let same = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: tick(&clock),
+    };
     store.update_user(t.id(), member.id, &same, any_change(), &ctx).await.expect("no-op update");
     store.revoke_credential(t.id(), token.id, revocation(&clock), &ctx).await.expect("revoke");
     store.revoke_credential(t.id(), token.id, revocation(&clock), &ctx).await.expect("revoke again");

@@ -35,9 +35,20 @@ const USER: &[&str] = &[
     "cli_token_epoch",
     "owner_since",
     "cli_token_live",
+    // Section 10: always written; `cli_token_grace_until` only while a grace is set.
+    "suspended",
 ];
-const SERVICE_ACCOUNT: &[&str] =
-    &["id", "organization_id", "name", "email", "permission_level", "created_at", "created_by", "api_key_epoch"];
+const SERVICE_ACCOUNT: &[&str] = &[
+    "id",
+    "organization_id",
+    "name",
+    "email",
+    "permission_level",
+    "created_at",
+    "created_by",
+    "api_key_epoch",
+    "suspended",
+];
 const CREDENTIAL: &[&str] = &[
     "id",
     "organization_id",
@@ -231,7 +242,7 @@ async fn dynamodb_items_keep_their_attribute_names() {
     }
 
     // Done, the task leaves the index and gains a purge time.
-    assert_eq!(store.complete_pending_sweeps().await.unwrap(), 1);
+    assert_eq!(store.complete_pending_sweeps(clock.now()).await.unwrap(), 1);
     let items = scan(&store).await;
     assert_eq!(attribute_names(the_sweep(&items)), with(SWEEP_TASK, &["pk", "sk", "ttl"]), "finished sweep task");
 }

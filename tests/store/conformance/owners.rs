@@ -7,7 +7,7 @@ use latchkey::domain::User;
 use latchkey::domain::policy::Denial;
 
 fn update(level: Option<PermissionLevel>, roles: Option<Roles>, clock: &ManualClock) -> UserUpdate {
-    UserUpdate { permission_level: level, roles, at: tick(clock) }
+    UserUpdate { permission_level: level, roles, suspended: None, at: tick(clock) }
 }
 
 async fn revoke_own(store: &dyn Store, user: &User, clock: &ManualClock) -> Result<(), StoreError> {

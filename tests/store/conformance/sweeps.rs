@@ -99,7 +99,7 @@ async fn an_interrupted_sweep_is_finished_by_the_next_run(store: Arc<dyn Store>,
     let newer = support::api_key(&account_now, &clock);
     store.issue_credential(&newer, latchkey_tests::audit()).await.expect("issue a key of the new generation");
 
-    assert_eq!(store.complete_pending_sweeps().await.expect("finish the pending sweep"), 1);
+    assert_eq!(store.complete_pending_sweeps(clock.now()).await.expect("finish the pending sweep"), 1);
     for key in &keys[1..] {
         let record = stored(store.as_ref(), key).await;
         assert_eq!((record.revoked_at, record.purge_at), (Some(revocation.at), Some(revocation.purge_at)));
@@ -107,7 +107,7 @@ async fn an_interrupted_sweep_is_finished_by_the_next_run(store: Arc<dyn Store>,
     let first_revoked = stored(store.as_ref(), &keys[0]).await;
     assert_eq!((first_revoked.revoked_at, first_revoked.purge_at), (early_key.revoked_at, early_key.purge_at));
     assert_eq!(stored(store.as_ref(), &newer).await.revoked_at, None, "the new generation is untouched");
-    assert_eq!(store.complete_pending_sweeps().await.expect("run again"), 0, "nothing is left pending");
+    assert_eq!(store.complete_pending_sweeps(clock.now()).await.expect("run again"), 0, "nothing is left pending");
 }
 
 #[tokio::test]
@@ -147,7 +147,7 @@ async fn a_removal_marks_every_kind_once(store: Arc<dyn Store>) {
         let record = stored(store.as_ref(), credential).await;
         assert_eq!(record.revoked_at, Some(revocation.at), "{:?} marked", credential.kind);
     }
-    assert_eq!(store.complete_pending_sweeps().await.expect("run again"), 0);
+    assert_eq!(store.complete_pending_sweeps(clock.now()).await.expect("run again"), 0);
 }
 
 #[tokio::test]

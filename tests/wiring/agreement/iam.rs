@@ -38,6 +38,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("find_service_account_by_name", &["GetItem"]),
     ("list_service_accounts", &["Query"]),
     ("delete_service_account", &["GetItem", "DeleteItem", "PutItem", "Query", "UpdateItem"]),
+    // Read, then the flag and its event in one transaction.
+    ("set_service_account_suspended", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_principals", &["BatchGetItem"]),
     // A condition check on the owner's epoch; a failed one reads the owner to tell why.
     ("issue_credential", &["ConditionCheckItem", "PutItem", "GetItem"]),
@@ -47,6 +49,8 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     // Read first (the event names the credential), then the revocation and its event.
     ("revoke_credential", &["GetItem", "UpdateItem", "PutItem"]),
     ("get_credential", &["GetItem"]),
+    // The owner's epoch checked, the old key marked, the successor and its event stored.
+    ("roll_credential", &["ConditionCheckItem", "UpdateItem", "PutItem", "GetItem"]),
     // A leak report: the credential read by id, its owner read on a hash match, then the
     // revocation, the owner as read (its liveness, or a condition check), the live-owner
     // count and the event in one transaction.
@@ -90,6 +94,7 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("service-accounts-list", &["list_service_accounts"]),
     ("service-accounts-get", &["find_service_account_by_name"]),
     ("service-accounts-delete", &["find_service_account_by_name", "delete_service_account"]),
+    ("service-accounts-update", &["find_service_account_by_name", "set_service_account_suspended"]),
     ("api-keys-create", &["find_service_account_by_name", "issue_credential", "get_organization"]),
     ("api-keys-list-for-account", &["find_service_account_by_name", "list_credentials"]),
     // A rotation that names no scopes reads the newest replaced key's.
@@ -105,6 +110,7 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
     ("organization-get", &["get_organization"]),
     ("organization-update", &["update_organization_policy"]),
     ("api-keys-update", &["get_credential", "get_principals", "set_credential_description", "set_credential_disabled"]),
+    ("api-keys-roll", &["get_organization", "get_credential", "get_service_account", "roll_credential"]),
     ("tokens-list", &["get_user", "find_user_by_email", "list_credentials", "get_principals"]),
     ("tokens-get", &["get_credential", "get_principals"]),
     (

@@ -7,6 +7,7 @@ mod credentials;
 mod leaks;
 mod lifecycle;
 mod organization;
+mod roll;
 mod service_accounts;
 mod tokens;
 mod users;
@@ -63,6 +64,7 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         CreateServiceAccount => service_accounts::create(api, &req).await,
         ListServiceAccounts => service_accounts::list(api, &req).await,
         GetServiceAccount => service_accounts::get(api, &req).await,
+        UpdateServiceAccount => service_accounts::update(api, &req).await,
         DeleteServiceAccount => service_accounts::delete(api, &req).await,
         CreateApiKey => service_accounts::create_api_key(api, &req).await,
         ListServiceAccountApiKeys => service_accounts::list_api_keys(api, &req).await,
@@ -71,6 +73,7 @@ pub async fn dispatch(api: &Api, route: &'static Route, req: ApiRequest) -> Resu
         ListApiKeys => credentials::list_api_keys(api, &req).await,
         RevokeApiKey => credentials::revoke_api_key(api, &req).await,
         UpdateApiKey => lifecycle::update_api_key(api, &req).await,
+        RollApiKey => roll::roll_api_key(api, &req).await,
         CreateAccessToken => tokens::create(api, &req).await,
         ListAccessTokens => tokens::list(api, &req).await,
         GetAccessToken => tokens::get(api, &req).await,
@@ -130,6 +133,7 @@ fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, 
         purge_at: CredentialRecord::purge_time_for_expiry(new.expires_at, api.config.retention()),
         scopes: new.scopes,
         lifecycle: Default::default(),
+        superseded_until: None,
     };
     Ok((token, record))
 }
@@ -149,6 +153,13 @@ fn audit(api: &Api, req: &ApiRequest) -> AuditContext {
 
 fn revocation(api: &Api) -> Revocation {
     Revocation::new(api.clock.now(), api.config.retention())
+}
+
+/// The revocation a rotation owes the generation it replaces, with the body's
+/// `grace_period_seconds` (SPEC section 10): at the grace's end, or now.
+fn rotation_revocation(api: &Api, grace_period_seconds: Option<i64>) -> Result<Revocation, ApiError> {
+    let grace = grace_period_seconds.map(crate::domain::GracePeriod::parse).transpose()?.unwrap_or_default();
+    Ok(grace.revocation(api.clock.now(), api.config.retention()))
 }
 
 /// Retries an operation that lost a race on an owner's epoch (another rotation or key

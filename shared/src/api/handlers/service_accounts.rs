@@ -24,6 +24,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
         created_at: api.clock.now(),
         created_by: Some(caller.id),
         api_key_epoch: 0,
+        suspended: false,
+        api_key_grace_until: None,
     };
     // A scoped creator's first key carries the creator's scopes (SPEC section 9), and an
     // expiring creator's expires with it (section 7).
@@ -71,6 +73,21 @@ pub async fn get(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::json(200, &views::service_account(&account)))
 }
 
+/// `PATCH /service-accounts/{ref}` `{suspended}` (SPEC section 10).
+pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = input::caller(req)?;
+    policy::may_suspend_service_account(caller)?;
+    let body: wire::UpdateServiceAccount = input::body(req)?;
+    let suspended = body.suspended.ok_or_else(|| ApiError::validation("nothing to change: give suspended"))?;
+    let account = resolve(api, req).await?;
+    let account = api
+        .store
+        .set_service_account_suspended(account.organization_id, account.id, suspended, &audit(api, req))
+        .await?;
+    tracing::info!(request_id = %req.request_id, service_account_id = %account.id, suspended, "service account updated");
+    Ok(ApiResponse::json(200, &views::service_account(&account)))
+}
+
 pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     input::no_body(req)?;
     policy::may_delete_service_account(input::caller(req)?)?;
@@ -84,6 +101,9 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
     let body: wire::IssueApiKey = input::body(req)?;
+    if body.grace_period_seconds.is_some() {
+        return Err(ApiError::validation("grace_period_seconds: only a rotation takes one"));
+    }
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;
     let named = NamedShape::parse(&body)?;
@@ -115,6 +135,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
     let caller = input::caller(req)?;
     policy::may_issue_api_keys(caller)?;
     let body: wire::IssueApiKey = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let named = parse_scopes(body.scopes.as_deref())?;
     if let Some(scopes) = &named {
         policy::may_grant_scopes(caller, Some(scopes))?;
@@ -149,7 +170,7 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
         };
         let shape = KeyShape { description, expires_at, scopes };
         let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, shape), now)?;
-        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
+        match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, service_account_id = %account.id, credential_id = %record.id, "API keys rotated");
                 account.api_key_epoch = record.epoch;
@@ -277,7 +298,10 @@ fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, shape: Key
 }
 
 /// The caller's organization's policy (it bounds new keys' lifetimes).
-async fn organization_policy(api: &Api, org: OrganizationId) -> Result<crate::domain::OrganizationPolicy, ApiError> {
+pub(super) async fn organization_policy(
+    api: &Api,
+    org: OrganizationId,
+) -> Result<crate::domain::OrganizationPolicy, ApiError> {
     Ok(api.store.get_organization(org).await?.ok_or(ApiError::Unauthorized)?.policy)
 }
 

@@ -77,10 +77,11 @@ pub async fn update(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let update = UserUpdate {
         permission_level: body.permission_level.as_deref().map(PermissionLevel::from_str).transpose()?,
         roles: parse_roles(body.roles.as_deref())?,
+        suspended: body.suspended,
         at: api.clock.now(),
     };
     if update.is_empty() {
-        return Err(ApiError::validation("nothing to change: give permission_level and/or roles"));
+        return Err(ApiError::validation("nothing to change: give permission_level, roles and/or suspended"));
     }
     // Judged by the store on the user as it holds it, in the same atomic write.
     let judge = caller.clone();
@@ -101,13 +102,14 @@ pub async fn delete(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
 }
 
 pub async fn rotate_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
     policy::may_rotate_own_cli_tokens(caller)?;
     // CLI tokens never expire: an expiring caller makes none (SPEC section 7).
     policy::may_issue_unexpiring(caller).map_err(ApiError::validation)?;
+    let body: wire::Rotate = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let me = api.store.get_user(caller.organization_id, caller.id).await?.ok_or(ApiError::NotFound)?;
-    rotate_cli_tokens(api, req, me, caller.id).await
+    rotate_cli_tokens(api, req, me, caller.id, revocation).await
 }
 
 pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -129,13 +131,14 @@ pub async fn revoke_own_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiRes
 }
 
 pub async fn rotate_user_cli_tokens(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    input::no_body(req)?;
     let caller = input::caller(req)?;
+    let body: wire::Rotate = input::body(req)?;
+    let revocation = rotation_revocation(api, body.grace_period_seconds)?;
     let target = load_user(api, caller.organization_id, input::path_param(req, "user_id")?).await?;
     policy::may_rotate_cli_tokens_of(caller, &target)?;
     // CLI tokens never expire: an expiring caller makes none (SPEC section 7).
     policy::may_issue_unexpiring(caller).map_err(ApiError::validation)?;
-    rotate_cli_tokens(api, req, target, caller.id).await
+    rotate_cli_tokens(api, req, target, caller.id, revocation).await
 }
 
 /// Rotates `user`'s CLI tokens, as read by the caller; on contention (another rotation
@@ -145,6 +148,7 @@ async fn rotate_cli_tokens(
     req: &ApiRequest,
     mut user: User,
     by: PrincipalId,
+    revocation: crate::domain::Revocation,
 ) -> Result<ApiResponse, ApiError> {
     let org = user.organization_id;
     for _ in 0..EPOCH_RETRIES {
@@ -162,7 +166,7 @@ async fn rotate_cli_tokens(
                 scopes: None,
             },
         )?;
-        match api.store.rotate_credentials(&record, revocation(api), &audit(api, req)).await {
+        match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {
             Ok(()) => {
                 tracing::info!(request_id = %req.request_id, user_id = %user.id, credential_id = %record.id, "CLI tokens rotated");
                 return Ok(ApiResponse::json(200, &wire::IssuedCliToken { cli_token: token.expose().to_string() }));

@@ -4,6 +4,7 @@
 //! event is written (SPEC section 8: a request that changes nothing writes no event).
 
 use super::{AuditAction, AuditContext, AuditEvent, Target, TargetType};
+use crate::clock::Timestamp;
 use crate::domain::{
     CredentialKind, CredentialRecord, Organization, OrganizationId, OrganizationPolicy, Principal, PrincipalType,
     ServiceAccount, User,
@@ -127,8 +128,20 @@ impl AuditContext {
         let details = changes(&[
             ("permission_level", json!(before.permission_level), json!(after.permission_level)),
             ("roles", json!(before.roles), json!(after.roles)),
+            ("suspended", json!(before.suspended), json!(after.suspended)),
         ])?;
         Some(self.event(after.organization_id, AuditAction::UserUpdated, user_target(after), details))
+    }
+
+    /// A suspension or its end (SPEC section 10); `None` when nothing differs.
+    pub fn service_account_updated(&self, before: &ServiceAccount, after: &ServiceAccount) -> Option<AuditEvent> {
+        let details = changes(&[("suspended", json!(before.suspended), json!(after.suspended))])?;
+        Some(self.event(
+            after.organization_id,
+            AuditAction::ServiceAccountUpdated,
+            service_account_target(after),
+            details,
+        ))
     }
 
     pub fn user_removed(&self, user: &User) -> AuditEvent {
@@ -172,13 +185,14 @@ impl AuditContext {
 
     /// A rotation of the owner's credentials of `new`'s kind, `new` being the one it issued.
     /// The target is the owner. The operator's rotation is `recover`: `organization.recovered`.
-    pub fn credentials_rotated(&self, new: &CredentialRecord) -> AuditEvent {
+    /// `grace_until`: until when the replaced generation keeps working (`None`: it stopped).
+    pub fn credentials_rotated(&self, new: &CredentialRecord, grace_until: Option<Timestamp>) -> AuditEvent {
         let details = json!({
             "kind": new.kind,
             "owner_id": new.owner_id,
             "new_credential_id": new.id,
             "new_last_six": new.last_six,
-            "grace_until": Value::Null,
+            "grace_until": grace_until,
         });
         if self.actor.actor_type == super::ActorType::Operator {
             let target = Target { target_type: TargetType::Organization, id: new.organization_id.0, label: None };

@@ -29,6 +29,7 @@ fn token_of(user: &User) -> CredentialRecord {
         purge_at: None,
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     }
 }
 
@@ -88,7 +89,7 @@ fn revoking_a_revoked_credential_is_no_event() {
 #[test]
 fn the_operators_rotation_is_a_recovery() {
     let token = token_of(&user());
-    assert_eq!(context().credentials_rotated(&token).action, AuditAction::OrganizationRecovered);
+    assert_eq!(context().credentials_rotated(&token, None).action, AuditAction::OrganizationRecovered);
 }
 
 #[test]

@@ -76,8 +76,11 @@ impl CredentialStore for DynamoDbStore {
                     credential.epoch,
                     revocation,
                 );
-                self.rotate_cli_tokens(credential, &task, audit).await?;
-                self.sweep(&task).await;
+                self.rotate_cli_tokens(credential, &task, revocation.grace_until(), audit).await?;
+                // A graced rotation's sweep waits for the grace's end (housekeeping runs it).
+                if revocation.grace_until().is_none() {
+                    self.sweep(&task).await;
+                }
                 return Ok(());
             }
             Some(epoch) => epoch,
@@ -87,9 +90,14 @@ impl CredentialStore for DynamoDbStore {
             .epoch
             .checked_sub(1)
             .ok_or_else(|| StoreError::internal("a rotated credential's epoch must follow an existing one"))?;
+        let grace_until = revocation.grace_until();
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
-            Expr::new("SET #epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)),
+            grace_update(
+                Expr::new("SET #epoch = :epoch").name("#epoch", epoch.field()).value(":epoch", n(credential.epoch)),
+                epoch,
+                grace_until,
+            )?,
             in_organization(credential.organization_id)
                 .and(may_hold(credential.kind))
                 .and(Expr::new("#epoch = :previous").name("#epoch", epoch.field()).value(":previous", n(previous))),
@@ -106,13 +114,15 @@ impl CredentialStore for DynamoDbStore {
             (self.tx_create(credential_item(credential)?)?, OnConditionFailed::DuplicateId),
             self.tx_record_sweep(&task)?,
         ];
-        steps.extend(self.tx_audit(&[audit.credentials_rotated(credential)])?);
+        steps.extend(self.tx_audit(&[audit.credentials_rotated(credential, grace_until)])?);
         match self.transact(steps).await? {
             Ok(()) => {}
             Err(OnConditionFailed::OwnerCheck) => return Err(self.owner_failure(credential).await),
             Err(other) => return Err(step_error(other)),
         }
-        self.sweep(&task).await;
+        if grace_until.is_none() {
+            self.sweep(&task).await;
+        }
         Ok(())
     }
 
@@ -143,7 +153,11 @@ impl CredentialStore for DynamoDbStore {
                 .and(Expr::new("#epoch = :current").name("#epoch", epoch.field()).value(":current", n(current)));
             let owner_step = self.tx_update(
                 principal_key(owner),
-                Expr::new("SET #epoch = :next").name("#epoch", epoch.field()).value(":next", n(next)),
+                grace_update(
+                    Expr::new("SET #epoch = :next").name("#epoch", epoch.field()).value(":next", n(next)),
+                    epoch,
+                    None,
+                )?,
                 condition,
             )?;
             let task = SweepTask::after_epoch_bump(org, owner, kind, next, revocation);
@@ -159,6 +173,16 @@ impl CredentialStore for DynamoDbStore {
             }
         }
         Err(StoreError::Contention)
+    }
+
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        self.roll(old, successor, revocation, audit).await
     }
 
     async fn revoke_credential(
@@ -359,4 +383,21 @@ impl CredentialStore for DynamoDbStore {
             self.batch_get(keys).await?.into_iter().map(decode_principal).collect::<StoreResult<Vec<_>>>()?;
         Ok(principals.into_iter().filter(|p| p.organization_id() == org).collect())
     }
+}
+
+/// `set` (a `SET ...` of the holder's epoch) with the previous generation's grace end for
+/// `epoch` set to `grace_until`, or removed (`None`: no credential of it works any more).
+pub(super) fn grace_update(set: Expr, epoch: Epoch, grace_until: Option<Timestamp>) -> StoreResult<Expr> {
+    Ok(match grace_until {
+        Some(until) => {
+            let mut set = set;
+            set.text.push_str(", #grace = :grace");
+            set.name("#grace", epoch.grace_field()).value(":grace", attribute(&until)?)
+        }
+        None => {
+            let mut set = set;
+            set.text.push_str(" REMOVE #grace");
+            set.name("#grace", epoch.grace_field())
+        }
+    })
 }

@@ -4,8 +4,8 @@ use super::*;
 
 #[async_trait]
 impl Housekeeping for DynamoDbStore {
-    async fn complete_pending_sweeps(&self) -> StoreResult<usize> {
-        self.complete_pending().await
+    async fn complete_pending_sweeps(&self, now: Timestamp) -> StoreResult<usize> {
+        self.complete_pending(now).await
     }
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {

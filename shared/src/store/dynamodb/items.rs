@@ -136,6 +136,7 @@ mod tests {
             purge_at: CredentialRecord::purge_time_for_expiry(expires_at, Duration::days(90)),
             scopes: None,
             lifecycle: Default::default(),
+            superseded_until: None,
         }
     }
 
@@ -192,6 +193,8 @@ mod tests {
             cli_token_epoch: 3,
             owner_since: Some(Utc.with_ymd_and_hms(2025, 2, 3, 4, 5, 6).unwrap()),
             cli_token_live: false,
+            suspended: true,
+            cli_token_grace_until: None,
         };
         let p = Principal::User(u.clone());
         let item = principal_item(&p).unwrap();

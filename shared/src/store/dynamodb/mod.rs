@@ -21,6 +21,7 @@ mod organizations;
 mod owners;
 mod query;
 mod requests;
+mod roll;
 mod service_accounts;
 mod stream;
 mod sweep;

@@ -16,9 +16,11 @@ const ROLES: &str = "roles";
 pub(super) const OWNER_SINCE: &str = "owner_since";
 pub(super) const LIVE: &str = "cli_token_live";
 pub(super) const CLI_EPOCH: &str = Epoch::CliToken.field();
+/// `User::suspended` / `ServiceAccount::suspended` (absent: not suspended).
+pub(super) const SUSPENDED: &str = "suspended";
 
-/// The user item still holds `user` as read: level, roles, `owner_since` and liveness
-/// (placeholders `#u_*`, `:u_*`).
+/// The user item still holds `user` as read: level, roles, `owner_since`, liveness and
+/// suspension (placeholders `#u_*`, `:u_*`).
 pub(super) fn user_as_read(user: &User) -> StoreResult<Expr> {
     let level_and_roles = Expr::new("#u_level = :u_level AND #u_roles = :u_roles")
         .name("#u_level", LEVEL)
@@ -29,7 +31,18 @@ pub(super) fn user_as_read(user: &User) -> StoreResult<Expr> {
         Some(t) => Expr::new("#u_since = :u_since").name("#u_since", OWNER_SINCE).value(":u_since", attribute(t)?),
         None => Expr::new("attribute_not_exists(#u_since)").name("#u_since", OWNER_SINCE),
     };
-    Ok(level_and_roles.and(since).and(live_as_read(user.cli_token_live)))
+    Ok(level_and_roles.and(since).and(live_as_read(user.cli_token_live)).and(suspended_as_read(user.suspended)))
+}
+
+/// Suspension as read: an item without the attribute reads as not suspended (placeholders
+/// `#u_susp`, `:u_susp`).
+pub(super) fn suspended_as_read(suspended: bool) -> Expr {
+    let expr = if suspended {
+        Expr::new("#u_susp = :u_susp")
+    } else {
+        Expr::new("#u_susp = :u_susp OR attribute_not_exists(#u_susp)")
+    };
+    expr.name("#u_susp", SUSPENDED).value(":u_susp", AttributeValue::Bool(suspended))
 }
 
 /// Liveness as read: an item without the attribute reads as live (`User::cli_token_live`).
@@ -104,16 +117,18 @@ impl DynamoDbStore {
     ) -> StoreResult<User> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let before = self.user_in(org, id).await?.ok_or(StoreError::NotFound)?;
-            let after = before.with_changes(update.permission_level, update.roles.clone(), update.at);
+            let after = update.apply(&before);
             check(&before, &after).map_err(StoreError::Denied)?;
             if after == before {
                 return Ok(before);
             }
-            let mut set = Expr::new("SET #level = :level, #roles = :roles")
+            let mut set = Expr::new("SET #level = :level, #roles = :roles, #suspended = :suspended")
                 .name("#level", LEVEL)
                 .name("#roles", ROLES)
+                .name("#suspended", SUSPENDED)
                 .value(":level", attribute(&after.permission_level)?)
-                .value(":roles", attribute(&after.roles)?);
+                .value(":roles", attribute(&after.roles)?)
+                .value(":suspended", AttributeValue::Bool(after.suspended));
             if let Some(since) = after.owner_since.filter(|_| before.owner_since.is_none()) {
                 set.text.push_str(", #since = :since");
                 set = set.name("#since", OWNER_SINCE).value(":since", attribute(&since)?);
@@ -183,11 +198,15 @@ impl DynamoDbStore {
             let user = self.user_in(org, owner).await?.ok_or(StoreError::NotFound)?;
             let event = audit.credentials_revoked_all(&Principal::User(user.clone()), CredentialKind::CliToken);
             let after = user.with_cli_tokens_revoked();
-            let update = Expr::new("SET #epoch = :next, #live = :live")
-                .name("#epoch", CLI_EPOCH)
-                .name("#live", LIVE)
-                .value(":next", n(after.cli_token_epoch))
-                .value(":live", AttributeValue::Bool(after.cli_token_live));
+            let update = super::credentials::grace_update(
+                Expr::new("SET #epoch = :next, #live = :live")
+                    .name("#epoch", CLI_EPOCH)
+                    .name("#live", LIVE)
+                    .value(":next", n(after.cli_token_epoch))
+                    .value(":live", AttributeValue::Bool(after.cli_token_live)),
+                Epoch::CliToken,
+                None,
+            )?;
             let condition = in_organization(org)
                 .and(
                     Expr::new("#epoch = :current").name("#epoch", CLI_EPOCH).value(":current", n(user.cli_token_epoch)),
@@ -215,15 +234,17 @@ impl DynamoDbStore {
     /// transaction, which also records the user's CLI token as live. In the usual case (the
     /// user is not an OWNER without a live token) no count changes and no read is needed;
     /// otherwise the user is read and the rotation sent again with the count's increment.
-    /// `task` is the sweep the rotation owes, recorded in its transaction, with `audit`'s event.
+    /// `task` is the sweep the rotation owes, recorded in its transaction, with `audit`'s event;
+    /// the older tokens work until `grace_until` (`None`: they stop at once).
     pub(super) async fn rotate_cli_tokens(
         &self,
         credential: &CredentialRecord,
         task: &SweepTask,
+        grace_until: Option<crate::clock::Timestamp>,
         audit: &AuditContext,
     ) -> StoreResult<()> {
-        let event = audit.credentials_rotated(credential);
-        let rotation = Rotation { credential, task, event: &event };
+        let event = audit.credentials_rotated(credential, grace_until);
+        let rotation = Rotation { credential, task, event: &event, grace_until };
         let previous = credential
             .epoch
             .checked_sub(1)
@@ -240,14 +261,12 @@ impl DynamoDbStore {
         }
         // Why: the user is gone or foreign, its epoch moved, or it is an owner regaining a
         // live CLI token.
+        // Read, the count's change is the domain's, on the user as read (a suspended owner
+        // regains nothing), and the rotation is conditioned on that user.
         match self.user_in(credential.organization_id, credential.owner_id).await? {
-            Some(user) if user.cli_token_epoch == previous && user.permission_level == PermissionLevel::Owner => {
-                let regaining = Expr::new("#r_level = :r_owner AND #r_live = :r_live")
-                    .name("#r_level", LEVEL)
-                    .name("#r_live", LIVE)
-                    .value(":r_owner", attribute(&PermissionLevel::Owner)?)
-                    .value(":r_live", AttributeValue::Bool(false));
-                match self.try_rotate_cli_tokens(&rotation, previous, regaining, LiveOwnerChange::Gained).await? {
+            Some(user) if user.cli_token_epoch == previous => {
+                let change = LiveOwnerChange::of(Some(&user), Some(&user.with_cli_tokens_rotated(credential.epoch)));
+                match self.try_rotate_cli_tokens(&rotation, previous, user_as_read(&user)?, change).await? {
                     Ok(()) => Ok(()),
                     Err(OnConditionFailed::OwnerCheck) => Err(StoreError::Contention),
                     Err(other) => Err(step_error(other)),
@@ -265,15 +284,19 @@ impl DynamoDbStore {
         user_condition: Expr,
         change: LiveOwnerChange,
     ) -> StoreResult<Result<(), OnConditionFailed>> {
-        let Rotation { credential, task, event } = *rotation;
+        let Rotation { credential, task, event, grace_until } = *rotation;
         let org = credential.organization_id;
         let owner_step = self.tx_update(
             principal_key(credential.owner_id),
-            Expr::new("SET #epoch = :epoch, #live = :live")
-                .name("#epoch", CLI_EPOCH)
-                .name("#live", LIVE)
-                .value(":epoch", n(credential.epoch))
-                .value(":live", AttributeValue::Bool(true)),
+            super::credentials::grace_update(
+                Expr::new("SET #epoch = :epoch, #live = :live")
+                    .name("#epoch", CLI_EPOCH)
+                    .name("#live", LIVE)
+                    .value(":epoch", n(credential.epoch))
+                    .value(":live", AttributeValue::Bool(true)),
+                Epoch::CliToken,
+                grace_until,
+            )?,
             in_organization(org)
                 .and(may_hold(CredentialKind::CliToken))
                 .and(Expr::new("#epoch = :previous").name("#epoch", CLI_EPOCH).value(":previous", n(previous)))
@@ -296,4 +319,5 @@ struct Rotation<'a> {
     credential: &'a CredentialRecord,
     task: &'a SweepTask,
     event: &'a crate::domain::AuditEvent,
+    grace_until: Option<crate::clock::Timestamp>,
 }

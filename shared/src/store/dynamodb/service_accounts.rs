@@ -62,6 +62,35 @@ impl ServiceAccountStore for DynamoDbStore {
         Ok(Page { items, next })
     }
 
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount> {
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let before = self.get_service_account(org, id).await?.ok_or(StoreError::NotFound)?;
+            let after = before.with_suspension(Some(suspended));
+            let Some(event) = audit.service_account_updated(&before, &after) else {
+                return Ok(after);
+            };
+            // Conditioned on the suspension as read, so the event tells the change it made.
+            let update = Expr::new("SET #suspended = :suspended")
+                .name("#suspended", owners::SUSPENDED)
+                .value(":suspended", AttributeValue::Bool(suspended));
+            let condition = in_organization(org).and(owners::suspended_as_read(before.suspended));
+            let mut steps = vec![(self.tx_update(principal_key(id), update, condition)?, OnConditionFailed::Reread)];
+            steps.extend(self.tx_audit(&[event])?);
+            match self.transact(steps).await? {
+                Ok(()) => return Ok(after),
+                Err(OnConditionFailed::Reread) => continue,
+                Err(other) => return Err(step_error(other)),
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
     async fn delete_service_account(
         &self,
         org: OrganizationId,

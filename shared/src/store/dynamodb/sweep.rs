@@ -160,7 +160,8 @@ impl DynamoDbStore {
 
     /// Every pending task, oldest first, each carried out; stops at the first failure
     /// (the rest stay pending for the next run).
-    pub(super) async fn complete_pending(&self) -> StoreResult<usize> {
+    /// Tasks not due at `now` (a graced rotation's, due when its grace ends) stay pending.
+    pub(super) async fn complete_pending(&self, now: crate::clock::Timestamp) -> StoreResult<usize> {
         let query = IndexQuery {
             partition: PENDING_SWEEPS.to_string(),
             sort_prefix: None,
@@ -169,9 +170,14 @@ impl DynamoDbStore {
             start_after: None,
         };
         let tasks = self.query_index_all(&query).await?;
-        let count = tasks.len();
+        let mut count = 0;
         for item in tasks {
-            self.run_sweep(&decode_sweep(item)?).await?;
+            let task = decode_sweep(item)?;
+            if !task.is_due(now) {
+                continue;
+            }
+            self.run_sweep(&task).await?;
+            count += 1;
         }
         Ok(count)
     }

@@ -27,7 +27,8 @@ impl CredentialStore for SqliteStore {
         audit: &AuditContext,
     ) -> StoreResult<()> {
         let revocation = revocation.because(RevokedReason::Rotated);
-        let event = audit.credentials_rotated(credential);
+        let grace_until = revocation.grace_until();
+        let event = audit.credentials_rotated(credential, grace_until);
         let credential = credential.clone();
         let (org, owner_id, kind, new_epoch) =
             (credential.organization_id, credential.owner_id, credential.kind, credential.epoch);
@@ -43,19 +44,19 @@ impl CredentialStore for SqliteStore {
                 return Err(StoreError::Contention);
             }
             // The owner holds `kind` (`load_owner_for`), so its record has `epoch`.
-            match owner {
-                Principal::User(user) => update_user_row(tx, &user.with_cli_tokens_rotated(new_epoch))?,
-                Principal::ServiceAccount(mut account) => {
-                    account.api_key_epoch = new_epoch;
-                    update_service_account_row(tx, &account)?;
-                }
+            match owner.rotated(epoch, new_epoch, grace_until) {
+                Principal::User(user) => update_user_row(tx, &user)?,
+                Principal::ServiceAccount(account) => update_service_account_row(tx, &account)?,
             }
             insert_credential(tx, &credential)?;
             audit::insert_events(tx, &[event])?;
             sweep::record(tx, &task)
         })
         .await?;
-        self.sweep(swept).await;
+        // A graced rotation's sweep waits for the grace's end (housekeeping runs it).
+        if grace_until.is_none() {
+            self.sweep(swept).await;
+        }
         Ok(())
     }
 
@@ -94,6 +95,7 @@ impl CredentialStore for SqliteStore {
                     }
                     (Some(_), Principal::ServiceAccount(mut account)) => {
                         account.api_key_epoch += 1;
+                        account.api_key_grace_until = None;
                         update_service_account_row(tx, &account)?;
                         account.api_key_epoch
                     }
@@ -126,6 +128,32 @@ impl CredentialStore for SqliteStore {
                 update_credential_row(tx, &record)?;
             }
             Ok(record)
+        })
+        .await
+    }
+
+    async fn roll_credential(
+        &self,
+        old: &CredentialRecord,
+        successor: &CredentialRecord,
+        revocation: Revocation,
+        audit: &AuditContext,
+    ) -> StoreResult<()> {
+        let event = audit.credentials_rotated(successor, revocation.grace_until());
+        let (old, successor) = (old.clone(), successor.clone());
+        self.write(move |tx| {
+            let stored = load_credential(tx, old.organization_id, old.id)?.ok_or(StoreError::NotFound)?;
+            if stored != old || stored.revoked_at.is_some() || stored.superseded_until.is_some() {
+                return Err(StoreError::Contention);
+            }
+            let owner = load_owner_for(tx, successor.organization_id, successor.owner_id, successor.kind)?
+                .ok_or(StoreError::NotFound)?;
+            if !owner.is_current_epoch(successor.kind, successor.epoch) {
+                return Err(StoreError::Contention);
+            }
+            update_credential_row(tx, &stored.superseded(&revocation))?;
+            insert_credential(tx, &successor)?;
+            audit::insert_events(tx, &[event])
         })
         .await
     }

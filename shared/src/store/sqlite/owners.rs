@@ -43,7 +43,7 @@ pub(super) fn update_user(
     audit: &AuditContext,
 ) -> StoreResult<User> {
     let before = load_user(tx, org, id)?.ok_or(StoreError::NotFound)?;
-    let after = before.with_changes(update.permission_level, update.roles.clone(), update.at);
+    let after = update.apply(&before);
     check(&before, &after).map_err(StoreError::Denied)?;
     keep_a_live_owner(tx, &before, Some(&after))?;
     if after != before {

@@ -51,6 +51,26 @@ impl ServiceAccountStore for SqliteStore {
         .await
     }
 
+    async fn set_service_account_suspended(
+        &self,
+        org: OrganizationId,
+        id: PrincipalId,
+        suspended: bool,
+        audit: &AuditContext,
+    ) -> StoreResult<ServiceAccount> {
+        let audit = audit.clone();
+        self.write(move |tx| {
+            let before = load_service_account(tx, org, id)?.ok_or(StoreError::NotFound)?;
+            let after = before.with_suspension(Some(suspended));
+            if let Some(event) = audit.service_account_updated(&before, &after) {
+                update_service_account_row(tx, &after)?;
+                audit::insert_events(tx, &[event])?;
+            }
+            Ok(after)
+        })
+        .await
+    }
+
     async fn delete_service_account(
         &self,
         org: OrganizationId,

@@ -56,7 +56,8 @@ impl SqliteStore {
         }
     }
 
-    pub(super) async fn complete_pending(&self) -> StoreResult<usize> {
+    /// Every pending task that is due at `now` (a graced rotation's waits for its grace).
+    pub(super) async fn complete_pending(&self, now: crate::clock::Timestamp) -> StoreResult<usize> {
         let pending: Vec<String> = self
             .read(|tx| {
                 let mut stmt = tx.prepare("SELECT body FROM sweep_tasks ORDER BY revoked_at, key").db()?;
@@ -64,10 +65,14 @@ impl SqliteStore {
                 rows.collect::<Result<Vec<_>, _>>().db()
             })
             .await?;
-        let count = pending.len();
+        let mut count = 0;
         for body in pending {
             let task: SweepTask = from_body(&body)?;
+            if !task.is_due(now) {
+                continue;
+            }
             self.write(move |tx| run(tx, &task)).await?;
+            count += 1;
         }
         Ok(count)
     }

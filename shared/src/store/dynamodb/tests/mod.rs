@@ -74,6 +74,8 @@ fn user(org: &Organization, email: &str, level: PermissionLevel, created_at: Tim
         cli_token_epoch: 0,
         owner_since: (level == PermissionLevel::Owner).then_some(created_at),
         cli_token_live: true,
+        suspended: false,
+        cli_token_grace_until: None,
     }
 }
 
@@ -88,6 +90,8 @@ fn service_account(org: &Organization, name: &str, created_at: Timestamp) -> Ser
         created_at,
         created_by: None,
         api_key_epoch: 0,
+        suspended: false,
+        api_key_grace_until: None,
     }
 }
 
@@ -112,6 +116,7 @@ fn credential(owner: &Principal, kind: CredentialKind, epoch: u64, created_at: T
         purge_at: CredentialRecord::purge_time_for_expiry(expires_at, retention()),
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     }
 }
 
@@ -218,7 +223,7 @@ async fn organizations_users_service_accounts_and_credentials_round_trip() {
             .update_user(
                 other,
                 member.id,
-                &UserUpdate { permission_level: None, roles: None, at: now() },
+                &UserUpdate { permission_level: None, roles: None, suspended: None, at: now() },
                 any_change(),
                 audit()
             )
@@ -451,7 +456,8 @@ async fn an_organization_always_keeps_an_owner() {
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 2);
 
     // Two concurrent demotions of the only two owners: exactly one succeeds.
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: now() };
+    let demote =
+        UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, suspended: None, at: now() };
     let (a, b) = tokio::join!(
         store.update_user(org.id, first_owner.id, &demote, any_change(), audit()),
         store.update_user(org.id, second_owner.id, &demote, any_change(), audit())
@@ -498,11 +504,17 @@ async fn an_organization_always_keeps_an_owner() {
 
     // Roles change alone; promotion of a user with a live CLI token counts; then the first
     // owner, which has none, may go without changing the count.
-    let roles = UserUpdate { permission_level: None, roles: Some(Roles::new([Role::TokenCreator])), at: now() };
+    let roles = UserUpdate {
+        permission_level: None,
+        roles: Some(Roles::new([Role::TokenCreator])),
+        suspended: None,
+        at: now(),
+    };
     let updated = store.update_user(org.id, demoted.id, &roles, any_change(), audit()).await.unwrap();
     assert!(updated.roles.contains(Role::TokenCreator));
     assert_eq!(store.get_user(org.id, demoted.id).await.unwrap(), Some(updated));
-    let promote = UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: None, at: now() };
+    let promote =
+        UserUpdate { permission_level: Some(PermissionLevel::Owner), roles: None, suspended: None, at: now() };
     store.update_user(org.id, demoted.id, &promote, any_change(), audit()).await.unwrap();
     assert_eq!(number_attribute(&raw_item(&store, organization_key(org.id)).await, OWNER_COUNT).unwrap(), 1);
     store.delete_user(org.id, remaining.id, revocation, audit()).await.unwrap();

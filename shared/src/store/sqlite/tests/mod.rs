@@ -50,6 +50,8 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         cli_token_epoch: 0,
         owner_since: Some(now),
         cli_token_live: true,
+        suspended: false,
+        cli_token_grace_until: None,
     };
     let token = CredentialRecord {
         id: CredentialId::new_random(),
@@ -69,6 +71,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         purge_at: None,
         scopes: None,
         lifecycle: Default::default(),
+        superseded_until: None,
     };
     (org, owner, token)
 }
@@ -210,7 +213,12 @@ async fn the_last_owner_rule_holds_across_two_openers() {
     let dir = TempDir::new();
     let serving = Arc::new(SqliteStore::open(&dir.0).unwrap());
     let beside = Arc::new(SqliteStore::open(&dir.0).unwrap());
-    let demote = UserUpdate { permission_level: Some(PermissionLevel::Collaborator), roles: None, at: Utc::now() };
+    let demote = UserUpdate {
+        permission_level: Some(PermissionLevel::Collaborator),
+        roles: None,
+        suspended: None,
+        at: Utc::now(),
+    };
     for round in 0..10 {
         let (org, first, token) = organization(&format!("Two openers {round}"));
         serving.create_organization(&org, &first, &token, audit()).await.unwrap();
@@ -248,6 +256,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
         expires_at: Some(now + expires_in),
         purge_at: Some(now + expires_in + chrono::Duration::days(90)),
         scopes: None,
+        superseded_until: None,
         ..token.clone()
     };
     let long_gone = expiring(chrono::Duration::days(-91));

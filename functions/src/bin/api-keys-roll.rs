@@ -1,0 +1,9 @@
+//! POST /api/v1/api-keys/{key_id}/rotate
+//!
+//! The route's whole logic lives in the shared crate; this binary only names it. One
+//! event at a time, so a current-thread runtime (docs/performance.md).
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), latchkey::lambda::Error> {
+    latchkey::lambda::http::serve_route(latchkey::api::RouteId::RollApiKey).await
+}
