@@ -41,6 +41,12 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Behind a reverse proxy you run: take each request's source IP (IP allow-lists,
+        /// last_used_ip, audit events) from the rightmost X-Forwarded-For entry, the one the
+        /// proxy appended. Off by default: without a proxy that sets it, anyone could claim
+        /// any address.
+        #[arg(long)]
+        trust_forwarded_for: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -68,6 +74,10 @@ enum Command {
         organization: String,
         #[arg(long)]
         owner_email: String,
+        /// Also empty the organization's allowed_ip_ranges (audited): for an organization
+        /// whose egress address changed and that its ranges now shut out.
+        #[arg(long)]
+        clear_ip_policy: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -116,7 +126,7 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     match command {
-        Command::Serve { listen, store } => {
+        Command::Serve { listen, trust_forwarded_for, store } => {
             let store = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, true).await?;
             let api = Arc::new(Api::new(store, Arc::new(SystemClock), config));
             let gateway = Arc::new(LocalGateway::new(api));
@@ -124,14 +134,27 @@ async fn run(command: Command) -> Result<(), String> {
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%addr, "latchkey listening");
             eprintln!("latchkey: serving http://{addr}/api/v1 (console: http://{addr}/console)");
-            latchkey_cli::server::serve(listener, gateway, shutdown_signal()).await.map_err(|e| e.to_string())
+            let limits = latchkey_cli::server::ServerLimits { trust_forwarded_for, ..Default::default() };
+            latchkey_cli::server::serve_with_limits(listener, gateway, limits, shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Gateway(args) => latchkey_cli::gateway::run(args, &config, shutdown_signal()).await,
         Command::Bootstrap { organization, owner_email, store } => {
             operator_action(OperatorAction::Bootstrap, &config, store, OperatorRequest { organization, owner_email })
                 .await
         }
-        Command::Recover { organization, owner_email, store } => {
+        Command::Recover { organization, owner_email, clear_ip_policy, store } => {
+            if clear_ip_policy {
+                let opened = latchkey_cli::stores::open(&config, &store.data_dir, store.dynamodb, false).await?;
+                let changed = operator::clear_ip_policy(opened.as_ref(), &SystemClock, &config, &organization)
+                    .await
+                    .map_err(describe)?;
+                eprintln!(
+                    "latchkey: {}",
+                    if changed { "allowed_ip_ranges cleared" } else { "allowed_ip_ranges were already empty" }
+                );
+            }
             operator_action(OperatorAction::Recover, &config, store, OperatorRequest { organization, owner_email })
                 .await
         }

@@ -7,6 +7,7 @@
 //! heads (hyper's header timer), slow bodies (`handler`) and idle connections (`idle`)
 //! are cut off. The sizes and times are [`ServerLimits`].
 
+mod forwarded;
 mod handler;
 mod idle;
 mod limits;

@@ -231,6 +231,7 @@ impl Tokens<'_> {
             lifespan_days,
             description: description.map(str::to_string),
             scopes: None,
+            allowed_ip_ranges: None,
         };
         self.create_with(&request).await
     }

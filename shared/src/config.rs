@@ -27,7 +27,15 @@ pub struct Config {
     /// `GITHUB_SECRET_SCANNING_KEYS` (default none: every GitHub secret-scanning message is
     /// refused): the public keys GitHub signs its partner messages with (SPEC section 12).
     pub github_secret_scanning_keys: GithubKeys,
+    /// `ORG_POLICY_COPIES` (default 10, at most 50): how many identical items carry each
+    /// organization's policy for the authorizer (SPEC section 11). Fixed per table: every
+    /// writer and reader of one table must use the same number.
+    pub org_policy_copies: u32,
 }
+
+/// `ORG_POLICY_COPIES`' bound: each copy is one more item in every policy change's
+/// transaction (DynamoDB allows 100).
+pub const MAX_ORG_POLICY_COPIES: u32 = 50;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {name} {reason}")]
@@ -48,6 +56,7 @@ impl Default for Config {
             audit_retention_days: 400,
             expiry_notice_days: 7,
             github_secret_scanning_keys: GithubKeys::none(),
+            org_policy_copies: 10,
         }
     }
 }
@@ -86,7 +95,14 @@ impl Config {
                 Err(KeyConfigError::NotConfigured) => GithubKeys::none(),
                 Err(e) => return Err(ConfigError { name: crate::leaks::github::KEYS_ENV, reason: e.to_string() }),
             },
+            org_policy_copies: number("ORG_POLICY_COPIES", d.org_policy_copies)?,
         };
+        if cfg.org_policy_copies > MAX_ORG_POLICY_COPIES {
+            return Err(ConfigError {
+                name: "ORG_POLICY_COPIES",
+                reason: format!("must be at most {MAX_ORG_POLICY_COPIES}"),
+            });
+        }
         if cfg.access_token_default_days > cfg.access_token_max_days {
             return Err(ConfigError {
                 name: "ACCESS_TOKEN_DEFAULT_DAYS",

@@ -1,18 +1,23 @@
-//! The token format of SPEC section 2:
+//! The token format of SPEC sections 2 and 11:
 //!
 //! ```text
-//! lk<kind>_<locator><secret><checksum>
-//!   kind      u (CLI token) | s (API key) | a (access token)
-//!   locator   owner id ‖ credential id, 22 base62 characters each (non-secret: it addresses)
-//!   secret    256 bits from the OS CSPRNG, 43 base62 characters
-//!   checksum  CRC32 (IEEE) of everything before it, 6 base62 characters
+//! v2  lk<kind>_<org><owner><credential><secret><checksum>   119 characters (issued today)
+//! v1  lk<kind>_<owner><credential><secret><checksum>         97 characters (still accepted)
+//!   kind        u (CLI token) | s (API key) | a (access token)
+//!   org, owner, credential   UUIDs, 22 base62 characters each (non-secret: they address)
+//!   secret      256 bits from the OS CSPRNG, 43 base62 characters
+//!   checksum    CRC32 (IEEE) of everything before it, 6 base62 characters
 //! ```
+//!
+//! v2 names the organization so the authorizer can read the organization's policy in the
+//! same round trip as the credential and its owner; the parser tells the versions apart by
+//! length alone.
 //!
 //! Base62 is hand-rolled here: the scheme needs fixed-width, left-padded, most-significant-
 //! first encoding of 128- and 256-bit numbers with the `0-9A-Za-z` alphabet, which the
 //! available crates (base62: u128 only, no fixed width; base-x: no padding) do not give.
 
-use crate::domain::{CredentialId, CredentialKind, PrincipalId, SecretHash};
+use crate::domain::{CredentialId, CredentialKind, OrganizationId, PrincipalId, SecretHash};
 use rand::TryRng;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -21,12 +26,23 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const PREFIX_LEN: usize = 4; // "lk" + kind letter + "_"
+/// `lk` + kind letter + `_`.
+pub const PREFIX_LEN: usize = 4;
 const ID_LEN: usize = 22;
-const SECRET_LEN: usize = 43;
+/// The secret part's length: the 43 characters before the checksum, in either version.
+pub const SECRET_LEN: usize = 43;
 const CHECKSUM_LEN: usize = 6;
-/// Total length of every latchkey token.
-pub const TOKEN_LEN: usize = PREFIX_LEN + 2 * ID_LEN + SECRET_LEN + CHECKSUM_LEN;
+/// Length of a token issued today (v2: organization, owner and credential in the locator).
+pub const TOKEN_LEN: usize = PREFIX_LEN + 3 * ID_LEN + SECRET_LEN + CHECKSUM_LEN;
+/// Length of a v1 token (owner and credential only), issued before v2 and still accepted.
+pub const TOKEN_LEN_V1: usize = PREFIX_LEN + 2 * ID_LEN + SECRET_LEN + CHECKSUM_LEN;
+
+/// The secret part of a presented token of either version (for tests and scanners that
+/// must check it appears nowhere): the 43 characters before the checksum.
+pub fn secret_part(token: &str) -> &str {
+    let end = token.len().saturating_sub(CHECKSUM_LEN);
+    token.get(end.saturating_sub(SECRET_LEN)..end).unwrap_or("")
+}
 
 /// Why a string is not a token. Deliberately coarse: the caller learns nothing useful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -54,12 +70,27 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The non-secret part of a token: which credential, of which owner, of which kind.
+/// The non-secret part of a token: which credential, of which owner, of which kind, and (v2)
+/// of which organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Locator {
     pub kind: CredentialKind,
+    /// `Some` in a v2 token (every token issued today), `None` in a v1 token.
+    pub organization_id: Option<OrganizationId>,
     pub owner_id: PrincipalId,
     pub credential_id: CredentialId,
+}
+
+impl Locator {
+    /// The locator of a token issued today (v2).
+    pub fn new(
+        kind: CredentialKind,
+        organization: OrganizationId,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> Self {
+        Self { kind, organization_id: Some(organization), owner_id: owner, credential_id: credential }
+    }
 }
 
 impl Token {
@@ -71,6 +102,9 @@ impl Token {
         s.push_str("lk");
         s.push(locator.kind.prefix_letter());
         s.push('_');
+        if let Some(org) = locator.organization_id {
+            s.push_str(&encode_fixed(&org.as_uuid().as_u128().to_be_bytes(), ID_LEN));
+        }
         s.push_str(&encode_fixed(&locator.owner_id.as_uuid().as_u128().to_be_bytes(), ID_LEN));
         s.push_str(&encode_fixed(&locator.credential_id.as_uuid().as_u128().to_be_bytes(), ID_LEN));
         s.push_str(&encode_fixed(&secret, SECRET_LEN));
@@ -122,7 +156,13 @@ fn sha256(s: &str) -> [u8; 32] {
 fn parse_locator(s: &str) -> Result<Locator, TokenFormatError> {
     use TokenFormatError::*;
     let b = s.as_bytes();
-    if b.len() != TOKEN_LEN || !s.is_ascii() || &b[..2] != b"lk" || b[3] != b'_' {
+    // The length tells the version: v2 has the organization's id first.
+    let ids = match b.len() {
+        TOKEN_LEN => 3,
+        TOKEN_LEN_V1 => 2,
+        _ => return Err(Malformed),
+    };
+    if !s.is_ascii() || &b[..2] != b"lk" || b[3] != b'_' {
         return Err(Malformed);
     }
     let kind = CredentialKind::from_prefix_letter(b[2] as char).ok_or(Malformed)?;
@@ -130,17 +170,19 @@ fn parse_locator(s: &str) -> Result<Locator, TokenFormatError> {
     if !body.iter().all(|c| c.is_ascii_alphanumeric()) {
         return Err(Malformed);
     }
-    let (signed, checksum) = b.split_at(TOKEN_LEN - CHECKSUM_LEN);
+    let (signed, checksum) = b.split_at(b.len() - CHECKSUM_LEN);
     let expected = encode_fixed(&crc32fast::hash(signed).to_be_bytes(), CHECKSUM_LEN);
     if expected.as_bytes() != checksum {
         return Err(BadChecksum);
     }
-    let owner = decode_u128(&body[..ID_LEN]).ok_or(Malformed)?;
-    let credential = decode_u128(&body[ID_LEN..2 * ID_LEN]).ok_or(Malformed)?;
+    let id = |i: usize| decode_u128(&body[i * ID_LEN..(i + 1) * ID_LEN]).map(Uuid::from_u128).ok_or(Malformed);
+    let organization_id = if ids == 3 { Some(OrganizationId(id(0)?)) } else { None };
+    let first = ids - 2;
     Ok(Locator {
         kind,
-        owner_id: PrincipalId(Uuid::from_u128(owner)),
-        credential_id: CredentialId(Uuid::from_u128(credential)),
+        organization_id,
+        owner_id: PrincipalId(id(first)?),
+        credential_id: CredentialId(id(first + 1)?),
     })
 }
 
@@ -184,7 +226,30 @@ mod tests {
     use super::*;
 
     fn locator(kind: CredentialKind) -> Locator {
-        Locator { kind, owner_id: PrincipalId::new_random(), credential_id: CredentialId::new_random() }
+        Locator::new(kind, OrganizationId::new_random(), PrincipalId::new_random(), CredentialId::new_random())
+    }
+
+    fn v1_locator(kind: CredentialKind) -> Locator {
+        Locator { organization_id: None, ..locator(kind) }
+    }
+
+    #[test]
+    fn v1_tokens_still_parse_and_the_length_tells_the_version() {
+        for kind in CredentialKind::ALL {
+            let l = v1_locator(kind);
+            let t = Token::generate(l).unwrap();
+            assert_eq!(t.expose().len(), TOKEN_LEN_V1);
+            let p = Token::parse(t.expose()).unwrap();
+            assert_eq!(p.locator(), l);
+            assert_eq!(secret_part(t.expose()).len(), SECRET_LEN);
+            let v2 = Token::generate(Locator { organization_id: Some(OrganizationId::new_random()), ..l }).unwrap();
+            assert_eq!(v2.expose().len(), TOKEN_LEN);
+            assert_eq!(&v2.expose()[PREFIX_LEN + 22..PREFIX_LEN + 44], &t.expose()[PREFIX_LEN..PREFIX_LEN + 22]);
+        }
+        // One character more or fewer than either length is no token.
+        let t = Token::generate(locator(CredentialKind::ApiKey)).unwrap();
+        assert!(Token::parse(&t.expose()[..TOKEN_LEN - 1]).is_err());
+        assert!(Token::parse(&format!("{}0", t.expose())).is_err());
     }
 
     #[test]

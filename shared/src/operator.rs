@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::credential::{Locator, Token};
 use crate::domain::{
-    AuditContext, CredentialId, CredentialKind, CredentialRecord, DomainError, Email, Organization, OrganizationId,
-    OrganizationName, PermissionLevel, PrincipalId, Revocation, User,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, DomainError, Email, IpRanges, Organization,
+    OrganizationId, OrganizationName, PermissionLevel, PolicyChange, PrincipalId, Revocation, User,
 };
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -148,6 +148,29 @@ pub async fn recover(
     Err(StoreError::Contention.into())
 }
 
+/// `latchkey recover --clear-ip-policy` (SPEC section 11): empties the organization's
+/// `allowed_ip_ranges`, audited as an operator's policy change, so an egress address that
+/// changed never locks an organization out for good. Whether anything changed.
+pub async fn clear_ip_policy(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    config: &Config,
+    organization: &str,
+) -> Result<bool, OperatorError> {
+    let name = OrganizationName::parse(organization)?;
+    let org = store
+        .find_organization_by_name(&name)
+        .await?
+        .ok_or_else(|| OperatorError::NoSuchOrganization(name.as_str().to_string()))?;
+    let change = PolicyChange { allowed_ip_ranges: Some(IpRanges::default()), ..PolicyChange::default() };
+    let audit = AuditContext::operator(clock.now(), config.audit_retention());
+    let after = store.update_organization_policy(org.id, &change, std::sync::Arc::new(|_| Ok(())), &audit).await?;
+    let changed = !org.policy.allowed_ip_ranges.is_empty();
+    tracing::info!(organization_id = %org.id, changed, "IP policy cleared");
+    debug_assert!(after.policy.allowed_ip_ranges.is_empty());
+    Ok(changed)
+}
+
 fn owner_email(config: &Config, raw: &str) -> Result<Email, OperatorError> {
     let email = Email::parse(raw)?;
     if email.is_in_service_account_domain(&config.service_account_domain) {
@@ -161,8 +184,7 @@ fn cli_token_for(
     epoch: u64,
     now: crate::clock::Timestamp,
 ) -> Result<(Token, CredentialRecord), OperatorError> {
-    let locator =
-        Locator { kind: CredentialKind::CliToken, owner_id: user.id, credential_id: CredentialId::new_random() };
+    let locator = Locator::new(CredentialKind::CliToken, user.organization_id, user.id, CredentialId::new_random());
     let token = Token::generate(locator).map_err(|_| OperatorError::Entropy)?;
     let record = CredentialRecord {
         id: locator.credential_id,
@@ -183,6 +205,7 @@ fn cli_token_for(
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     };
     Ok((token, record))
 }

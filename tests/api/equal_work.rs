@@ -14,7 +14,7 @@ use latchkey::store::Store;
 use latchkey_tests::faults::FaultyStore;
 use std::sync::Arc;
 
-const LOOKUP: &str = "lookup_credential_and_owner";
+const LOOKUP: &str = "read_for_authorization";
 
 fn token_for(locator: Locator) -> String {
     Token::generate(locator).expect("entropy").expose().to_string()

@@ -41,7 +41,7 @@ async fn the_authorizer_fails_closed_when_the_lookup_fails() {
     assert!(matches!(authorizer.authorize(Some(&header)).await, Ok(Decision::Allow(_))));
     for fault in Fault::ALL {
         faulty.disarm();
-        faulty.arm(Methods::Only(vec!["lookup_credential_and_owner"]), fault);
+        faulty.arm(Methods::Only(vec!["read_for_authorization"]), fault);
         for presented in [header.clone(), format!("bearer   {token}")] {
             match authorizer.authorize(Some(&presented)).await {
                 Err(failure) => {

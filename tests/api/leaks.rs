@@ -123,16 +123,27 @@ pub(crate) async fn look_alikes_garbage_and_wrong_secrets_change_nothing(app: &T
     let mut look_alike = key.clone();
     look_alike.pop();
     look_alike.push(if key.ends_with('A') { 'B' } else { 'A' });
-    // prefix (4), owner id (22), credential id (22), secret (43), checksum (6)
-    let wrong_secret = reseal(&key, 4 + 44 + 20);
-    let unknown_credential = reseal(&key, 4 + 22 + 11);
-    let unknown_owner = reseal(&key, 4 + 11);
+    // prefix (4), organization id (22), owner id (22), credential id (22), secret (43),
+    // checksum (6)
+    let wrong_secret = reseal(&key, 4 + 66 + 20);
+    let unknown_credential = reseal(&key, 4 + 44 + 11);
+    let unknown_owner = reseal(&key, 4 + 22 + 11);
+    let unknown_organization = reseal(&key, 4 + 11);
     let reply = report_tokens(
         &app,
-        &[&look_alike, &wrong_secret, &unknown_credential, &unknown_owner, "lka_", "", &"x".repeat(256)],
+        &[
+            &look_alike,
+            &wrong_secret,
+            &unknown_credential,
+            &unknown_owner,
+            &unknown_organization,
+            "lka_",
+            "",
+            &"x".repeat(256),
+        ],
     )
     .await;
-    assert_eq!(reply.assert_status(202), &json!({ "received": 7 }));
+    assert_eq!(reply.assert_status(202), &json!({ "received": 8 }));
     assert_eq!(app.me_status(&key).await, 200);
     assert_eq!(app.snapshot(&app.owner_token).await, before);
 }

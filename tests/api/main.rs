@@ -9,6 +9,7 @@ mod equal_work;
 mod faults;
 mod grace;
 mod http_layer;
+mod ip_ranges;
 mod leaks;
 mod lifecycle;
 mod organization;

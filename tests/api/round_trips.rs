@@ -4,7 +4,7 @@
 //!
 //! What a store call costs in DynamoDB round trips is in `tests/support/counting.rs` (from
 //! `infra/dynamodb-layout.md`). The rules checked:
-//! - the authorizer: exactly one `lookup_credential_and_owner` (one consistent
+//! - the authorizer: exactly one `read_for_authorization` (one consistent
 //!   `BatchGetItem`), plus at most one `record_last_used` per credential per minute; a
 //!   malformed token costs nothing;
 //! - reads: one store call (lists: one call, which is ≥ 1 Query);
@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-const LOOKUP: &str = "lookup_credential_and_owner";
+const LOOKUP: &str = "read_for_authorization";
 
 struct Harness {
     gateway: LocalGateway,
@@ -514,6 +514,7 @@ async fn the_authorizer_costs_one_lookup_and_at_most_one_write_a_minute() {
     // Well-formed but unknown: one lookup, nothing else.
     let unknown = latchkey::credential::Token::generate(latchkey::credential::Locator {
         kind: latchkey::domain::CredentialKind::CliToken,
+        organization_id: None,
         owner_id: latchkey::domain::PrincipalId::new_random(),
         credential_id: latchkey::domain::CredentialId::new_random(),
     })

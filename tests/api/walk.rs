@@ -9,6 +9,7 @@ use crate::grace::{
     a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
     rolling_one_key_keeps_only_that_key_through_the_grace,
 };
+use crate::ip_ranges::ip_ranges_of_the_organization_and_the_credential_are_enforced;
 use crate::leaks::{
     a_leaked_key_of_any_organization_stops_at_once, look_alikes_garbage_and_wrong_secrets_change_nothing,
 };
@@ -66,6 +67,7 @@ macro_rules! api_tests {
                 a_suspended_service_accounts_keys_are_refused_until_unsuspended,
                 a_graced_rotation_keeps_the_older_credentials_until_it_is_ended,
                 rolling_one_key_keeps_only_that_key_through_the_grace,
+                ip_ranges_of_the_organization_and_the_credential_are_enforced,
                 $($extra,)*
             );
         }

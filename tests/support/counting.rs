@@ -6,6 +6,7 @@
 //!
 //! | store method | DynamoDB round trips |
 //! |---|---|
+//! | `read_for_authorization` | 1 (a v2 token; a v1 token, which names no organization: 2) |
 //! | `lookup_credential_and_owner`, `record_last_used` | 1 |
 //! | `get_user`, `get_service_account`, `get_credential`, `set_credential_description` | 1 |
 //! | `create_organization`, `create_user`, `create_service_account` | 1 (one transaction) |

@@ -419,6 +419,15 @@ impl AuditStore for FaultyStore {
 
 #[async_trait]
 impl CredentialLookup for FaultyStore {
+    async fn read_for_authorization(
+        &self,
+        organization: Option<OrganizationId>,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<latchkey::store::AuthorizationRead> {
+        pass!(self.read_for_authorization(organization, owner, credential))
+    }
+
     async fn lookup_credential_and_owner(
         &self,
         owner: PrincipalId,

@@ -244,7 +244,7 @@ pub fn credential_record(
     expires_at: Option<Timestamp>,
 ) -> CredentialRecord {
     let id = CredentialId::new_random();
-    let token = Token::generate(Locator { kind, owner_id, credential_id: id }).expect("OS randomness");
+    let token = Token::generate(Locator::new(kind, org, owner_id, id)).expect("OS randomness");
     CredentialRecord {
         id,
         organization_id: org,
@@ -264,6 +264,7 @@ pub fn credential_record(
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! check accepts real tokens of every kind and refuses look-alikes (run with `python3`).
 
 use latchkey::credential::{Locator, Token};
-use latchkey::domain::{CredentialId, CredentialKind, PrincipalId};
+use latchkey::domain::{CredentialId, CredentialKind, OrganizationId, PrincipalId};
 use latchkey::leaks::pattern;
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,8 +13,15 @@ fn doc() -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn token(kind: CredentialKind) -> String {
-    let locator = Locator { kind, owner_id: PrincipalId::new_random(), credential_id: CredentialId::new_random() };
+/// A token of `kind` in format v2 (`v1`: the older format without the organization).
+fn token(kind: CredentialKind, v1: bool) -> String {
+    let organization_id = (!v1).then(OrganizationId::new_random);
+    let locator = Locator {
+        kind,
+        organization_id,
+        owner_id: PrincipalId::new_random(),
+        credential_id: CredentialId::new_random(),
+    };
     Token::generate(locator).unwrap().expose().to_string()
 }
 
@@ -25,7 +32,8 @@ fn the_doc_shows_the_pattern_and_type_of_every_kind() {
         let row = format!(
             "| `lk{}_` | `{}` | `{}` |",
             kind.prefix_letter(),
-            pattern::regex(kind),
+            // A `|` inside a table cell is written `\|` (GitHub-flavoured Markdown).
+            pattern::regex(kind).replace('|', r"\|"),
             pattern::github_secret_type(kind)
         );
         assert!(doc.contains(&row), "docs/secret-scanning.md lacks the row {row}");
@@ -37,7 +45,8 @@ fn the_docs_python_checksum_check_tells_tokens_from_look_alikes() {
     let doc = doc();
     let start = doc.find("```python\n").expect("a python block") + "```python\n".len();
     let snippet = &doc[start..start + doc[start..].find("\n```").expect("the block ends")];
-    let real: Vec<String> = CredentialKind::ALL.into_iter().map(token).collect();
+    let real: Vec<String> =
+        [false, true].into_iter().flat_map(|v1| CredentialKind::ALL.into_iter().map(move |k| token(k, v1))).collect();
     let look_alikes: Vec<String> = real
         .iter()
         .map(|t| {

@@ -103,6 +103,9 @@ pub struct CredentialInfo {
     /// The credential's scopes; null: unscoped.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// Where it may be used from besides the organization's ranges; empty: anywhere those allow.
+    #[serde(default)]
+    pub allowed_ip_ranges: Vec<String>,
     /// `active`, `disabled`, `revoked` or `expired`.
     pub status: String,
 }
@@ -323,6 +326,10 @@ pub struct IssueApiKey {
     /// 1–3650; absent: the key never expires (a rotation: the newest replaced key's lifespan).
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub lifespan_days: Option<i64>,
+    /// At most 20 CIDRs the key may be used from, within the creator's own; absent: the
+    /// creator's own ranges (a rotation: the newest replaced key's).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub allowed_ip_ranges: Option<Vec<String>>,
     /// Rotations only (SPEC section 10): how long the replaced keys keep working, 0–86400
     /// seconds (default 0). Refused on a creation.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
@@ -352,6 +359,10 @@ pub struct CreateAccessToken {
     /// Absent or null: unscoped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// At most 20 CIDRs the token may be used from, within the creator's own; absent: the
+    /// creator's own ranges (SPEC section 11).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub allowed_ip_ranges: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

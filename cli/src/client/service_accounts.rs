@@ -6,6 +6,11 @@ use super::{Context, confirm, print_secret_once};
 use clap::{Args, Subcommand};
 use latchkey_sdk::wire::IssueApiKey;
 
+/// `--allow-ip` values: none given asks for nothing (the server copies the caller's ranges).
+pub(super) fn requested_ranges(allow_ip: Vec<String>) -> Option<Vec<String>> {
+    (!allow_ip.is_empty()).then_some(allow_ip)
+}
+
 /// `--scope` (repeatable) and `--no-scopes` → the request's `scopes`: none given is absent.
 pub(super) fn requested_scopes(scopes: Vec<String>, no_scopes: bool) -> Option<Vec<String>> {
     if no_scopes || !scopes.is_empty() { Some(scopes) } else { None }
@@ -60,6 +65,10 @@ pub enum ServiceAccountCommand {
         /// The key expires after this many days (1-3650); none given: it never expires.
         #[arg(long)]
         lifespan_days: Option<i64>,
+        /// A CIDR the key may be used from (repeatable; within your own credential's
+        /// ranges); none given: your own credential's ranges.
+        #[arg(long = "allow-ip", value_name = "CIDR")]
+        allow_ip: Vec<String>,
     },
     /// Create a new API key and revoke every older key of the service account (at once, or
     /// after --grace-period seconds).
@@ -85,6 +94,10 @@ pub enum ServiceAccountCommand {
         /// key's lifespan.
         #[arg(long)]
         lifespan_days: Option<i64>,
+        /// A CIDR the new key may be used from (repeatable; within your own credential's
+        /// ranges); none given: your own credential's ranges (or the newest replaced key's).
+        #[arg(long = "allow-ip", value_name = "CIDR")]
+        allow_ip: Vec<String>,
     },
     /// Suspend a service account (OWNER, persistent credential): its keys are refused until
     /// it is unsuspended.
@@ -154,11 +167,12 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             accounts.delete(reference).await?;
             context.say(format!("Deleted service account {reference}; its API keys no longer work."));
         }
-        ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes, description, lifespan_days } => {
+        ServiceAccountCommand::CreateApiKey { account, scopes, no_scopes, description, lifespan_days, allow_ip } => {
             let request = IssueApiKey {
                 scopes: requested_scopes(scopes, no_scopes),
                 description,
                 lifespan_days,
+                allowed_ip_ranges: requested_ranges(allow_ip),
                 grace_period_seconds: None,
             };
             let issued = accounts.create_api_key_with(account.reference(), &request).await?;
@@ -175,11 +189,13 @@ pub async fn run(context: &Context, command: ServiceAccountCommand) -> Result<()
             description,
             lifespan_days,
             grace_period,
+            allow_ip,
         } => {
             let request = IssueApiKey {
                 scopes: requested_scopes(scopes, no_scopes),
                 description,
                 lifespan_days,
+                allowed_ip_ranges: requested_ranges(allow_ip),
                 grace_period_seconds: grace_period.map(i64::from),
             };
             let issued = accounts.rotate_api_keys_with(account.reference(), &request).await?;

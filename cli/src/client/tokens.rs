@@ -29,6 +29,10 @@ pub enum TokenCommand {
         /// A token with no scopes at all (it can call only /me).
         #[arg(long, conflicts_with = "scopes")]
         no_scopes: bool,
+        /// A CIDR the token may be used from (repeatable; within your own credential's
+        /// ranges); none given: your own credential's ranges.
+        #[arg(long = "allow-ip", value_name = "CIDR")]
+        allow_ip: Vec<String>,
     },
     /// List active access tokens (your own; as OWNER everyone's or USER's).
     #[command(
@@ -79,12 +83,13 @@ pub async fn run(context: &Context, command: TokenCommand) -> Result<(), Failure
     let tokens = session.client.tokens();
     match command {
         TokenCommand::Login(_) => {}
-        TokenCommand::Create { user, expiration_days, description, scopes, no_scopes } => {
+        TokenCommand::Create { user, expiration_days, description, scopes, no_scopes, allow_ip } => {
             let request = CreateAccessToken {
                 user,
                 lifespan_days: expiration_days,
                 description,
                 scopes: super::service_accounts::requested_scopes(scopes, no_scopes),
+                allowed_ip_ranges: super::service_accounts::requested_ranges(allow_ip),
             };
             let issued = tokens.create_with(&request).await?;
             if context.json() {

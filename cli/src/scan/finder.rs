@@ -46,7 +46,12 @@ mod tests {
     use latchkey::domain::{CredentialId, PrincipalId};
 
     fn token(kind: CredentialKind) -> String {
-        let locator = Locator { kind, owner_id: PrincipalId::new_random(), credential_id: CredentialId::new_random() };
+        let locator = Locator {
+            kind,
+            organization_id: None,
+            owner_id: PrincipalId::new_random(),
+            credential_id: CredentialId::new_random(),
+        };
         Token::generate(locator).unwrap().expose().to_string()
     }
 

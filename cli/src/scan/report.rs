@@ -57,6 +57,7 @@ mod tests {
     fn token_of(owner: PrincipalId) -> Token {
         Token::generate(Locator {
             kind: CredentialKind::ApiKey,
+            organization_id: None,
             owner_id: owner,
             credential_id: CredentialId::new_random(),
         })

@@ -62,13 +62,17 @@ impl Handler {
         if header_bytes > self.limits.max_header_bytes {
             return closing(problems::headers_too_large());
         }
+        let source_ip = match super::forwarded::source_ip(self.limits.trust_forwarded_for, self.peer, &parts.headers) {
+            Ok(ip) => ip.to_string(),
+            Err(detail) => return problems::bad_forwarded_for(&detail).into(),
+        };
         let head = RequestHead {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query(),
             authorization: parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()),
             request_id: uuid::Uuid::new_v4().to_string(),
-            source_ip: Some(self.peer.ip().to_string()),
+            source_ip: Some(source_ip),
             user_agent: parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()),
             signature_headers: SignatureHeaders::from_headers(|name| {
                 parts.headers.get(name).and_then(|v| v.to_str().ok())

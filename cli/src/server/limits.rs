@@ -25,6 +25,9 @@ pub struct ServerLimits {
     /// backlog until one of these closes (the kernel refuses them once the backlog is
     /// full).
     pub max_connections: usize,
+    /// `--trust-forwarded-for`: the source IP is the rightmost `X-Forwarded-For` entry
+    /// (`forwarded.rs`); off, the connection's peer.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerLimits {
@@ -36,6 +39,7 @@ impl Default for ServerLimits {
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
+            trust_forwarded_for: false,
         }
     }
 }

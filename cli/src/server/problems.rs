@@ -22,6 +22,10 @@ pub(super) fn malformed() -> ApiResponse {
     refusal(400, "the request is not well-formed HTTP/1.1")
 }
 
+pub(super) fn bad_forwarded_for(detail: &str) -> ApiResponse {
+    refusal(400, detail)
+}
+
 pub(super) fn uri_too_long() -> ApiResponse {
     refusal(414, "the request target (path and query) is longer than this server accepts")
 }

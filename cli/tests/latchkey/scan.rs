@@ -3,7 +3,7 @@
 //! output lines and exit codes; `--report` against a small local listener that records what
 //! it is sent (no network).
 
-use latchkey::credential::{Locator, TOKEN_LEN, Token};
+use latchkey::credential::{Locator, Token};
 use latchkey::domain::{CredentialId, CredentialKind, PrincipalId};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,17 +13,22 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 fn token(kind: CredentialKind) -> String {
-    let locator = Locator { kind, owner_id: PrincipalId::new_random(), credential_id: CredentialId::new_random() };
+    let locator = Locator {
+        kind,
+        organization_id: None,
+        owner_id: PrincipalId::new_random(),
+        credential_id: CredentialId::new_random(),
+    };
     Token::generate(locator).unwrap().expose().to_string()
 }
 
 fn last_six(token: &str) -> &str {
-    &token[TOKEN_LEN - 6..]
+    &token[token.len() - 6..]
 }
 
 /// The secret part of a token: after `lk?_` and the locator, before the checksum.
 fn secret_of(token: &str) -> &str {
-    &token[4 + 44..TOKEN_LEN - 6]
+    latchkey::credential::secret_part(token)
 }
 
 struct Tree {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// The secret part of a token: after `lk?_` and the 44-character locator, before the checksum.
 fn secret_of(token: &str) -> &str {
-    &token[4 + 44..TOKEN_LEN - 6]
+    latchkey::credential::secret_part(token)
 }
 
 const TRACE_EVERYTHING: &str = "trace,latchkey=trace,axum=trace,axum::rejection=trace,hyper=trace,h2=trace,\

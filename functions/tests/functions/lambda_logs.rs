@@ -16,7 +16,7 @@
 
 use latchkey::clock::SystemClock;
 use latchkey::config::Config;
-use latchkey::credential::{Locator, TOKEN_LEN, Token};
+use latchkey::credential::{Locator, Token};
 use latchkey::domain::CredentialId;
 use latchkey::operator::{self, OperatorRequest};
 use latchkey::store::dynamodb::DynamoDbStore;
@@ -29,7 +29,7 @@ const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE-latchkey-lambda-logs-sessio
 
 /// The secret part of a token: after `lk?_` and the 44-character locator, before the checksum.
 fn secret_of(token: &str) -> &str {
-    &token[4 + 44..TOKEN_LEN - 6]
+    latchkey::credential::secret_part(token)
 }
 
 struct Deployment {

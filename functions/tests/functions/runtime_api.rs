@@ -463,7 +463,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
     use latchkey::domain::*;
     let owner_id: PrincipalId = owner["principal_id"].as_str().unwrap().parse().unwrap();
     let org: OrganizationId = owner["organization_id"].as_str().unwrap().parse().unwrap();
-    let locator = Locator { kind: CredentialKind::AccessToken, owner_id, credential_id: CredentialId::new_random() };
+    let locator = Locator::new(CredentialKind::AccessToken, org, owner_id, CredentialId::new_random());
     let token = Token::generate(locator).unwrap();
     let now = latchkey::clock::truncate(chrono::Utc::now());
     let record = CredentialRecord {
@@ -485,6 +485,7 @@ async fn insert_expired_access_token(d: &Deployment, owner: &Value) -> String {
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     };
     d.store.issue_credential(&record, latchkey_tests::audit()).await.expect("insert an expired token");
     token.expose().to_string()

@@ -56,6 +56,7 @@ pub fn credential(c: &CredentialRecord, now: Timestamp, owner: Option<&Principal
         disabled_at: c.lifecycle.disabled_at,
         disabled_by: c.lifecycle.disabled_by.map(|p| p.as_uuid()),
         scopes: c.scopes.as_ref().map(Scopes::to_vec),
+        allowed_ip_ranges: c.allowed_ip_ranges.to_strings(),
         status: status.into(),
     }
 }

@@ -1,13 +1,14 @@
 //! The caller as API Gateway authorizer context: flat string values only (`roles` joined
 //! by `,`, an absent expiry as the empty string, `scopes` joined by spaces beside `scoped`
-//! = `true`/`false`, so an unscoped credential and one with no scopes differ). The
+//! = `true`/`false`, so an unscoped credential and one with no scopes differ; the
+//! credential's `allowed_ip_ranges` joined by spaces). The
 //! authorizer writes it; endpoint functions (latchkey's and a protected API's) read it back
 //! and trust it.
 
-use crate::domain::{Caller, CallerCredential, Email, Roles, Scopes};
+use crate::domain::{Caller, CallerCredential, Email, IpRanges, Roles, Scopes};
 use std::str::FromStr;
 
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 13] = [
     "principal_type",
     "principal_id",
     "email",
@@ -20,6 +21,7 @@ pub const KEYS: [&str; 12] = [
     "credential_expires_at",
     "scoped",
     "scopes",
+    "allowed_ip_ranges",
 ];
 
 pub fn to_context(c: &Caller) -> Vec<(&'static str, String)> {
@@ -36,6 +38,7 @@ pub fn to_context(c: &Caller) -> Vec<(&'static str, String)> {
         ("credential_expires_at", c.credential.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
         ("scoped", c.credential.scopes.is_some().to_string()),
         ("scopes", c.credential.scopes.as_ref().map(Scopes::joined).unwrap_or_default()),
+        ("allowed_ip_ranges", c.credential.allowed_ip_ranges.joined()),
     ]
 }
 
@@ -75,6 +78,11 @@ pub fn from_context<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Caller,
                 )
             },
             scopes,
+            // Absent in the context of an authorizer older than ranges: none of its own.
+            allowed_ip_ranges: match get("allowed_ip_ranges") {
+                None => IpRanges::default(),
+                Some(joined) => IpRanges::parse_joined(joined).map_err(|_| ContextError("allowed_ip_ranges"))?,
+            },
         },
     })
 }
@@ -99,6 +107,7 @@ mod tests {
                 last_six: "abcdef".into(),
                 expires_at: Some(crate::clock::truncate(chrono::Utc::now())),
                 scopes: None,
+                allowed_ip_ranges: crate::domain::IpRanges::parse(&["10.0.0.0/8", "2001:db8::/32"], 20).unwrap(),
             },
         };
         let back_of = |caller: &Caller| {

@@ -21,6 +21,9 @@ pub enum DenyReason {
     OtherOrganization,
     /// A valid credential of a suspended principal (SPEC section 10).
     Suspended,
+    /// A valid credential used from an address outside the organization's or its own
+    /// `allowed_ip_ranges` (SPEC section 11), or from an unknown address while ranges apply.
+    IpNotAllowed,
 }
 
 impl DenyReason {
@@ -45,6 +48,7 @@ impl DenyReason {
             DenyReason::Disabled => "disabled",
             DenyReason::OtherOrganization => "other_organization",
             DenyReason::Suspended => "suspended",
+            DenyReason::IpNotAllowed => "ip_not_allowed",
         }
     }
 }

@@ -3,8 +3,9 @@
 //! same way.
 //!
 //! Cost: a malformed token or a bad checksum is denied with no store access; a well-formed
-//! one costs exactly one strongly consistent round trip (credential + owner) and one
-//! constant-time compare, whatever exists: an unknown credential, an unknown owner and a
+//! one costs exactly one strongly consistent round trip (credential + owner + a copy of the
+//! organization's policy; a v1 token, which does not name its organization, a second read
+//! for the policy) and one constant-time compare, whatever exists: an unknown credential, an unknown owner and a
 //! wrong secret cost the same, so timing does not tell which ids exist. An allow adds at
 //! most one conditional `last_used_at` write per credential per minute, bounded in time.
 
@@ -112,21 +113,23 @@ impl Authorizer {
         source_ip: Option<&str>,
     ) -> Result<Decision, AuthFailure> {
         // Parsed, so only an address (in its canonical form) is ever stored.
-        let source_ip = source_ip.and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok()).map(|ip| ip.to_string());
+        let ip = source_ip.and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok());
+        let source_ip = ip.map(|ip| ip.to_string());
         let token = match Token::parse(token) {
             Ok(t) => t,
             Err(_) => return Ok(Decision::Deny(Denial::noise(DenyReason::Malformed))),
         };
         let locator = token.locator();
         let deny = |reason| Ok(Decision::Deny(Denial::of(locator.credential_id, reason)));
-        let (credential, owner) =
-            self.store.lookup_credential_and_owner(locator.owner_id, locator.credential_id).await?;
+        let read =
+            self.store.read_for_authorization(locator.organization_id, locator.owner_id, locator.credential_id).await?;
         // The locator only addresses; everything it claims is checked against the items.
-        let found = match (credential, owner) {
+        let found = match (read.credential, read.owner) {
             (Some(credential), Some(owner))
                 if credential.kind == locator.kind
                     && credential.owner_id == owner.id()
-                    && credential.organization_id == owner.organization_id() =>
+                    && credential.organization_id == owner.organization_id()
+                    && locator.organization_id.is_none_or(|org| org == credential.organization_id) =>
             {
                 Some((credential, owner))
             }
@@ -153,6 +156,20 @@ impl Authorizer {
         // Read on the owner item fetched with the credential: no extra round trip.
         if owner.is_suspended() {
             return deny(DenyReason::Suspended);
+        }
+        // The organization's policy, read in the same round trip (v2; a v1 token's second
+        // read). Its absence is a broken table, never "no policy" (SPEC section 11).
+        let policy = match read.policy {
+            Some((org, policy)) if org == credential.organization_id => policy,
+            _ => {
+                return Err(AuthFailure(StoreError::internal(format!(
+                    "no policy copy of organization {}",
+                    credential.organization_id
+                ))));
+            }
+        };
+        if !policy.allowed_ip_ranges.admits(ip.as_ref()) || !credential.allowed_ip_ranges.admits(ip.as_ref()) {
+            return deny(DenyReason::IpNotAllowed);
         }
         let throttle = last_use_cutoff(now);
         if credential.last_use_is_due(throttle) {

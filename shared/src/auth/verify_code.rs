@@ -12,7 +12,8 @@ pub enum VerifyCode {
     Expired,
     /// A disabled credential, or one of a suspended principal (SPEC section 10).
     Disabled,
-    /// Outside the organization's IP ranges (SPEC section 11): defined, not yet returned.
+    /// Outside the organization's or the credential's IP ranges, or no `source_ip` given
+    /// while ranges apply (SPEC section 11).
     IpNotAllowed,
 }
 
@@ -42,6 +43,7 @@ impl VerifyCode {
             DenyReason::Expired => VerifyCode::Expired,
             DenyReason::Disabled => VerifyCode::Disabled,
             DenyReason::Suspended => VerifyCode::Disabled,
+            DenyReason::IpNotAllowed => VerifyCode::IpNotAllowed,
         }
     }
 }

@@ -32,6 +32,7 @@ fn cli_token_of(user: &User) -> CredentialRecord {
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     }
 }
 

@@ -33,6 +33,7 @@ fn token_of(user: &User) -> CredentialRecord {
         scopes: None,
         lifecycle: Lifecycle::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     }
 }
 

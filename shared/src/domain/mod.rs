@@ -195,6 +195,10 @@ pub struct CredentialRecord {
     /// from then on. Absent: not rolled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_until: Option<Timestamp>,
+    /// Where it may be used from, besides the organization's ranges (SPEC section 11): empty,
+    /// anywhere the organization allows.
+    #[serde(default, skip_serializing_if = "IpRanges::is_empty")]
+    pub allowed_ip_ranges: IpRanges,
 }
 
 impl CredentialRecord {
@@ -305,6 +309,8 @@ pub struct CallerCredential {
     pub expires_at: Option<Timestamp>,
     /// `None`: unscoped.
     pub scopes: Option<Scopes>,
+    /// The credential's own ranges (empty: none of its own). What it creates stays within.
+    pub allowed_ip_ranges: IpRanges,
 }
 
 impl Caller {
@@ -322,6 +328,7 @@ impl Caller {
                 last_six: credential.last_six.clone(),
                 expires_at: credential.expires_at,
                 scopes: credential.scopes.clone(),
+                allowed_ip_ranges: credential.allowed_ip_ranges.clone(),
             },
         }
     }

@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 /// At most this many ranges on an organization.
 pub const MAX_ORGANIZATION_RANGES: usize = 50;
+/// At most this many ranges on one credential.
+pub const MAX_CREDENTIAL_RANGES: usize = 20;
 /// API keys' lifetime bound, in days (also `lifespan_days`' bound for keys).
 pub const MAX_API_KEY_DAYS: u32 = 3650;
 
@@ -41,6 +43,11 @@ impl IpRange {
 
     pub fn contains(&self, ip: &IpAddr) -> bool {
         self.0.contains(ip)
+    }
+
+    /// Whether every address of `other` is in this range.
+    pub fn covers(&self, other: &IpRange) -> bool {
+        self.0.contains(&other.0)
     }
 }
 
@@ -85,6 +92,29 @@ impl IpRanges {
 
     pub fn iter(&self) -> impl Iterator<Item = &IpRange> {
         self.0.iter()
+    }
+
+    /// Whether every address these ranges admit, `outer` admits too (a new credential's
+    /// ranges within its creator's, SPEC section 7). Empty admits anywhere: within only an
+    /// empty `outer`.
+    pub fn within(&self, outer: &IpRanges) -> bool {
+        outer.is_empty() || (!self.is_empty() && self.0.iter().all(|r| outer.0.iter().any(|o| o.covers(r))))
+    }
+
+    /// Space-separated canonical ranges (the authorizer context's form).
+    pub fn joined(&self) -> String {
+        self.0.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// [`IpRanges::joined`] read back.
+    pub fn parse_joined(joined: &str) -> Result<Self, DomainError> {
+        let parts: Vec<&str> = joined.split_whitespace().collect();
+        Self::parse(&parts, MAX_ORGANIZATION_RANGES)
+    }
+
+    /// The canonical strings, for the wire.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.0.iter().map(|r| r.to_string()).collect()
     }
 
     /// Whether `ip` may use a credential: any address when empty, else one inside a range.

@@ -3,7 +3,7 @@
 //! A denial is either `Forbidden` (the caller may see the object but not do this) or
 //! `NotFound` (the caller may not even learn the object exists).
 
-use super::{Caller, CredentialKind, CredentialRecord, PermissionLevel, PrincipalType, Role, Scopes, User};
+use super::{Caller, CredentialKind, CredentialRecord, IpRanges, PermissionLevel, PrincipalType, Role, Scopes, User};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +95,31 @@ pub fn bound_expiry(caller: &Caller, requested: Option<Timestamp>, may_cap: bool
             "lifespan_days: a credential cannot outlive the credential that creates it (which expires at {})",
             own.to_rfc3339()
         )),
+    }
+}
+
+/// A credential never makes a wider one (SPEC section 7), for IP ranges: what `caller`
+/// creates may be used only from within the caller's own credential's ranges. `named`: the
+/// ranges the request asked for; `inherited`: a rotation's newest replaced key's. Neither:
+/// the caller's own are copied. `Err`: why it is refused (a 400).
+pub fn bound_ranges(
+    caller: &Caller,
+    named: Option<IpRanges>,
+    inherited: Option<&IpRanges>,
+) -> Result<IpRanges, String> {
+    let own = &caller.credential.allowed_ip_ranges;
+    let ranges = match (named, inherited) {
+        (Some(named), _) => named,
+        (None, Some(inherited)) if !inherited.is_empty() => inherited.clone(),
+        (None, _) => own.clone(),
+    };
+    if ranges.within(own) {
+        Ok(ranges)
+    } else {
+        Err(format!(
+            "allowed_ip_ranges: a credential must stay within the ranges of the credential that creates it ({})",
+            own.joined()
+        ))
     }
 }
 
@@ -307,6 +332,7 @@ mod tests {
                 last_six: "abcdef".into(),
                 expires_at: None,
                 scopes: None,
+                allowed_ip_ranges: Default::default(),
             },
         }
     }
@@ -440,6 +466,7 @@ mod tests {
             scopes: None,
             lifecycle: Default::default(),
             superseded_until: None,
+            allowed_ip_ranges: Default::default(),
         };
         assert!(may_enable(&c, &key).is_ok(), "not disabled");
         key.lifecycle.disabled_at = Some(Utc::now());

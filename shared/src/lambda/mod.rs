@@ -70,7 +70,8 @@ pub async fn init(uses_store: bool) -> Result<(Arc<dyn Store>, Arc<SystemClock>,
         value => value,
     };
     // The environment only: region and credentials from the variables Lambda sets.
-    let store = DynamoDbStore::new(dynamodb::environment_client(&config, env)?, config.table_name.clone());
+    let store = DynamoDbStore::new(dynamodb::environment_client(&config, env)?, config.table_name.clone())
+        .with_policy_copies(config.org_policy_copies);
     if uses_store {
         open_connection(&store).await;
     }

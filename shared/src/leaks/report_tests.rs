@@ -4,7 +4,7 @@ use crate::domain::{CredentialId, CredentialKind};
 use proptest::prelude::*;
 
 fn token_of(owner: PrincipalId, kind: CredentialKind) -> String {
-    let locator = Locator { kind, owner_id: owner, credential_id: CredentialId::new_random() };
+    let locator = Locator { kind, organization_id: None, owner_id: owner, credential_id: CredentialId::new_random() };
     Token::generate(locator).unwrap().expose().to_string()
 }
 

@@ -14,8 +14,8 @@ use super::{CredentialFilter, Page, PageRequest, PolicyCheck, StoreResult, UserC
 use crate::clock::Timestamp;
 use crate::domain::{
     AuditContext, AuditEvent, AuditEventId, AuditFilter, CredentialId, CredentialKind, CredentialRecord, Description,
-    Email, Organization, OrganizationId, OrganizationName, PolicyChange, Principal, PrincipalId, Revocation,
-    SecretHash, ServiceAccount, ServiceAccountName, User,
+    Email, Organization, OrganizationId, OrganizationName, OrganizationPolicy, PolicyChange, Principal, PrincipalId,
+    Revocation, SecretHash, ServiceAccount, ServiceAccountName, User,
 };
 use async_trait::async_trait;
 
@@ -297,9 +297,31 @@ pub trait Housekeeping: Send + Sync {
     async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize>;
 }
 
+/// What the authorizer reads for one token: the credential, its owner, and the policy of
+/// an organization (the token's, or for a v1 token its owner's), each absent when no item
+/// backs it. A policy that is absent while its organization exists is a broken table (the
+/// authorizer fails): never "no policy".
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationRead {
+    pub credential: Option<CredentialRecord>,
+    pub owner: Option<Principal>,
+    pub policy: Option<(OrganizationId, OrganizationPolicy)>,
+}
+
 /// The authorizer's path: everything it needs, and nothing else.
 #[async_trait]
 pub trait CredentialLookup: Send + Sync {
+    /// The credential, its owner and `organization`'s policy, in one strongly consistent
+    /// round trip when the token names its organization (format v2); for a v1 token
+    /// (`organization` is `None`) the owner's organization's policy, which costs a second
+    /// read once the owner is known (none when no owner was found).
+    async fn read_for_authorization(
+        &self,
+        organization: Option<OrganizationId>,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<AuthorizationRead>;
+
     /// The credential and its owner, in one strongly consistent round trip, addressed only
     /// by what the token's locator holds. Either may be absent.
     async fn lookup_credential_and_owner(

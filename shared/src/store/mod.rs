@@ -22,8 +22,8 @@ pub mod dynamodb;
 pub mod sqlite;
 
 pub use capabilities::{
-    AuditStore, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, ServiceAccountStore, Store,
-    UserStore,
+    AuditStore, AuthorizationRead, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore,
+    ServiceAccountStore, Store, UserStore,
 };
 
 use crate::clock::{Timestamp, sortable};

@@ -64,13 +64,18 @@ pub async fn the_authorizer_and_verify_decide_alike(app: &TestApp) {
     let r = app.post("/tokens", &app.owner_token, json!({"lifespan_days": 1})).await;
     let expired = s(&r.assert_status(201)["token"]);
     let key_id = CredentialId::from_str(&s(&meta["id"])).unwrap();
-    let wrong_secret =
-        Token::generate(Locator { kind: CredentialKind::ApiKey, owner_id: account_id, credential_id: key_id })
-            .unwrap()
-            .expose()
-            .to_string();
+    let wrong_secret = Token::generate(Locator {
+        kind: CredentialKind::ApiKey,
+        organization_id: None,
+        owner_id: account_id,
+        credential_id: key_id,
+    })
+    .unwrap()
+    .expose()
+    .to_string();
     let unknown = Token::generate(Locator {
         kind: CredentialKind::ApiKey,
+        organization_id: None,
         owner_id: PrincipalId::new_random(),
         credential_id: CredentialId::new_random(),
     })

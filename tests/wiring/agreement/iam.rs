@@ -60,12 +60,14 @@ const STORE_METHODS: &[(&str, &[&str])] = &[
     ("set_credential_disabled", &["GetItem", "UpdateItem", "PutItem"]),
     ("list_credentials", &["Query"]),
     ("lookup_credential_and_owner", &["BatchGetItem"]),
+    // A v1 token's policy copy is a second read (GetItem).
+    ("read_for_authorization", &["BatchGetItem", "GetItem"]),
     ("record_last_used", &["UpdateItem"]),
     // The pending sweeps are listed in the index; each is run as above.
     ("complete_pending_sweeps", &["Query", "UpdateItem"]),
     // The one-time upgrade of user records: a marker read (and written when done), one
     // consistent Scan for the users to fix, per user a read, an index query and a transaction.
-    ("backfill_identity", &["GetItem", "Scan", "Query", "UpdateItem", "PutItem"]),
+    ("backfill_identity", &["GetItem", "Scan", "Query", "UpdateItem", "PutItem", "ConditionCheckItem"]),
     // The daily notices: a Scan of expiring credentials, each owner read, then the mark
     // and the event in one transaction.
     ("record_expiry_notices", &["Scan", "GetItem", "UpdateItem", "PutItem"]),
@@ -123,9 +125,9 @@ const FUNCTION_CALLS: &[(&str, &[&str])] = &[
             "revoke_credential",
         ],
     ),
-    ("authorizer", &["lookup_credential_and_owner", "record_last_used"]),
+    ("authorizer", &["read_for_authorization", "record_last_used"]),
     // POST /verify decides with the authorizer's own function: the same calls.
-    ("verify", &["lookup_credential_and_owner", "record_last_used"]),
+    ("verify", &["read_for_authorization", "record_last_used"]),
     // Both run the one-time upgrade first (shared/src/operator.rs).
     ("bootstrap", &["backfill_identity", "find_organization_by_name", "create_organization"]),
     ("recover", &["backfill_identity", "find_organization_by_name", "find_user_by_email", "rotate_credentials"]),
@@ -158,6 +160,8 @@ const LAST_USED_ATTRIBUTES: [&str; 5] = ["pk", "sk", "last_used_at", "last_used_
 /// (shared/src/store/dynamodb/keys.rs): the only items the authorizer addresses.
 const CREDENTIAL_ITEMS: &str = "C#*";
 const PRINCIPAL_ITEMS: &str = "P#*";
+/// Organization policy copies (`OPOL#<org>#<n>`, shared/src/store/dynamodb/policy.rs).
+const POLICY_COPIES: &str = "OPOL#*";
 
 /// (action without the `dynamodb:` prefix, resource) pairs a function needs.
 fn needs(function: &str) -> BTreeSet<(String, String)> {
@@ -291,19 +295,30 @@ fn set(values: &[&str]) -> BTreeSet<String> {
     values.iter().map(|v| v.to_string()).collect()
 }
 
-/// The authorizer reads only credential and principal items, and writes only the
+/// The authorizer reads only credential, principal and policy-copy items, and writes only the
 /// `last_used_*` attributes of credential items, returning nothing.
 fn check_authorizer_conditions(grant: &Grant, problems: &mut Vec<String>) {
     let condition = grant.condition.as_ref();
     for action in &grant.actions {
         let action = action.strip_prefix("dynamodb:").unwrap_or(action);
         match action {
-            "GetItem" | "BatchGetItem" => {
+            "BatchGetItem" => {
                 let keys = condition_values(condition, "ForAllValues:StringLike", "dynamodb:LeadingKeys");
-                if keys.is_none_or(|k| k.is_empty() || !k.is_subset(&set(&[CREDENTIAL_ITEMS, PRINCIPAL_ITEMS]))) {
+                let allowed = set(&[CREDENTIAL_ITEMS, PRINCIPAL_ITEMS, POLICY_COPIES]);
+                if keys.is_none_or(|k| k.is_empty() || !k.is_subset(&allowed)) {
                     problems.push(format!(
-                        "AuthorizerFunction: {action} needs Condition ForAllValues:StringLike \
-                         dynamodb:LeadingKeys within [{CREDENTIAL_ITEMS}, {PRINCIPAL_ITEMS}]"
+                        "AuthorizerFunction: BatchGetItem needs Condition ForAllValues:StringLike \
+                         dynamodb:LeadingKeys within [{CREDENTIAL_ITEMS}, {PRINCIPAL_ITEMS}, {POLICY_COPIES}]"
+                    ));
+                }
+            }
+            // A v1 token's second read: a policy copy, nothing else.
+            "GetItem" => {
+                let keys = condition_values(condition, "ForAllValues:StringLike", "dynamodb:LeadingKeys");
+                if keys != Some(set(&[POLICY_COPIES])) {
+                    problems.push(format!(
+                        "AuthorizerFunction: GetItem needs Condition ForAllValues:StringLike \
+                         dynamodb:LeadingKeys [{POLICY_COPIES}] (policy copies only), has {keys:?}"
                     ));
                 }
             }

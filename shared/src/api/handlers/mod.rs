@@ -20,8 +20,8 @@ use crate::credential::{Locator, Token};
 use crate::domain::audit::{Actor, RequestMeta};
 use crate::domain::policy;
 use crate::domain::{
-    AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, OrganizationId, PrincipalId,
-    Revocation, Scopes, scope,
+    AuditContext, CredentialId, CredentialKind, CredentialRecord, Description, Email, IpRanges, OrganizationId,
+    PrincipalId, Revocation, Scopes, scope,
 };
 use latchkey_wire as wire;
 
@@ -102,6 +102,8 @@ struct NewCredential<'a> {
     description: Option<Description>,
     /// `None`: unscoped.
     scopes: Option<Scopes>,
+    /// Where it may be used from (`policy::bound_ranges`).
+    allowed_ip_ranges: IpRanges,
 }
 
 /// Generates a token and the record the store keeps of it (its hash, never the plaintext).
@@ -113,7 +115,7 @@ fn mint(api: &Api, new: NewCredential<'_>) -> Result<(Token, CredentialRecord), 
 /// that `expires_at - created_at` is exactly the lifespan asked for (a second reading of a
 /// real clock is a little later).
 fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, CredentialRecord), ApiError> {
-    let locator = Locator { kind: new.kind, owner_id: new.owner_id, credential_id: CredentialId::new_random() };
+    let locator = Locator::new(new.kind, new.organization_id, new.owner_id, CredentialId::new_random());
     let token = Token::generate(locator).map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let record = CredentialRecord {
         id: locator.credential_id,
@@ -134,8 +136,14 @@ fn mint_at(api: &Api, new: NewCredential<'_>, now: Timestamp) -> Result<(Token, 
         scopes: new.scopes,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: new.allowed_ip_ranges,
     };
     Ok((token, record))
+}
+
+/// `allowed_ip_ranges` of a request body (a credential's: at most 20).
+fn parse_credential_ranges(raw: Option<&[String]>) -> Result<Option<IpRanges>, ApiError> {
+    Ok(raw.map(|r| IpRanges::parse(r, crate::domain::org_policy::MAX_CREDENTIAL_RANGES)).transpose()?)
 }
 
 /// `scopes` of a request body: absent or null is unscoped.

@@ -42,6 +42,8 @@ pub async fn roll_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, Ap
                 expires_at,
                 description: old.description.clone(),
                 scopes: old.scopes.clone(),
+                allowed_ip_ranges: policy::bound_ranges(caller, None, Some(&old.allowed_ip_ranges))
+                    .map_err(ApiError::validation)?,
             },
             now,
         )?;

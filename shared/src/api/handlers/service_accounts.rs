@@ -34,7 +34,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let lifespan = organization_policy(api, caller.organization_id).await?.api_key_lifespan(None, false)?;
     let expires_at = lifespan.map(|l| account.created_at + l);
     let expires_at = policy::bound_expiry(caller, expires_at, true).map_err(ApiError::validation)?;
-    let shape = KeyShape { description: None, expires_at, scopes };
+    let allowed_ip_ranges = policy::bound_ranges(caller, None, None).map_err(ApiError::validation)?;
+    let shape = KeyShape { description: None, expires_at, scopes, allowed_ip_ranges };
     // Made at the account's creation time, which its expiry was counted from.
     let (token, record) =
         mint_at(api, api_key_for(&account, account.api_key_epoch, caller.id, shape), account.created_at)?;
@@ -107,6 +108,8 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;
     let named = NamedShape::parse(&body)?;
+    let allowed_ip_ranges =
+        policy::bound_ranges(caller, named.allowed_ip_ranges.clone(), None).map_err(ApiError::validation)?;
     let org_policy = organization_policy(api, caller.organization_id).await?;
     let lifespan = org_policy.api_key_lifespan(named.lifespan.map(|d| d.duration()), true)?;
     for _ in 0..EPOCH_RETRIES {
@@ -115,7 +118,12 @@ pub async fn create_api_key(api: &Api, req: &ApiRequest) -> Result<ApiResponse, 
         let expires_at = lifespan.map(|l| now + l);
         let expires_at =
             policy::bound_expiry(caller, expires_at, named.lifespan.is_none()).map_err(ApiError::validation)?;
-        let shape = KeyShape { description: named.description.clone().flatten(), expires_at, scopes: scopes.clone() };
+        let shape = KeyShape {
+            description: named.description.clone().flatten(),
+            expires_at,
+            scopes: scopes.clone(),
+            allowed_ip_ranges: allowed_ip_ranges.clone(),
+        };
         let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch, caller.id, shape), now)?;
         match api.store.issue_credential(&record, &audit(api, req)).await {
             Ok(()) => {
@@ -168,7 +176,13 @@ pub async fn rotate_api_keys(api: &Api, req: &ApiRequest) -> Result<ApiResponse,
             Some(named) => named.clone(),
             None => newest.as_ref().and_then(|k| k.description.clone()),
         };
-        let shape = KeyShape { description, expires_at, scopes };
+        let allowed_ip_ranges = policy::bound_ranges(
+            caller,
+            named_shape.allowed_ip_ranges.clone(),
+            newest.as_ref().map(|k| &k.allowed_ip_ranges),
+        )
+        .map_err(ApiError::validation)?;
+        let shape = KeyShape { description, expires_at, scopes, allowed_ip_ranges };
         let (token, record) = mint_at(api, api_key_for(&account, account.api_key_epoch + 1, caller.id, shape), now)?;
         match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {
             Ok(()) => {
@@ -265,6 +279,7 @@ async fn newest_live_key(api: &Api, account: &ServiceAccount) -> Result<Option<C
 struct NamedShape {
     description: Option<Option<Description>>,
     lifespan: Option<LifespanDays>,
+    allowed_ip_ranges: Option<crate::domain::IpRanges>,
 }
 
 impl NamedShape {
@@ -272,7 +287,8 @@ impl NamedShape {
         let description = body.description.as_deref().map(super::lifecycle::parse_description).transpose()?;
         let lifespan =
             body.lifespan_days.map(|d| LifespanDays::parse(d, LifespanDays::API_KEY_MAX_DAYS)).transpose()?;
-        Ok(Self { description, lifespan })
+        let allowed_ip_ranges = parse_credential_ranges(body.allowed_ip_ranges.as_deref())?;
+        Ok(Self { description, lifespan, allowed_ip_ranges })
     }
 }
 
@@ -281,6 +297,7 @@ struct KeyShape {
     description: Option<Description>,
     expires_at: Option<crate::clock::Timestamp>,
     scopes: Option<Scopes>,
+    allowed_ip_ranges: crate::domain::IpRanges,
 }
 
 fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, shape: KeyShape) -> NewCredential<'_> {
@@ -294,6 +311,7 @@ fn api_key_for(account: &ServiceAccount, epoch: u64, by: PrincipalId, shape: Key
         expires_at: shape.expires_at,
         description: shape.description,
         scopes: shape.scopes,
+        allowed_ip_ranges: shape.allowed_ip_ranges,
     }
 }
 

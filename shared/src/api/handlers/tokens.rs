@@ -29,6 +29,8 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
     let description = body.description.as_deref().filter(|d| !d.is_empty()).map(Description::parse).transpose()?;
     let scopes = parse_scopes(body.scopes.as_deref())?;
     policy::may_grant_scopes(caller, scopes.as_ref())?;
+    let named_ranges = parse_credential_ranges(body.allowed_ip_ranges.as_deref())?;
+    let allowed_ip_ranges = policy::bound_ranges(caller, named_ranges, None).map_err(ApiError::validation)?;
     let now = api.clock.now();
     let mut expires_at = now + days.duration();
     // A credential never makes a wider one (section 7): an access token makes none at all
@@ -57,6 +59,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             expires_at: Some(expires_at),
             description,
             scopes,
+            allowed_ip_ranges,
         },
         now,
     )?;

@@ -63,6 +63,7 @@ pub async fn create(api: &Api, req: &ApiRequest) -> Result<ApiResponse, ApiError
             expires_at: None,
             description: None,
             scopes: None,
+            allowed_ip_ranges: policy::bound_ranges(caller, None, None).map_err(ApiError::validation)?,
         },
     )?;
     api.store.create_user(&user, &record, &audit(api, req)).await?;
@@ -151,6 +152,8 @@ async fn rotate_cli_tokens(
     revocation: crate::domain::Revocation,
 ) -> Result<ApiResponse, ApiError> {
     let org = user.organization_id;
+    // A ranged caller's ranges go with what it makes (SPEC section 7).
+    let allowed_ip_ranges = policy::bound_ranges(input::caller(req)?, None, None).map_err(ApiError::validation)?;
     for _ in 0..EPOCH_RETRIES {
         let (token, record) = mint(
             api,
@@ -164,6 +167,7 @@ async fn rotate_cli_tokens(
                 expires_at: None,
                 description: None,
                 scopes: None,
+                allowed_ip_ranges: allowed_ip_ranges.clone(),
             },
         )?;
         match api.store.rotate_credentials(&record, revocation, &audit(api, req)).await {

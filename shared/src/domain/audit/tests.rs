@@ -30,6 +30,7 @@ fn token_of(user: &User) -> CredentialRecord {
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     }
 }
 

@@ -37,6 +37,7 @@ fn sign(key: &SigningKey, body: &[u8]) -> String {
 fn token() -> Token {
     let locator = Locator {
         kind: CredentialKind::ApiKey,
+        organization_id: Some(crate::domain::OrganizationId::new_random()),
         owner_id: PrincipalId::new_random(),
         credential_id: CredentialId::new_random(),
     };

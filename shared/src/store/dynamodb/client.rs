@@ -85,7 +85,7 @@ impl DynamoDbStore {
         let region = aws_config::default_provider::region::default_provider().region().await;
         let credentials = aws_config::default_provider::credentials::default_provider().await;
         let client = build_client(cfg, region.map(|r| r.to_string()), credentials)?;
-        Ok(Self::new(client, cfg.table_name.clone()))
+        Ok(Self::new(client, cfg.table_name.clone()).with_policy_copies(cfg.org_policy_copies))
     }
 }
 

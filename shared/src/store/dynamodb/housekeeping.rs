@@ -9,7 +9,10 @@ impl Housekeeping for DynamoDbStore {
     }
 
     async fn backfill_identity(&self, now: Timestamp) -> StoreResult<usize> {
-        self.backfill_users(now).await
+        // The upgrades' one-time backfills: users' owner fields, organizations' policy copies.
+        let users = self.backfill_users(now).await?;
+        self.backfill_policy_copies(now).await?;
+        Ok(users)
     }
 
     async fn record_expiry_notices(&self, within: chrono::Duration, audit: &AuditContext) -> StoreResult<usize> {

@@ -137,6 +137,7 @@ mod tests {
             scopes: None,
             lifecycle: Default::default(),
             superseded_until: None,
+            allowed_ip_ranges: Default::default(),
         }
     }
 

@@ -42,6 +42,8 @@ pub const SK_PRINCIPAL: &str = "P";
 pub const SK_CREDENTIAL: &str = "C";
 pub const SK_GUARD: &str = "U";
 pub const SK_MARKER: &str = "M";
+/// The sort key of the organization's policy copies (`OPOL#<org>#<n>`, `dynamodb/policy.rs`).
+pub const SK_POLICY_COPY: &str = "Y";
 
 pub fn organization_pk(org: OrganizationId) -> String {
     format!("O#{org}")

@@ -2,9 +2,39 @@
 //! conditional UpdateItem.
 
 use super::*;
+use crate::store::AuthorizationRead;
 
 #[async_trait]
 impl CredentialLookup for DynamoDbStore {
+    /// One BatchGetItem of the credential, the owner and one policy copy (chosen at random)
+    /// when the token names its organization; for a v1 token, the pair and then a GetItem of
+    /// a copy of the owner's organization.
+    async fn read_for_authorization(
+        &self,
+        organization: Option<OrganizationId>,
+        owner: PrincipalId,
+        credential: CredentialId,
+    ) -> StoreResult<AuthorizationRead> {
+        let mut keys = vec![credential_key(credential), principal_key(owner)];
+        keys.extend(organization.map(|org| self.any_policy_copy_key(org)));
+        let (credential_pk_value, owner_pk_value) = (s(credential_pk(credential)), s(principal_pk(owner)));
+        let mut read = AuthorizationRead::default();
+        for item in self.batch_get(keys).await? {
+            match item.get(PK) {
+                Some(pk) if *pk == credential_pk_value => read.credential = Some(decode_credential(item)?),
+                Some(pk) if *pk == owner_pk_value => read.owner = Some(decode_principal(item)?),
+                _ => read.policy = Some(super::policy::decode_policy_copy(&item)?),
+            }
+        }
+        if organization.is_none()
+            && let Some(owner) = &read.owner
+        {
+            let copy = self.get_item(self.any_policy_copy_key(owner.organization_id())).await?;
+            read.policy = copy.as_ref().map(super::policy::decode_policy_copy).transpose()?;
+        }
+        Ok(read)
+    }
+
     async fn lookup_credential_and_owner(
         &self,
         owner: PrincipalId,

@@ -19,6 +19,7 @@ mod leaks;
 mod lookup;
 mod organizations;
 mod owners;
+mod policy;
 mod query;
 mod requests;
 mod roll;
@@ -63,11 +64,18 @@ const OPTIMISTIC_ATTEMPTS: u32 = 3;
 pub struct DynamoDbStore {
     client: Client,
     table: String,
+    /// `ORG_POLICY_COPIES`: how many items carry each organization's policy (policy.rs).
+    policy_copies: u32,
 }
 
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), policy_copies: Config::default().org_policy_copies }
+    }
+
+    /// This store with `copies` policy copies per organization (the table's fixed number).
+    pub fn with_policy_copies(self, copies: u32) -> Self {
+        Self { policy_copies: copies.max(1), ..self }
     }
 
     pub fn client(&self) -> &Client {

@@ -27,6 +27,7 @@ impl OrganizationStore for DynamoDbStore {
             ),
             (self.tx_create(credential_item(first_token)?)?, OnConditionFailed::DuplicateId),
         ];
+        steps.extend(self.tx_policy_copies(org.id, &org.policy, 0)?);
         steps.extend(self.tx_audit(&audit.organization_created(org, owner, first_token))?);
         self.transact(steps).await?.map_err(step_error)
     }
@@ -54,7 +55,7 @@ impl OrganizationStore for DynamoDbStore {
     ) -> StoreResult<Organization> {
         for _ in 0..OPTIMISTIC_ATTEMPTS {
             let item = self.get_item(organization_key(org)).await?.ok_or(StoreError::NotFound)?;
-            let version = item.get(POLICY_VERSION).map(|_| number_attribute(&item, POLICY_VERSION)).transpose()?;
+            let version = super::policy::organization_policy_version(&item)?;
             let before = decode_organization(item)?;
             let mut after = before.clone();
             after.policy = change.applied_to(&before.policy);
@@ -70,12 +71,14 @@ impl OrganizationStore for DynamoDbStore {
             update.text.push_str(" ADD #version :one");
             update = update.name("#version", POLICY_VERSION).value(":one", n(1));
             let as_read = match version {
-                Some(v) => Expr::new("#version = :read").name("#version", POLICY_VERSION).value(":read", n(v)),
-                None => Expr::new("attribute_not_exists(#version)").name("#version", POLICY_VERSION),
+                0 => Expr::new("attribute_not_exists(#version)").name("#version", POLICY_VERSION),
+                v => Expr::new("#version = :read").name("#version", POLICY_VERSION).value(":read", n(v)),
             };
             let condition = Expr::new("attribute_exists(#pk)").name("#pk", PK).and(as_read);
             let mut steps =
                 vec![(self.tx_update(organization_key(org), update, condition)?, OnConditionFailed::Reread)];
+            // The authorizer's copies, at the version this change makes, in the same write.
+            steps.extend(self.tx_policy_copies(org, &after.policy, version + 1)?);
             steps.extend(self.tx_audit(&[event])?);
             match self.transact(steps).await? {
                 Ok(()) => return Ok(after),

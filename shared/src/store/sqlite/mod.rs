@@ -35,8 +35,8 @@ use crate::domain::{
     ServiceAccountName, SweepTask, User,
 };
 use crate::store::{
-    CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page, PageRequest,
-    ServiceAccountStore, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate, position,
+    AuthorizationRead, CredentialFilter, CredentialLookup, CredentialStore, Housekeeping, OrganizationStore, Page,
+    PageRequest, ServiceAccountStore, StoreError, StoreResult, UserChangeCheck, UserStore, UserUpdate, position,
 };
 use async_trait::async_trait;
 use connection::{DbResultExt, connect, create_private_dir, create_private_file};

@@ -117,6 +117,7 @@ fn credential(owner: &Principal, kind: CredentialKind, epoch: u64, created_at: T
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     }
 }
 

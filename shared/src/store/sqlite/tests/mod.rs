@@ -72,6 +72,7 @@ fn organization(name: &str) -> (Organization, User, CredentialRecord) {
         scopes: None,
         lifecycle: Default::default(),
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
     };
     (org, owner, token)
 }
@@ -257,6 +258,7 @@ async fn purging_removes_only_credentials_past_their_purge_time() {
         purge_at: Some(now + expires_in + chrono::Duration::days(90)),
         scopes: None,
         superseded_until: None,
+        allowed_ip_ranges: Default::default(),
         ..token.clone()
     };
     let long_gone = expiring(chrono::Duration::days(-91));
