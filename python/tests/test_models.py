@@ -31,6 +31,7 @@ ACCOUNT: Dict[str, Any] = {
     "permission_level": "OWNER",
     "created_at": "2026-01-02T03:04:05.123456789Z",
     "created_by": None,
+    "suspended": False,
 }
 
 KEY: Dict[str, Any] = {
@@ -50,7 +51,16 @@ KEY: Dict[str, Any] = {
 
 
 def test_exported_from_the_package_and_models() -> None:
-    for name in ("ServiceAccount", "User", "CredentialInfo", "Me", "MeCredential", "IssuedAccessToken"):
+    for name in (
+        "ServiceAccount",
+        "User",
+        "CredentialInfo",
+        "Me",
+        "MeCredential",
+        "IssuedAccessToken",
+        "Organization",
+        "OrganizationPolicy",
+    ):
         assert getattr(latchkey, name) is getattr(models, name)
     assert latchkey.OrganizationPermissionLevel is models.OrganizationPermissionLevel
     assert latchkey.service_account.ServiceAccount is ServiceAccount

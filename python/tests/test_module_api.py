@@ -10,6 +10,7 @@ import pytest
 
 import latchkey
 from latchkey._api.api_key import ApiKeyApi
+from latchkey._api.organization import OrganizationApi
 from latchkey._api.service_account import ServiceAccountApi
 from latchkey._api.token import TokenApi
 from latchkey._api.user import UserApi
@@ -19,6 +20,7 @@ NAMESPACES = [
     (latchkey.api_key, ApiKeyApi, "api_key"),
     (latchkey.token, TokenApi, "token"),
     (latchkey.user, UserApi, "user"),
+    (latchkey.organization, OrganizationApi, "organization"),
 ]
 
 

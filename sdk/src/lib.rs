@@ -40,6 +40,7 @@ mod audit;
 pub mod credentials;
 mod encoding;
 mod error;
+mod organization;
 mod resources;
 mod token;
 
@@ -47,6 +48,7 @@ pub use audit::{AuditEventFilter, PageRequest};
 pub use credentials::Credentials;
 pub use error::Error;
 pub use latchkey_wire as wire;
+pub use organization::OrganizationApi;
 pub use resources::{ApiKeyFilters, ApiKeys, ServiceAccounts, Tokens, Users};
 pub use token::ApiToken;
 
@@ -193,6 +195,11 @@ impl Client {
     /// Access tokens (expiring user credentials).
     pub fn tokens(&self) -> Tokens<'_> {
         Tokens { client: self }
+    }
+
+    /// The caller's organization and its policy.
+    pub fn organization(&self) -> OrganizationApi<'_> {
+        OrganizationApi { client: self }
     }
 
     // ---- transport -----------------------------------------------------------------------

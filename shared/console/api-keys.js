@@ -1,11 +1,11 @@
 // API keys across the organization (OWNER): filter, show inactive, disable and enable,
-// edit a description, revoke one.
+// edit a description, roll one (with a grace period), revoke one.
 import { h, field, checkbox, time, statusBadge, lastSix, run, errorLine, hideError, showError } from './dom.js';
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
-import { confirmAction } from './dialogs.js';
+import { confirmAction, showSecret } from './dialogs.js';
 import { scopesView } from './scopes.js';
-import { disableToggle, descriptionEditor, descriptionView } from './lifecycle.js';
+import { disableToggle, descriptionEditor, descriptionView, confirmRotation } from './lifecycle.js';
 
 export function render(panel) {
   const email = field('Service-account email', h('input', { type: 'text', name: 'service_account_email', autocomplete: 'off', placeholder: 'name@org-….serviceaccount.com' }));
@@ -21,7 +21,7 @@ export function render(panel) {
   let filters = {};
   const table = pagedTable({
     columns: [{ label: 'Key' }, { label: 'Description' }, { label: 'Service account' }, { label: 'Status' }, { label: 'Scopes' }, { label: 'Created' },
-      { label: 'Last used' }, { label: 'Revoked' }, { label: 'Actions', class: 'actions' }],
+      { label: 'Expires' }, { label: 'Last used' }, { label: 'Revoked' }, { label: 'Actions', class: 'actions' }],
     testId: 'api-keys-table',
     empty: 'No API keys match.',
     fetchPage: (cursor) => request('GET', '/api-keys', { query: { max_items: 20, cursor, ...filters } }),
@@ -37,12 +37,28 @@ export function render(panel) {
     const { cell, error: rowError } = actionsCell();
     const toggle = disableToggle(key, path, statusCell, rowError);
     const edit = live ? descriptionEditor(key, path, descCell, rowError) : null;
-    cell.querySelector('.btn-group').append(...[toggle, edit, revoke].filter(Boolean));
+    const roll = live ? h('button', { type: 'button', class: 'btn secondary small' }, 'Roll') : null;
+    cell.querySelector('.btn-group').append(...[toggle, edit, roll, revoke].filter(Boolean));
     const revokedCell = h('td', {}, time(key.revoked_at));
     const tr = h('tr', { dataset: { lastSix: key.last_six, id: key.id } },
       h('td', {}, lastSix(key.last_six)), descCell, h('td', {}, h('span', { class: 'email service' }, key.owner_email)), statusCell,
       h('td', { class: 'scopes-cell' }, scopesView(key.scopes)),
-      h('td', {}, time(key.created_at)), h('td', {}, time(key.last_used_at)), revokedCell, cell);
+      h('td', {}, time(key.created_at)), h('td', {}, time(key.expires_at)), h('td', {}, time(key.last_used_at)), revokedCell, cell);
+    if (roll) {
+      roll.addEventListener('click', async () => {
+        const chosen = await confirmRotation({
+          title: 'Roll API key?',
+          message: `A new key like …${key.last_six} (same account, description, scopes and lifespan) is issued. `
+            + 'This key stops working when the grace period ends (at once for 0); the account\'s other keys are untouched.',
+          confirmLabel: 'Roll key',
+        });
+        if (!chosen) return;
+        const result = await run(roll, rowError, () => request('POST', `${path}/rotate`, { body: chosen }));
+        if (!result) return;
+        await showSecret({ title: 'Key rolled: new API key', subject: `For ${key.owner_email} (key …${result.key.last_six})`, from: result, field: 'api_key' });
+        table.reload();
+      });
+    }
     if (revoke) {
       revoke.addEventListener('click', async () => {
         const ok = await confirmAction({

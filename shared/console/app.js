@@ -7,6 +7,7 @@ import * as apiKeys from './api-keys.js';
 import * as tokens from './tokens.js';
 import * as myCredentials from './me.js';
 import * as audit from './audit.js';
+import * as organization from './organization.js';
 
 const TABS = [
   { id: 'users', label: 'Users', view: users, visible: () => true },
@@ -15,6 +16,7 @@ const TABS = [
   // Service accounts never hold access tokens; an OWNER one may still manage users' tokens.
   { id: 'tokens', label: 'Access tokens', view: tokens, visible: (ctx) => ctx.me.principal_type === 'user' || ctx.isOwner },
   { id: 'audit', label: 'Audit log', view: audit, visible: (ctx) => ctx.isOwner },
+  { id: 'organization', label: 'Organization', view: organization, visible: () => true },
   { id: 'me', label: 'My credentials', view: myCredentials, visible: () => true },
 ];
 

@@ -4,6 +4,7 @@ import { request } from './api.js';
 import { section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
 import { scopesView } from './scopes.js';
+import { confirmRotation } from './lifecycle.js';
 
 const KIND = { cli_token: 'CLI token', api_key: 'API key', access_token: 'access token' };
 
@@ -30,13 +31,13 @@ export function render(panel, ctx) {
     const error = errorLine();
     const after = usingCli ? ' This session uses a CLI token, so you will be signed out afterwards.' : '';
     rotate.addEventListener('click', async () => {
-      const ok = await confirmAction({
+      const chosen = await confirmRotation({
         title: 'Rotate your CLI token?',
-        message: `All your CLI tokens stop working now and one new token is issued. Your access tokens keep working.${after}`,
+        message: `One new CLI token is issued; your older ones stop working when the grace period ends (at once for 0). Your access tokens keep working.${after}`,
         confirmLabel: 'Rotate',
       });
-      if (!ok) return;
-      const result = await run(rotate, error, () => request('POST', '/users/me/cli-tokens/rotate'));
+      if (!chosen) return;
+      const result = await run(rotate, error, () => request('POST', '/users/me/cli-tokens/rotate', { body: chosen }));
       if (!result) return;
       await showSecret({
         title: 'Your new CLI token',
@@ -57,7 +58,7 @@ export function render(panel, ctx) {
       if (done && usingCli) ctx.signOut('Your CLI tokens were revoked.');
     });
     parts.push(section('My CLI token',
-      h('p', { class: 'muted' }, 'A CLI token never expires. Rotating replaces all of yours with one new token; revoking ends them all.'),
+      h('p', { class: 'muted' }, 'A CLI token never expires. Rotating replaces all of yours with one new token (the old ones may keep working for a grace period); revoking ends them all.'),
       h('div', { class: 'btn-group' }, rotate, revoke), error));
   }
   panel.replaceChildren(...parts);

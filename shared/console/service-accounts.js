@@ -1,12 +1,13 @@
-// Service accounts (OWNER): create, delete, and per account its API keys.
+// Service accounts (OWNER): create, delete, suspend and unsuspend, and per account its API keys.
 import { h, field, levelSelect, levelBadge, time, errorLine, showError, run, statusBadge, lastSix, checkbox } from './dom.js';
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
 import { chooseScopes, scopesView } from './scopes.js';
+import { confirmRotation, graceNote, suspendToggle, suspensionBadge } from './lifecycle.js';
 
 export function render(panel) {
-  const columns = [{ label: 'Name' }, { label: 'Email' }, { label: 'Level' }, { label: 'Created' }, { label: 'Actions', class: 'actions' }];
+  const columns = [{ label: 'Name' }, { label: 'Email' }, { label: 'Level' }, { label: 'Status' }, { label: 'Created' }, { label: 'Actions', class: 'actions' }];
   const table = pagedTable({
     columns,
     testId: 'service-accounts-table',
@@ -25,11 +26,14 @@ function accountRows(account, span) {
   const revokeAll = h('button', { type: 'button', class: 'btn secondary small' }, 'Revoke all keys');
   const view = h('button', { type: 'button', class: 'btn secondary small', 'aria-expanded': 'false' }, 'View keys');
   const remove = h('button', { type: 'button', class: 'btn danger small' }, 'Delete');
-  const { cell, error } = actionsCell(create, rotate, revokeAll, view, remove);
+  const { cell, error } = actionsCell(create, rotate, revokeAll, view);
+  const statusCell = h('td', { class: 'status-cell' }, suspensionBadge(account));
+  cell.querySelector('.btn-group').append(suspendToggle(account, `/service-accounts/${ref}`, statusCell, error, account.name), remove);
   const tr = h('tr', { dataset: { name: account.name } },
     h('td', { class: 'name' }, account.name),
     h('td', {}, h('span', { class: 'email service' }, account.email)),
     h('td', {}, levelBadge(account.permission_level)),
+    statusCell,
     h('td', {}, time(account.created_at)),
     cell);
   const detail = h('tr', { class: 'detail-row', hidden: true });
@@ -38,8 +42,7 @@ function accountRows(account, span) {
   let keys = null;
   const refreshKeys = () => { if (keys && !detail.hidden) keys.reload(); };
 
-  const issue = async (button, method, path, title, confirm, body) => {
-    if (confirm && !(await confirmAction(confirm))) return;
+  const issue = async (button, method, path, title, body) => {
     const result = await run(button, error, () => request(method, path, body ? { body } : undefined));
     if (!result) return;
     refreshKeys();
@@ -52,13 +55,16 @@ function accountRows(account, span) {
       message: `A new key for ${account.name}; its other keys keep working. Limit it to scopes, or leave it with the account's whole power.`,
       confirmLabel: 'Create key',
     });
-    if (chosen) await issue(create, 'POST', `/service-accounts/${ref}/api-keys`, 'New API key', null, chosen.scopes ? { scopes: chosen.scopes } : null);
+    if (chosen) await issue(create, 'POST', `/service-accounts/${ref}/api-keys`, 'New API key', chosen.scopes ? { scopes: chosen.scopes } : null);
   });
-  rotate.addEventListener('click', () => issue(rotate, 'POST', `/service-accounts/${ref}/api-keys/rotate`, 'Keys rotated: new API key', {
-    title: 'Rotate API keys?',
-    message: `Every API key of ${account.name} stops working now, and one new key is issued.`,
-    confirmLabel: 'Rotate keys',
-  }));
+  rotate.addEventListener('click', async () => {
+    const chosen = await confirmRotation({
+      title: 'Rotate API keys?',
+      message: `One new key is issued for ${account.name}. ${graceNote('older keys')}`,
+      confirmLabel: 'Rotate keys',
+    });
+    if (chosen) await issue(rotate, 'POST', `/service-accounts/${ref}/api-keys/rotate`, 'Keys rotated: new API key', chosen);
+  });
   revokeAll.addEventListener('click', async () => {
     const ok = await confirmAction({
       title: 'Revoke all keys?',

@@ -1,15 +1,16 @@
-// Users: list (everyone); add, edit level/role, rotate CLI token, remove (OWNER only).
+// Users: list (everyone); add, edit level/role, rotate CLI token, suspend, remove (OWNER only).
 import { h, field, checkbox, levelSelect, levelBadge, badge, time, errorLine, showError, run } from './dom.js';
 import { request, enc } from './api.js';
 import { pagedTable, actionsCell, section } from './table.js';
 import { showSecret, confirmAction } from './dialogs.js';
+import { confirmRotation, graceNote, suspendToggle, suspensionBadge } from './lifecycle.js';
 
 const TOKEN_CREATOR = 'TokenCreator';
 
 export function render(panel, ctx) {
   const { me, isOwner } = ctx;
   const columns = [
-    { label: 'Email' }, { label: 'Name' }, { label: 'Level' }, { label: 'Roles' }, { label: 'Created' },
+    { label: 'Email' }, { label: 'Name' }, { label: 'Level' }, { label: 'Roles' }, { label: 'Status' }, { label: 'Created' },
   ];
   if (isOwner) columns.push({ label: 'Actions', class: 'actions' });
 
@@ -31,7 +32,8 @@ export function render(panel, ctx) {
     const emailCell = h('td', {}, h('span', { class: 'email' }, user.email), isMe ? badge('you', 'you') : null);
     const levelCell = h('td', {}, levelBadge(user.permission_level));
     const rolesTd = h('td', { class: 'roles' }, rolesCell(user));
-    tr.append(emailCell, h('td', { class: 'name' }, user.name || ''), levelCell, rolesTd, h('td', {}, time(user.created_at)));
+    const statusCell = h('td', { class: 'status-cell' }, suspensionBadge(user));
+    tr.append(emailCell, h('td', { class: 'name' }, user.name || ''), levelCell, rolesTd, statusCell, h('td', {}, time(user.created_at)));
     if (!isOwner) return tr;
 
     const edit = h('button', { type: 'button', class: 'btn secondary small' }, 'Edit');
@@ -40,7 +42,10 @@ export function render(panel, ctx) {
     const rotate = user.permission_level === 'OWNER' || user.owner_since ? null
       : h('button', { type: 'button', class: 'btn secondary small' }, 'Rotate CLI token');
     const remove = h('button', { type: 'button', class: 'btn danger small' }, 'Remove');
-    const { cell, error } = actionsCell(edit, rotate, remove);
+    const { cell, error } = actionsCell(edit, rotate);
+    // Suspending oneself would lock this session out: not offered on one's own row.
+    if (!isMe) cell.querySelector('.btn-group').append(suspendToggle(user, `/users/${enc(user.id)}`, statusCell, error, user.email));
+    cell.querySelector('.btn-group').append(remove);
     tr.append(cell);
 
     edit.addEventListener('click', () => {
@@ -71,13 +76,13 @@ export function render(panel, ctx) {
 
     if (rotate) {
       rotate.addEventListener('click', async () => {
-        const ok = await confirmAction({
+        const chosen = await confirmRotation({
           title: 'Rotate CLI token?',
-          message: `All CLI tokens of ${user.email} stop working now, and one new token is issued.`,
+          message: `One new CLI token is issued for ${user.email}. ${graceNote('older CLI tokens')}`,
           confirmLabel: 'Rotate',
         });
-        if (!ok) return;
-        const result = await run(rotate, error, () => request('POST', `/users/${enc(user.id)}/cli-tokens/rotate`));
+        if (!chosen) return;
+        const result = await run(rotate, error, () => request('POST', `/users/${enc(user.id)}/cli-tokens/rotate`, { body: chosen }));
         if (result) await showSecret({ title: 'New CLI token', subject: `For ${user.email}`, from: result, field: 'cli_token' });
       });
     }

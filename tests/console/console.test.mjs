@@ -121,9 +121,9 @@ async function main() {
   page.on('dialog', async (d) => { jsDialogs.push(d.message()); await d.dismiss().catch(() => {}); });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
-    // 401s (and the one 403 of a scoped key) the test provokes on purpose are logged by Chromium as failed resources; CSP
-    // violations and script errors are what must never appear.
-    if (m.type() === 'error' && !/status of 401|status of 403|status of 409/.test(m.text())) consoleErrors.push(m.text());
+    // 401s (and the one 403 of a scoped key, the 409 of a policy lockout, the 400 of a bad range) the test provokes on
+    // purpose are logged by Chromium as failed resources; CSP violations and script errors are what must never appear.
+    if (m.type() === 'error' && !/status of (400|401|403|409)/.test(m.text())) consoleErrors.push(m.text());
   });
 
   const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
@@ -176,7 +176,7 @@ async function main() {
     await page.waitForSelector('#app:not([hidden])');
     equal(await page.textContent('#whoami-email'), 'admin@acme.com', 'signed in as the owner');
     const tabs = await page.locator('#tabs .tab').allTextContents();
-    equal(tabs.join('|'), 'Users|Service accounts|API keys|Access tokens|Audit log|My credentials', 'owner tabs');
+    equal(tabs.join('|'), 'Users|Service accounts|API keys|Access tokens|Audit log|Organization|My credentials', 'owner tabs');
     const storage = await page.evaluate(() => ({
       session: Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)),
       local: localStorage.length,
@@ -191,8 +191,9 @@ async function main() {
   });
 
   // Some members, so lists have content (and more than one page of users).
+  const memberTokens = {};
   for (const [email, name] of [['grace@acme.com', 'Grace Hopper'], ['linus@acme.com', 'Linus T.']]) {
-    await api('POST', '/users', ownerToken, { email, name, roles: ['TokenCreator'] });
+    memberTokens[email] = (await api('POST', '/users', ownerToken, { email, name, roles: ['TokenCreator'] })).body.cli_token;
   }
   for (let i = 0; i < 20; i++) await api('POST', '/users', ownerToken, { email: `member${String(i).padStart(2, '0')}@acme.com`, name: `Member ${i}` });
 
@@ -364,6 +365,87 @@ async function main() {
     await page.waitForSelector('#app:not([hidden])');
   });
 
+  await step('roll a key and rotate with a grace period; suspend and unsuspend a service account and a user', async () => {
+    const keyA = (await api('POST', '/service-accounts/deployer/api-keys', ownerToken, { description: 'rolled' })).body.api_key;
+    const sibling = (await api('POST', '/service-accounts/deployer/api-keys', ownerToken)).body.api_key;
+    await tab('api-keys');
+    await tableIdle('api-keys-table');
+    const filter = page.locator('[data-testid="api-keys-filter"]');
+    await filter.locator('input[name="last_six"]').fill(keyA.slice(-6));
+    await filter.locator('button[type="submit"]').click();
+    await tableIdle('api-keys-table');
+    const rowA = page.locator(`[data-testid="api-keys-table"] tr[data-last-six="${keyA.slice(-6)}"]`);
+    await rowA.getByRole('button', { name: 'Roll' }).click();
+    const d = page.locator('#confirm-dialog');
+    await d.waitFor({ state: 'visible' });
+    equal(await d.locator('[data-testid="grace-period"]').inputValue(), '0', 'the grace period defaults to 0');
+    await d.locator('[data-testid="grace-period"]').fill('90000');
+    await d.locator('[data-testid="confirm-ok"]').click();
+    ok((await d.locator('.error').textContent()).includes('86400'), 'a grace over a day is refused in the dialog');
+    await d.locator('[data-testid="grace-period"]').fill('600');
+    await shot('roll-dialog');
+    await d.locator('[data-testid="confirm-ok"]').click();
+    await d.waitFor({ state: 'hidden' });
+    const keyB = await takeSecret();
+    equal(await meStatus(keyA), 200, 'the rolled key keeps working through its grace');
+    equal(await meStatus(keyB), 200, 'its successor works');
+    equal((await api('GET', '/me', keyB)).body.credential.last_six, keyB.slice(-6), 'the successor is a key of its own');
+    await tableIdle('api-keys-table');
+    const expires = await rowA.locator('td time').nth(1).getAttribute('datetime');
+    ok(expires && new Date(expires) > new Date(), `the rolled key shows when its grace ends (${expires})`);
+    const listed = await api('GET', `/api-keys?last_six=${keyB.slice(-6)}`, ownerToken);
+    equal(listed.body.items[0].description, 'rolled', 'the successor keeps the description');
+    // Roll the successor with no grace: it stops at once; the sibling is untouched.
+    await filter.locator('input[name="last_six"]').fill(keyB.slice(-6));
+    await filter.locator('button[type="submit"]').click();
+    await tableIdle('api-keys-table');
+    await page.locator(`[data-testid="api-keys-table"] tr[data-last-six="${keyB.slice(-6)}"]`).getByRole('button', { name: 'Roll' }).click();
+    await confirm();
+    const keyC = await takeSecret();
+    equal(await meStatus(keyB), 401, 'a key rolled without grace stops at once');
+    equal(await meStatus(keyC), 200, 'the new successor works');
+    equal(await meStatus(sibling), 200, 'a sibling key is untouched by a roll');
+
+    // Rotate all keys of the account with a grace: the older ones keep working.
+    await tab('service-accounts');
+    await tableIdle('service-accounts-table');
+    const account = page.locator('tr[data-name="deployer"]');
+    await account.getByRole('button', { name: 'Rotate keys' }).click();
+    await d.waitFor({ state: 'visible' });
+    await d.locator('[data-testid="grace-period"]').fill('300');
+    await d.locator('[data-testid="confirm-ok"]').click();
+    await d.waitFor({ state: 'hidden' });
+    const keyD = await takeSecret();
+    equal(await meStatus(sibling), 200, 'an older key works through the rotation grace');
+    equal(await meStatus(keyD), 200, 'the rotated key works');
+
+    // Suspend the account: its keys are refused until it is unsuspended.
+    equal(await account.locator('td.status-cell .badge').textContent(), 'active', 'the account shows active');
+    await account.getByRole('button', { name: 'Suspend' }).click();
+    await confirm();
+    await account.getByRole('button', { name: 'Unsuspend' }).waitFor();
+    equal(await account.locator('td.status-cell .badge').textContent(), 'suspended', 'the account shows suspended');
+    equal(await meStatus(keyD), 401, 'a suspended account\'s key is refused');
+    await account.getByRole('button', { name: 'Unsuspend' }).click();
+    await account.getByRole('button', { name: 'Suspend' }).waitFor();
+    equal(await meStatus(keyD), 200, 'unsuspended: the key works again');
+
+    // Suspend a user the same way.
+    await tab('users');
+    await tableIdle('users-table');
+    const linus = page.locator('tr[data-email="linus@acme.com"]');
+    await linus.getByRole('button', { name: 'Suspend' }).click();
+    await confirm();
+    await linus.getByRole('button', { name: 'Unsuspend' }).waitFor();
+    equal(await linus.locator('td.status-cell .badge').textContent(), 'suspended', 'the user shows suspended');
+    equal(await meStatus(memberTokens['linus@acme.com']), 401, 'a suspended user\'s CLI token is refused');
+    await shot('users-suspended');
+    await linus.getByRole('button', { name: 'Unsuspend' }).click();
+    await linus.getByRole('button', { name: 'Suspend' }).waitFor();
+    equal(await meStatus(memberTokens['linus@acme.com']), 200, 'unsuspended: the user\'s token works again');
+    equal(await page.locator('tr[data-email="admin@acme.com"] [data-testid="toggle-suspended"]').count(), 0, 'no Suspend on one\'s own row');
+  });
+
   const xss = '<img src=x onerror=alert(1)>';
   await step('create an access token (XSS description shown as text), edit it, revoke it', async () => {
     await tab('tokens');
@@ -514,6 +596,49 @@ async function main() {
     await shot('my-credentials');
   });
 
+  await step('the organization tab shows the policy, edits it, and explains a lockout', async () => {
+    await tab('organization');
+    const policy = page.locator('[data-testid="policy"]');
+    await policy.waitFor();
+    ok((await page.locator('[data-testid="organization"]').textContent()).includes('acme'), 'the organization by name');
+    equal(await page.textContent('[data-testid="policy-ranges"]'), 'any address', 'no ranges: any address');
+    ok((await page.textContent('[data-testid="policy-api-key-max-days"]')).includes('no limit'), 'no API-key limit');
+    const form = page.locator('[data-testid="policy-form"]');
+    await form.locator('input[name="access_token_max_days"]').fill('30');
+    await form.locator('input[name="api_key_max_days"]').fill('90');
+    await form.locator('textarea[name="allowed_ip_ranges"]').fill('127.0.0.1\n\n  10.0.0.0/8 \n::1');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-testid="policy-notice"]').waitFor();
+    equal(await page.textContent('[data-testid="policy-access-token-max-days"]'), '30 days', 'the new token limit shown');
+    equal(await page.textContent('[data-testid="policy-api-key-max-days"]'), '90 days', 'the new key limit shown');
+    const stored = (await api('GET', '/organization', ownerToken)).body.policy;
+    equal(JSON.stringify([stored.access_token_max_days, stored.api_key_max_days]), '[30,90]', 'the limits are stored');
+    equal(JSON.stringify([...stored.allowed_ip_ranges].sort()), JSON.stringify(['10.0.0.0/8', '127.0.0.1/32', '::1/128']), 'the ranges, one per line, canonical');
+    ok((await page.textContent('[data-testid="policy-ranges"]')).includes('127.0.0.1/32'), 'the ranges shown');
+    await shot('organization');
+    // Ranges without this browser's address (127.0.0.1): a 409, told plainly; nothing changes.
+    await form.locator('textarea[name="allowed_ip_ranges"]').fill('203.0.113.0/24\n2001:db8::/32');
+    await form.locator('button[type="submit"]').click();
+    const error = page.locator('[data-testid="policy-error"]');
+    await error.waitFor({ state: 'visible' });
+    ok((await error.textContent()).includes('would shut you out'), `the lockout is explained: ${await error.textContent()}`);
+    await shot('organization-lockout');
+    equal(JSON.stringify((await api('GET', '/organization', ownerToken)).body.policy), JSON.stringify(stored), 'a refused change changes nothing');
+    // A malformed range: the API's 400 is shown.
+    await form.locator('textarea[name="allowed_ip_ranges"]').fill('not-a-range');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="policy-error"]').textContent.includes('allowed_ip_ranges'));
+    ok(!(await error.textContent()).includes('shut you out'), `a bad range is refused as such: ${await error.textContent()}`);
+    // Clear the key limit and the ranges again.
+    await form.locator('input[name="api_key_max_days"]').fill('');
+    await form.locator('textarea[name="allowed_ip_ranges"]').fill('');
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-testid="policy-notice"]').waitFor();
+    equal(await page.textContent('[data-testid="policy-ranges"]'), 'any address', 'ranges cleared');
+    const cleared = (await api('GET', '/organization', ownerToken)).body.policy;
+    equal(JSON.stringify([cleared.access_token_max_days, cleared.api_key_max_days, cleared.allowed_ip_ranges]), '[30,null,[]]', 'limit and ranges cleared');
+  });
+
   await step('sign out clears the session', async () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
@@ -529,11 +654,14 @@ async function main() {
     await page.waitForSelector('#app:not([hidden])');
     equal(await page.textContent('#whoami-email'), 'bob@acme.com', 'signed in as Bob');
     const tabs = await page.locator('#tabs .tab').allTextContents();
-    equal(tabs.join('|'), 'Users|Access tokens|My credentials', 'collaborator tabs');
+    equal(tabs.join('|'), 'Users|Access tokens|Organization|My credentials', 'collaborator tabs');
+    await tab('organization');
+    await page.locator('[data-testid="policy"]').waitFor();
+    equal(await page.locator('[data-testid="policy-form"]').count(), 0, 'a collaborator reads the policy, no form');
     await tab('users');
     await tableIdle('users-table');
     equal(await page.locator('[data-testid="add-user-form"]').count(), 0, 'no add-user form');
-    for (const name of ['Edit', 'Remove', 'Rotate CLI token']) {
+    for (const name of ['Edit', 'Remove', 'Rotate CLI token', 'Suspend']) {
       equal(await page.getByRole('button', { name, exact: true }).count(), 0, `no ${name} button`);
     }
     equal(await page.locator('th.actions').count(), 0, 'no actions column');

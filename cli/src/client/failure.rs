@@ -22,6 +22,11 @@ pub enum Failure {
     /// The person at the terminal declined a confirmation.
     Declined,
     Other(String),
+    /// A failure and what to do about it, printed after it.
+    WithHint {
+        failure: Box<Failure>,
+        hint: String,
+    },
 }
 
 impl From<SdkError> for Failure {
@@ -46,6 +51,7 @@ impl Failure {
             Failure::Sdk(_) => exit::OTHER,
             Failure::InvalidInput(_) => exit::INVALID_INPUT,
             Failure::Declined | Failure::Other(_) => exit::OTHER,
+            Failure::WithHint { failure, .. } => failure.exit_code(),
         }
     }
 
@@ -62,6 +68,7 @@ impl Failure {
             Failure::Sdk(error) => error.to_string(),
             Failure::InvalidInput(message) | Failure::Other(message) => message.clone(),
             Failure::Declined => "aborted: nothing was changed".to_string(),
+            Failure::WithHint { failure, hint } => format!("{}\nhint: {hint}", failure.message()),
         }
     }
 }

@@ -6,6 +6,7 @@ mod api_keys;
 pub mod audit;
 mod audit_output;
 mod failure;
+mod organization;
 mod output;
 mod service_accounts;
 mod tokens;
@@ -63,6 +64,9 @@ pub enum ClientCommand {
     /// Read the organization's audit log: who changed what, when, from where (OWNER).
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Show the organization and change its policy: credential lifetimes, IP ranges (OWNER).
+    #[command(subcommand)]
+    Org(organization::OrgCommand),
 }
 
 /// Runs one client command and maps its outcome to an exit code.
@@ -78,6 +82,7 @@ pub async fn run(command: ClientCommand, globals: GlobalArgs) -> ExitCode {
         ClientCommand::User(command) => users::run(&context, command).await,
         ClientCommand::Verify(args) => verify::run(&context, args).await,
         ClientCommand::Audit(command) => audit::run(&context, command).await,
+        ClientCommand::Org(command) => organization::run(&context, command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@
 mod audit;
 mod grace;
 mod lifecycle;
+mod organization;
 mod scan_report;
 mod scopes;
 

@@ -6,21 +6,21 @@
     print(latchkey.me().email)
 
 Module functions (`latchkey.me()`, `latchkey.service_account.*`, `latchkey.api_key.*`,
-`latchkey.token.*`, `latchkey.user.*`, `latchkey.audit.*`) use a default client configured
-like the `latchkey` CLI: `LATCHKEY_API_URL` (default http://127.0.0.1:8080) and
-`LATCHKEY_CLI_TOKEN`, else what `latchkey login` stored in ~/.latchkey/credentials.json.
+`latchkey.token.*`, `latchkey.user.*`, `latchkey.organization.*`, `latchkey.audit.*`) use a
+default client configured like the `latchkey` CLI: `LATCHKEY_API_URL` (default
+http://127.0.0.1:8080) and `LATCHKEY_CLI_TOKEN`, else what `latchkey login` stored in
+~/.latchkey/credentials.json.
 `latchkey.Client(api_url=..., token=...)` has the same namespaces, on a client of your own.
 
-Routes of later server releases get modules of their own beside these
-(`latchkey.organization`). The audit log's calls also go by the names
-`latchkey.list_audit_events`, `iter_audit_events` and `get_audit_event`.
+The audit log's calls also go by the names `latchkey.list_audit_events`,
+`iter_audit_events` and `get_audit_event`.
 """
 
 from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from . import api_key, audit, models, service_account, token, user
+from . import api_key, audit, models, organization, service_account, token, user
 from ._default import get_default_client, set_default_client
 from ._enums import (
     TOKEN_CREATOR,
@@ -62,6 +62,8 @@ from .models import (
     IssuedAccessToken,
     Me,
     MeCredential,
+    Organization,
+    OrganizationPolicy,
     ServiceAccount,
     User,
     Verification,
@@ -94,7 +96,9 @@ __all__ = [
     "MeCredential",
     "NoCredentialsError",
     "NotFoundError",
+    "Organization",
     "OrganizationPermissionLevel",
+    "OrganizationPolicy",
     "PayloadTooLargeError",
     "PrincipalType",
     "RateLimitedError",
@@ -115,6 +119,7 @@ __all__ = [
     "list_audit_events",
     "me",
     "models",
+    "organization",
     "report_leaked_credentials",
     "service_account",
     "set_default_client",

@@ -45,6 +45,16 @@ def opt_str(data: Mapping[str, Any], name: str) -> Optional[str]:
     return value
 
 
+def opt_bool(data: Mapping[str, Any], name: str) -> bool:
+    """A boolean that older servers do not send: absent or null is False."""
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false")
+    return value
+
+
 def req_time(data: Mapping[str, Any], name: str) -> datetime:
     try:
         return parse_timestamp(req_str(data, name))

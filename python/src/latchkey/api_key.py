@@ -18,7 +18,7 @@ from ._default import get_default_client
 from ._docs import same_doc
 from .models import CredentialInfo
 
-__all__ = ["CredentialInfo", "disable", "edit", "enable", "list", "revoke"]
+__all__ = ["CredentialInfo", "disable", "edit", "enable", "list", "revoke", "roll"]
 
 
 @same_doc(_Api.list)
@@ -54,3 +54,8 @@ def enable(key_id: IdLike) -> CredentialInfo:
 @same_doc(_Api.edit)
 def edit(key_id: IdLike, *, description: str) -> CredentialInfo:
     return get_default_client().api_key.edit(key_id, description=description)
+
+
+@same_doc(_Api.roll)
+def roll(key_id: IdLike, *, grace_period_seconds: Optional[int] = None) -> str:
+    return get_default_client().api_key.roll(key_id, grace_period_seconds=grace_period_seconds)

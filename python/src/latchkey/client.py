@@ -7,6 +7,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from ._api._session import Session, parse
 from ._api.api_key import ApiKeyApi
 from ._api.audit import AuditApi
+from ._api.organization import OrganizationApi
 from ._api.service_account import ServiceAccountApi
 from ._api.token import TokenApi
 from ._api.user import UserApi
@@ -51,8 +52,8 @@ class Client:
         """Users and their CLI tokens."""
         self.audit = AuditApi(self._session)
         """The organization's audit log (OWNER)."""
-        # Routes of later server releases get their namespaces here, beside their modules
-        # (latchkey.organization).
+        self.organization = OrganizationApi(self._session)
+        """The organization and its policy."""
 
     @property
     def api_url(self) -> str:

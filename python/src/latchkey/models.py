@@ -21,6 +21,7 @@ from ._enums import (
     PrincipalType,
 )
 from ._fields import (
+    opt_bool,
     opt_str,
     opt_str_list,
     opt_time,
@@ -31,6 +32,7 @@ from ._fields import (
     str_list,
     time_or_none,
 )
+from ._organization_models import Organization, OrganizationPolicy
 from ._secret import Secret, mask
 from ._time import format_timestamp
 
@@ -47,7 +49,9 @@ __all__ = [
     "IssuedAccessToken",
     "Me",
     "MeCredential",
+    "Organization",
     "OrganizationPermissionLevel",
+    "OrganizationPolicy",
     "PrincipalType",
     "ServiceAccount",
     "User",
@@ -67,6 +71,8 @@ class ServiceAccount:
     created_at: datetime
     created_by: Optional[str] = None
     """The id of the principal that created it."""
+    suspended: bool = False
+    """Suspended: none of its API keys is accepted until it is unsuspended."""
 
     def to_dict(self) -> Dict[str, Any]:
         """Return a dictionary representation of the model."""
@@ -77,6 +83,7 @@ class ServiceAccount:
             "permission_level": self.permission_level.value,
             "created_at": format_timestamp(self.created_at),
             "created_by": self.created_by,
+            "suspended": self.suspended,
         }
 
     @classmethod
@@ -88,6 +95,7 @@ class ServiceAccount:
             permission_level=req_enum(data, "permission_level", OrganizationPermissionLevel),
             created_at=req_time(data, "created_at"),
             created_by=opt_str(data, "created_by"),
+            suspended=opt_bool(data, "suspended"),
         )
 
 
@@ -104,6 +112,8 @@ class User:
     """Today at most `TokenCreator`."""
     created_by: Optional[str] = None
     """The id of the principal that added it; None for the organization's first owner."""
+    suspended: bool = False
+    """Suspended: none of its credentials is accepted until it is unsuspended."""
 
     def to_dict(self) -> Dict[str, Any]:
         """Return a dictionary representation of the model."""
@@ -115,6 +125,7 @@ class User:
             "roles": list(self.roles),
             "created_at": format_timestamp(self.created_at),
             "created_by": self.created_by,
+            "suspended": self.suspended,
         }
 
     @classmethod
@@ -127,6 +138,7 @@ class User:
             roles=str_list(data, "roles"),
             created_at=req_time(data, "created_at"),
             created_by=opt_str(data, "created_by"),
+            suspended=opt_bool(data, "suspended"),
         )
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "list_api_keys",
     "revoke_api_keys",
     "rotate_api_keys",
+    "suspend",
+    "unsuspend",
 ]
 
 
@@ -73,10 +75,26 @@ def rotate_api_keys(
     scopes: Optional[Sequence[str]] = None,
     description: Optional[str] = None,
     lifespan_days: Optional[int] = None,
+    grace_period_seconds: Optional[int] = None,
 ) -> str:
     return get_default_client().service_account.rotate_api_keys(
-        email=email, name=name, scopes=scopes, description=description, lifespan_days=lifespan_days
+        email=email,
+        name=name,
+        scopes=scopes,
+        description=description,
+        lifespan_days=lifespan_days,
+        grace_period_seconds=grace_period_seconds,
     )
+
+
+@same_doc(_Api.suspend)
+def suspend(email: Optional[str] = None, name: Optional[str] = None) -> ServiceAccount:
+    return get_default_client().service_account.suspend(email=email, name=name)
+
+
+@same_doc(_Api.unsuspend)
+def unsuspend(email: Optional[str] = None, name: Optional[str] = None) -> ServiceAccount:
+    return get_default_client().service_account.unsuspend(email=email, name=name)
 
 
 @same_doc(_Api.revoke_api_keys)

@@ -29,6 +29,8 @@ __all__ = [
     "revoke_own",
     "rotate_cli_token",
     "rotate_own",
+    "suspend",
+    "unsuspend",
     "update",
 ]
 
@@ -78,13 +80,23 @@ def remove(user_id: IdLike) -> None:
 
 
 @same_doc(_Api.rotate_cli_token)
-def rotate_cli_token(user_id: Optional[IdLike] = None) -> str:
-    return get_default_client().user.rotate_cli_token(user_id)
+def rotate_cli_token(user_id: Optional[IdLike] = None, *, grace_period_seconds: Optional[int] = None) -> str:
+    return get_default_client().user.rotate_cli_token(user_id, grace_period_seconds=grace_period_seconds)
 
 
 @same_doc(_Api.rotate_own)
-def rotate_own() -> str:
-    return get_default_client().user.rotate_own()
+def rotate_own(*, grace_period_seconds: Optional[int] = None) -> str:
+    return get_default_client().user.rotate_own(grace_period_seconds=grace_period_seconds)
+
+
+@same_doc(_Api.suspend)
+def suspend(user_id: IdLike) -> User:
+    return get_default_client().user.suspend(user_id)
+
+
+@same_doc(_Api.unsuspend)
+def unsuspend(user_id: IdLike) -> User:
+    return get_default_client().user.unsuspend(user_id)
 
 
 @same_doc(_Api.revoke_own)

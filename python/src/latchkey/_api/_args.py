@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from .._enums import OrganizationPermissionLevel
 from .._http import path_segment
@@ -32,6 +32,15 @@ def account_ref(email: Optional[str], name: Optional[str]) -> str:
 def object_id(value: IdLike) -> str:
     """The path segment of an object's id (a user, key or token id)."""
     return path_segment(str(value))
+
+
+def grace_body(grace_period_seconds: Optional[int]) -> Optional[Dict[str, Any]]:
+    """The body of a rotation: `{grace_period_seconds}` when one is given, else none."""
+    if grace_period_seconds is None:
+        return None
+    if not isinstance(grace_period_seconds, int) or isinstance(grace_period_seconds, bool):
+        raise TypeError("grace_period_seconds must be a whole number of seconds (0-86400)")
+    return {"grace_period_seconds": grace_period_seconds}
 
 
 def bool_param(value: bool) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .._fields import req_str
+from .._secret import Secret
 from ..models import CredentialInfo
-from ._args import IdLike, bool_param, object_id
-from ._session import Session
+from ._args import IdLike, bool_param, grace_body, object_id
+from ._session import Session, parse
 
 
 class ApiKeyApi:
@@ -54,7 +56,22 @@ class ApiKeyApi:
         """Set an API key's description (`""` clears it); return its metadata."""
         return self._update(key_id, {"description": description})
 
+    def roll(self, key_id: IdLike, *, grace_period_seconds: Optional[int] = None) -> str:
+        """Roll one API key: a new key like it (its service account, description, scopes,
+        ranges and lifespan) is returned, shown only this once. The old key alone keeps
+        working for `grace_period_seconds` (0-86400; default 0: it stops at once); the
+        account's other keys are untouched. Rolling a key that is no longer live is a
+        ConflictError.
+        """
+        path = f"/api-keys/{object_id(key_id)}/rotate"
+        answer = self._session.call("POST", path, body=grace_body(grace_period_seconds))
+        return parse(f"POST {path}", answer, _api_key)
+
     def _update(self, key_id: IdLike, body: Dict[str, Any]) -> CredentialInfo:
         return self._session.fetch(
             "PATCH", f"/api-keys/{object_id(key_id)}", CredentialInfo.from_dict, body=body
         )
+
+
+def _api_key(data: Mapping[str, Any]) -> Secret:
+    return Secret(req_str(data, "api_key"))

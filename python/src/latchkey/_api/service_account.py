@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from .._fields import req_str
 from .._secret import Secret
 from ..models import CredentialInfo, ServiceAccount
-from ._args import PermissionLevelLike, account_ref, bool_param, level_value
+from ._args import PermissionLevelLike, account_ref, bool_param, grace_body, level_value
 from ._session import Session, parse
 
 
@@ -79,17 +79,35 @@ class ServiceAccountApi:
         scopes: Optional[Sequence[str]] = None,
         description: Optional[str] = None,
         lifespan_days: Optional[int] = None,
+        grace_period_seconds: Optional[int] = None,
     ) -> str:
         """Create a new API key and revoke every older key of the account; return the new key.
 
         `scopes`, `description`, `lifespan_days`: the new key's; None: those of the newest
-        key it replaces (the lifespan as a duration).
+        key it replaces (the lifespan as a duration). `grace_period_seconds` (0-86400,
+        default 0): the older keys keep working that long, so their users can switch; a
+        rotation during a running grace ends it at once.
         """
         path = f"/service-accounts/{account_ref(email, name)}/api-keys/rotate"
-        return parse(
-            f"POST {path}",
-            self._session.call("POST", path, body=_key_body(scopes, description, lifespan_days)),
-            _api_key,
+        body = _key_body(scopes, description, lifespan_days) or {}
+        body.update(grace_body(grace_period_seconds) or {})
+        return parse(f"POST {path}", self._session.call("POST", path, body=body or None), _api_key)
+
+    def suspend(self, email: Optional[str] = None, name: Optional[str] = None) -> ServiceAccount:
+        """Suspend the service account (OWNER, persistent credential): every API key of it is
+        refused from the next request until it is unsuspended; nothing is revoked."""
+        return self._set_suspended(email, name, True)
+
+    def unsuspend(self, email: Optional[str] = None, name: Optional[str] = None) -> ServiceAccount:
+        """Lift a suspension: the account's live API keys work again from the next request."""
+        return self._set_suspended(email, name, False)
+
+    def _set_suspended(self, email: Optional[str], name: Optional[str], suspended: bool) -> ServiceAccount:
+        return self._session.fetch(
+            "PATCH",
+            f"/service-accounts/{account_ref(email, name)}",
+            ServiceAccount.from_dict,
+            body={"suspended": suspended},
         )
 
     def revoke_api_keys(self, email: Optional[str] = None, name: Optional[str] = None) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from .._fields import req_str
 from .._secret import Secret
 from ..models import CreatedUser, User
-from ._args import IdLike, PermissionLevelLike, level_value, object_id
+from ._args import IdLike, PermissionLevelLike, grace_body, level_value, object_id
 from ._session import Session, parse
 
 
@@ -76,29 +76,51 @@ class UserApi:
             raise ValueError("nothing to change: give permission_level= and/or roles=")
         return self._session.fetch("PATCH", f"/users/{object_id(user_id)}", User.from_dict, body=body)
 
+    def suspend(self, user_id: IdLike) -> User:
+        """Suspend a user (OWNER, persistent credential): every credential of the user is
+        refused from the next request until it is unsuspended; nothing is revoked. A
+        suspended OWNER does not count as one: suspending the last OWNER is a ConflictError.
+        """
+        return self._set_suspended(user_id, True)
+
+    def unsuspend(self, user_id: IdLike) -> User:
+        """Lift a suspension: the user's live credentials work again from the next request."""
+        return self._set_suspended(user_id, False)
+
+    def _set_suspended(self, user_id: IdLike, suspended: bool) -> User:
+        return self._session.fetch(
+            "PATCH", f"/users/{object_id(user_id)}", User.from_dict, body={"suspended": suspended}
+        )
+
     def remove(self, user_id: IdLike) -> None:
         """Remove a user (OWNER); every credential of the user stops working at once."""
         self._session.call("DELETE", f"/users/{object_id(user_id)}")
 
-    def rotate_cli_token(self, user_id: Optional[IdLike] = None) -> str:
+    def rotate_cli_token(
+        self, user_id: Optional[IdLike] = None, *, grace_period_seconds: Optional[int] = None
+    ) -> str:
         """Rotate CLI tokens and return the new one: yours when `user_id` is None (see
         `rotate_own`), else, as OWNER, that user's (not another OWNER's). Every older CLI
-        token of that user stops working.
+        token of that user stops working, at once or, with `grace_period_seconds`
+        (0-86400), when that grace ends.
         """
         if user_id is None:
-            return self.rotate_own()
-        answer = self._session.call("POST", f"/users/{object_id(user_id)}/cli-tokens/rotate")
-        return _cli_token(f"POST /users/{user_id}/cli-tokens/rotate", answer)
+            return self.rotate_own(grace_period_seconds=grace_period_seconds)
+        path = f"/users/{object_id(user_id)}/cli-tokens/rotate"
+        answer = self._session.call("POST", path, body=grace_body(grace_period_seconds))
+        return _cli_token(f"POST {path}", answer)
 
-    def rotate_own(self) -> str:
-        """Rotate your own CLI tokens and return the new one; every older one stops working.
+    def rotate_own(self, *, grace_period_seconds: Optional[int] = None) -> str:
+        """Rotate your own CLI tokens and return the new one; every older one stops working
+        (after `grace_period_seconds`, 0-86400, when given: time to update other machines).
 
         This client switches to the new token at once. When its token came from the
         credentials file, the file gets the new token too (as `latchkey user
         rotate-cli-token` does), so the stored login keeps working.
         """
-        answer = self._session.call("POST", "/users/me/cli-tokens/rotate")
-        token = _cli_token("POST /users/me/cli-tokens/rotate", answer)
+        path = "/users/me/cli-tokens/rotate"
+        answer = self._session.call("POST", path, body=grace_body(grace_period_seconds))
+        token = _cli_token(f"POST {path}", answer)
         self._session.replace_token(token)
         return token
 

@@ -20,6 +20,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("scopes.js", JS, include_bytes!("../../../console/scopes.js")),
     ("audit.js", JS, include_bytes!("../../../console/audit.js")),
     ("lifecycle.js", JS, include_bytes!("../../../console/lifecycle.js")),
+    ("organization.js", JS, include_bytes!("../../../console/organization.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";
