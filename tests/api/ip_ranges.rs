@@ -224,7 +224,8 @@ async fn a_missing_policy_copy_is_an_authorizer_failure_never_no_policy() {
     let header = format!("Bearer {}", outcome.cli_token);
     let allowed = authorizer.authorize_from(Some(&header), Organizations::Any, Some("127.0.0.1")).await;
     assert!(matches!(allowed, Ok(Decision::Allow(_))));
-    for copy in 0..latchkey::config::Config::default().org_policy_copies {
+    // Every copy the test's table may have (ORG_POLICY_COPIES is at most the bound).
+    for copy in 0..latchkey::config::MAX_ORG_POLICY_COPIES {
         let key = std::collections::HashMap::from([
             (
                 "pk".to_string(),
@@ -284,8 +285,7 @@ async fn a_v2_token_costs_one_batch_get_and_a_v1_token_one_more_read() {
     let plain = latchkey_tests::dynamodb_store_concrete().await;
     let reads = Reads::default();
     let config = plain.client().config().to_builder().interceptor(reads.clone()).build();
-    let store =
-        latchkey::store::dynamodb::DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), plain.table_name());
+    let store = plain.with_client(aws_sdk_dynamodb::Client::from_conf(config));
     let clock = latchkey_tests::clock();
     let v2 = latchkey::operator::bootstrap(
         &store,

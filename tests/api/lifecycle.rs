@@ -168,7 +168,7 @@ pub(crate) async fn api_keys_have_descriptions_and_lifespans_that_rotations_keep
     let expires = chrono::DateTime::parse_from_rfc3339(&s(&v["key"]["expires_at"])).unwrap();
     assert_eq!(expires - created, chrono::Duration::days(10));
     for bad in
-        [json!({"lifespan_days": 0}), json!({"lifespan_days": 3651}), json!({"allowed_ip_ranges": ["10.0.0.0/8"]})]
+        [json!({"lifespan_days": 0}), json!({"lifespan_days": 3651}), json!({"allowed_ip_ranges": ["10.0.0.1/8"]})]
     {
         app.post(create, &owner, bad).await.assert_problem(400, "validation_failed");
     }

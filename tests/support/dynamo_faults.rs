@@ -31,7 +31,7 @@ impl FailingUpdates {
     /// `store`, on the same table, with this interceptor in its client.
     pub fn wrap(&self, store: &DynamoDbStore) -> DynamoDbStore {
         let config = store.client().config().to_builder().interceptor(self.clone()).build();
-        DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), store.table_name())
+        store.with_client(aws_sdk_dynamodb::Client::from_conf(config))
     }
 }
 

@@ -67,7 +67,7 @@ impl Methods {
 
 /// The methods the authorizer calls; `Methods::AllBut(AUTHORIZER_PATH.into())` faults
 /// every handler's store call while requests still authenticate.
-pub const AUTHORIZER_PATH: [&str; 2] = ["lookup_credential_and_owner", "record_last_used"];
+pub const AUTHORIZER_PATH: [&str; 3] = ["read_for_authorization", "lookup_credential_and_owner", "record_last_used"];
 
 #[derive(Debug, Clone)]
 struct Rule {

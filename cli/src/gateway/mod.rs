@@ -80,8 +80,11 @@ pub struct Gateway {
     log_dir: PathBuf,
 }
 
-/// Variables handed from the caller's environment to every function as they are.
-const FROM_CALLER: [&str; 4] = ["DYNAMODB_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+/// Variables handed from the caller's environment to every function as they are. Like
+/// `TABLE_NAME`, `ORG_POLICY_COPIES` belongs to the table the caller points at: the
+/// functions must read as many policy copies as whoever created its organizations wrote.
+const FROM_CALLER: [&str; 5] =
+    ["DYNAMODB_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ORG_POLICY_COPIES"];
 
 impl Gateway {
     /// Reads the template, checks that every binary is there, starts every process and

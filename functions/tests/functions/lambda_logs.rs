@@ -82,7 +82,9 @@ async fn no_secret_in_any_line(rust_log: &str) {
     // A token pasted where free text goes (a user's display name): stored, so it travels in
     // users-create's DynamoDB request and in every later read of that user's item, the
     // authorizer's included, which the SDK logs at trace.
-    let pasted_locator = Locator { owner_id: latchkey::domain::PrincipalId::new_random(), ..owner_locator };
+    // A v1 token (97 characters): a v2 one (119) is longer than a display name may be.
+    let pasted_locator =
+        Locator { organization_id: None, owner_id: latchkey::domain::PrincipalId::new_random(), ..owner_locator };
     let pasted = Token::generate(pasted_locator).unwrap().expose().to_string();
     let mut tokens = vec![owner.clone(), wrong_secret.clone(), unknown.clone(), pasted.clone()];
 

@@ -216,6 +216,19 @@ async fn dynamodb_items_keep_their_attribute_names() {
         set(&["pk", "sk", "completed_at"]),
         "upgrade marker"
     );
+    // The organization's policy copies (the authorizer reads one at random).
+    let copies: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.get("pk").and_then(|v| v.as_s().ok()).is_some_and(|pk| pk.starts_with("OPOL#")))
+        .collect();
+    assert!(!copies.is_empty(), "the organization's creation wrote its policy copies");
+    for copy in &copies {
+        assert_eq!(
+            attribute_names(copy),
+            set(&["pk", "sk", "organization_id", "policy", "policy_version"]),
+            "policy copy"
+        );
+    }
     // Audit events: the primary item in the `all` partitions, a copy per filter family.
     let audit: Vec<&Item> = items
         .iter()
@@ -235,7 +248,7 @@ async fn dynamodb_items_keep_their_attribute_names() {
         assert_eq!(item.get("item_type"), Some(&AttributeValue::S(item_type.into())), "{pk}");
     }
     // Nothing else is stored: a new item kind belongs in this test.
-    let known = ["O#", "P#", "C#", "ORGNAME#", "EMAIL#", "SANAME#", "SWEEP#", "META#", "AUDIT#"];
+    let known = ["O#", "P#", "C#", "ORGNAME#", "EMAIL#", "SANAME#", "SWEEP#", "META#", "AUDIT#", "OPOL#"];
     for item in &items {
         let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         assert!(known.iter().any(|prefix| pk.starts_with(prefix)), "an item kind without a golden test: {pk}");

@@ -86,6 +86,12 @@ impl DynamoDbStore {
         &self.table
     }
 
+    /// This store (same table, same policy copies) through another client: the same client
+    /// with an interceptor, in tests.
+    pub fn with_client(&self, client: Client) -> Self {
+        Self { client, ..self.clone() }
+    }
+
     // ---- single-item reads -------------------------------------------------------------
 
     /// A strongly consistent GetItem.
