@@ -9,9 +9,8 @@
 
 use super::Error;
 use crate::auth::{self, Authorizer, Decision, Organizations, context};
-use aws_lambda_events::apigw::{
-    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
-};
+pub use super::authorizer_event::{AuthorizerRequest, LeanAuthorizerEvent};
+use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Map, Value};
@@ -35,11 +34,12 @@ pub enum AuthorizerError {
 pub async fn serve_authorizer() -> Result<(), Error> {
     let (store, clock, _config) = super::init(true).await?;
     let authorizer = Arc::new(Authorizer::new(store, clock));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| {
+    // The lean event: only what the decision reads (authorizer_event.rs).
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<LeanAuthorizerEvent>| {
         let authorizer = Arc::clone(&authorizer);
         async move {
             let budget = super::time_budget(event.context.deadline());
-            let request_id = event.payload.request_context.request_id.clone().unwrap_or_default();
+            let request_id = event.payload.request_id().to_string();
             match tokio::time::timeout(budget, handle_event(&authorizer, event.payload)).await {
                 Ok(outcome) => outcome.map_err(Error::from),
                 // Out of time is a failure (the gateway's 503), never a 401.
@@ -55,16 +55,16 @@ pub async fn serve_authorizer() -> Result<(), Error> {
 
 pub async fn handle_event(
     authorizer: &Authorizer,
-    event: ApiGatewayCustomAuthorizerRequestTypeRequest,
+    event: impl AuthorizerRequest,
 ) -> Result<ApiGatewayCustomAuthorizerResponse, AuthorizerError> {
-    let header = event.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = event.authorization();
     // API Gateway's id of the request, the one its access log shows.
-    let request_id = event.request_context.request_id.as_deref().unwrap_or_default();
-    let accepted =
-        auth::parse_organization_list(event.stage_variables.get(ORGANIZATIONS_STAGE_VARIABLE).map(String::as_str));
+    let request_id = event.request_id();
+    let accepted = auth::parse_organization_list(event.stage_variable(ORGANIZATIONS_STAGE_VARIABLE));
     let organizations = accepted.as_deref().map_or(Organizations::Any, Organizations::Only);
-    // The caller's address, as API Gateway saw it: recorded as the credential's `last_used_ip`.
-    let source_ip = event.request_context.identity.as_ref().and_then(|identity| identity.source_ip.as_deref());
+    // The caller's address, as API Gateway saw it: IP ranges are judged on it, and it is
+    // recorded as the credential's `last_used_ip`.
+    let source_ip = event.source_ip();
     match authorizer.authorize_from(header, organizations, source_ip).await {
         Ok(Decision::Allow(caller)) => {
             let mut context = Map::new();
@@ -73,7 +73,7 @@ pub async fn handle_event(
             }
             let mut response = ApiGatewayCustomAuthorizerResponse::default();
             response.principal_id = Some(caller.id.to_string());
-            response.policy_document = allow_policy(event.method_arn.as_deref().unwrap_or(""));
+            response.policy_document = allow_policy(event.method_arn());
             response.context = Value::Object(context);
             Ok(response)
         }

@@ -7,6 +7,7 @@
 //! handler; the handler itself only converts events.
 
 pub mod authorizer;
+mod authorizer_event;
 #[cfg(feature = "events")]
 pub mod events;
 pub mod housekeeping;
