@@ -23,86 +23,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-const LOOKUP: &str = "read_for_authorization";
-
-struct Harness {
-    gateway: LocalGateway,
-    store: Arc<FaultyStore>,
-    clock: Arc<ManualClock>,
-    owner_token: String,
-}
-
-impl Harness {
-    async fn new() -> Harness {
-        let store = FaultyStore::new(latchkey_tests::sqlite_store().await);
-        let clock = Arc::new(ManualClock::starting_now());
-        let config = Config::default();
-        let outcome = operator::bootstrap(
-            store.as_ref(),
-            clock.as_ref(),
-            &config,
-            &OperatorRequest { organization: "round-trips".into(), owner_email: "owner@example.com".into() },
-        )
-        .await
-        .expect("bootstrap");
-        let dyn_store: Arc<dyn Store> = store.clone();
-        let gateway = LocalGateway::new(Arc::new(Api::new(dyn_store, clock.clone(), config)));
-        let h = Harness { gateway, store, clock, owner_token: outcome.cli_token };
-        // The owner's token has now been used this minute: its later uses record nothing.
-        h.call("GET", "/api/v1/me", &h.owner_token.clone(), None).await;
-        take_counts(&h.store);
-        h
-    }
-
-    /// Sends a request; returns its status and JSON body.
-    async fn call(&self, method: &str, path_and_query: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let (path, query) = match path_and_query.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (path_and_query, None),
-        };
-        let authorization = format!("Bearer {token}");
-        let response = self
-            .gateway
-            .handle(RawRequest {
-                method,
-                path,
-                query,
-                authorization: (!token.is_empty()).then_some(authorization.as_str()),
-                body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
-                request_id: "round-trips".into(),
-                source_ip: Some("127.0.0.1".into()),
-                user_agent: None,
-            })
-            .await;
-        (response.status, serde_json::from_slice(&response.body).unwrap_or(Value::Null))
-    }
-
-    /// Sends a request and returns its status, body and the store calls it made (only).
-    async fn measure(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value, Counts) {
-        take_counts(&self.store);
-        let (status, body) = self.call(method, path, token, body).await;
-        (status, body, take_counts(&self.store))
-    }
-
-    /// A fixture made through the API, its store calls not counted; `token` is warmed (used
-    /// this minute) so its later requests record no `last_used_at`.
-    async fn setup(&self, method: &str, path: &str, token: &str, body: Value) -> Value {
-        let (status, v) = self.call(method, path, token, Some(body)).await;
-        assert!((200..300).contains(&status), "setup {method} {path}: {status} {v}");
-        take_counts(&self.store);
-        v
-    }
-
-    async fn warm(&self, token: &str) {
-        let (status, v) = self.call("GET", "/api/v1/me", token, None).await;
-        assert_eq!(status, 200, "{v}");
-        take_counts(&self.store);
-    }
-}
-
-fn counts(pairs: &[(&'static str, u32)]) -> Counts {
-    pairs.iter().copied().collect()
-}
+mod harness;
+use harness::*;
 
 /// One row of the budget.
 struct Row {
