@@ -15,7 +15,7 @@ pub(super) fn source_ip(trust_forwarded_for: bool, peer: SocketAddr, headers: &H
     }
     // Several field lines are one comma-separated list (RFC 9110 5.3): the last line's last
     // entry is the rightmost.
-    let Some(last_line) = headers.get_all("x-forwarded-for").iter().last() else {
+    let Some(last_line) = headers.get_all("x-forwarded-for").iter().next_back() else {
         return Ok(peer.ip());
     };
     let line = last_line.to_str().map_err(|_| "X-Forwarded-For is not ASCII".to_string())?;

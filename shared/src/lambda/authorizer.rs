@@ -8,8 +8,8 @@
 //! accepts; any other organization's credential is `Unauthorized`.
 
 use super::Error;
-use crate::auth::{self, Authorizer, Decision, Organizations, context};
 pub use super::authorizer_event::{AuthorizerRequest, LeanAuthorizerEvent};
+use crate::auth::{self, Authorizer, Decision, Organizations, context};
 use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{LambdaEvent, service_fn};

@@ -120,6 +120,9 @@ mod tests {
             r#"{"headers": null, "requestContext": {"identity": null}, "methodArn": null, "extra": [1]}"#,
         )
         .unwrap();
-        assert_eq!((empty.authorization(), empty.source_ip(), empty.method_arn(), empty.request_id()), (None, None, "", ""));
+        assert_eq!(
+            (empty.authorization(), empty.source_ip(), empty.method_arn(), empty.request_id()),
+            (None, None, "", "")
+        );
     }
 }

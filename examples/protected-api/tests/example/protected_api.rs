@@ -17,7 +17,8 @@ use std::path::Path;
 async fn context_for(app: &TestApp, token: &str) -> Value {
     let mut event = authorizer_event(Some(&format!("Bearer {token}")), "GET", "/orders");
     event["stageVariables"] = json!({ "latchkeyOrganizations": app.organization_id });
-    let event: latchkey::lambda::authorizer::LeanAuthorizerEvent = serde_json::from_value(event).expect("a REQUEST authorizer event");
+    let event: latchkey::lambda::authorizer::LeanAuthorizerEvent =
+        serde_json::from_value(event).expect("a REQUEST authorizer event");
     let authorizer = Authorizer::new(app.store.clone(), app.clock.clone());
     handle_event(&authorizer, event).await.expect("latchkey's authorizer allows the credential").context
 }

@@ -267,9 +267,11 @@ impl AuditStore for DynamoDbStore {
             events.extend(self.query_audit_shard(pk, lowest.clone(), before.clone(), expr.as_ref(), wanted).await?);
         }
         events.retain(|e| e.organization_id == org && filter.admits(e) && after.is_none_or(|a| e.id < a));
-        events.sort_by(|a, b| b.id.cmp(&a.id));
-        let next = (events.len() > page.max_items).then(|| events[page.max_items - 1].id.to_string());
-        events.truncate(page.max_items);
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
+        // At least one per page, whatever the caller asked (the API refuses 0 before this).
+        let max_items = page.max_items.max(1);
+        let next = (events.len() > max_items).then(|| events[max_items - 1].id.to_string());
+        events.truncate(max_items);
         Ok(Page { items: events, next })
     }
 

@@ -46,7 +46,16 @@ impl DynamoDbStore {
                 None => break,
             }
         }
-        let mut marker = marker_key(MARKER);
+        self.mark_upgrade_done(MARKER, now).await?;
+        if changed > 0 {
+            tracing::info!(users = changed, "backfilled owner_since and CLI-token liveness");
+        }
+        Ok(changed)
+    }
+
+    /// Records that the one-time upgrade `name` ran to its end (its marker item).
+    pub(super) async fn mark_upgrade_done(&self, name: &str, now: Timestamp) -> StoreResult<()> {
+        let mut marker = marker_key(name);
         marker.insert("completed_at".into(), timestamp_attribute(&now)?);
         self.client
             .put_item()
@@ -55,10 +64,7 @@ impl DynamoDbStore {
             .send()
             .await
             .map_err(|e| classify("PutItem", e))?;
-        if changed > 0 {
-            tracing::info!(users = changed, "backfilled owner_since and CLI-token liveness");
-        }
-        Ok(changed)
+        Ok(())
     }
 
     /// Backfills one user; re-read when a concurrent write got there first. Whether it

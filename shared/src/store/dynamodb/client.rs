@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(8)));
         // An emulator's attempt may take the operation's whole time (no retry of a transaction
         // whose first attempt landed); connect stays bounded.
-        let emulator = emulator_timeouts(&timeouts);
+        let emulator = emulator_timeouts(timeouts);
         assert_eq!(emulator.operation_attempt_timeout(), Some(Duration::from_secs(8)));
         assert_eq!(emulator.connect_timeout(), Some(Duration::from_secs(2)));
     }

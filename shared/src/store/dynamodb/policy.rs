@@ -98,10 +98,10 @@ impl DynamoDbStore {
                     OnConditionFailed::Reread,
                 )];
                 steps.extend(self.tx_policy_copies(org.id, &org.policy, version)?);
-                match self.transact(steps).await? {
-                    Ok(()) => written += 1,
-                    // The organization changed (its change wrote the copies) or is gone.
-                    Err(_) => {}
+                // A lost condition: the organization changed (its change wrote the copies),
+                // is gone, or has its copies already.
+                if self.transact(steps).await?.is_ok() {
+                    written += 1;
                 }
             }
             match next {
@@ -109,15 +109,7 @@ impl DynamoDbStore {
                 None => break,
             }
         }
-        let mut marker = marker_key(MARKER);
-        marker.insert("completed_at".into(), timestamp_attribute(&now)?);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(marker))
-            .send()
-            .await
-            .map_err(|e| classify("PutItem", e))?;
+        self.mark_upgrade_done(MARKER, now).await?;
         if written > 0 {
             tracing::info!(organizations = written, "backfilled the organizations' policy copies");
         }
