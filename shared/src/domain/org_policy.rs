@@ -118,9 +118,11 @@ impl IpRanges {
     }
 
     /// Whether `ip` may use a credential: any address when empty, else one inside a range.
-    /// An unknown address is admitted only by an empty set.
+    /// An unknown address is admitted only by an empty set. An IPv4-mapped IPv6 address
+    /// (`::ffff:203.0.113.5`, what a dual-stack listener reports for an IPv4 client) is judged
+    /// as the IPv4 address it is.
     pub fn admits(&self, ip: Option<&IpAddr>) -> bool {
-        self.0.is_empty() || ip.is_some_and(|ip| self.0.iter().any(|r| r.contains(ip)))
+        self.0.is_empty() || ip.map(IpAddr::to_canonical).is_some_and(|ip| self.0.iter().any(|r| r.contains(&ip)))
     }
 }
 
@@ -241,6 +243,19 @@ mod tests {
         assert!(!set.admits(Some(&"192.0.2.1".parse().unwrap())));
         assert!(!set.admits(None), "an unknown address is never inside a range");
         assert!(IpRanges::parse(&vec!["10.0.0.0/8"; 51], 50).is_err());
+    }
+
+    #[test]
+    fn an_ipv4_mapped_address_is_judged_as_ipv4_and_ranges_nest() {
+        let set = IpRanges::parse(&["10.0.0.0/8"], 50).unwrap();
+        assert!(set.admits(Some(&"::ffff:10.1.2.3".parse().unwrap())));
+        assert!(!set.admits(Some(&"::ffff:192.0.2.1".parse().unwrap())));
+        let narrower = IpRanges::parse(&["10.1.0.0/16", "10.2.3.4"], 20).unwrap();
+        assert!(narrower.within(&set));
+        assert!(!set.within(&narrower));
+        assert!(!IpRanges::default().within(&set), "anywhere is wider than any range");
+        assert!(set.within(&IpRanges::default()));
+        assert_eq!(IpRanges::parse_joined(&narrower.joined()).unwrap(), narrower);
     }
 
     #[test]
